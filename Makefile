@@ -1,0 +1,54 @@
+# Timesheets: `make run` starts the product, `make test` runs every test.
+# Both install whatever is missing first (scripts/setup.sh) and are quick when it is there.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Builds live outside the clone so fresh clones (CI) reuse them.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/timesheets/target
+export TIMESHEETS_TOOLS ?= $(HOME)/.cache/timesheets/tools
+export PATH := $(TIMESHEETS_TOOLS)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+# Two cores: one rustc job per core and no more.
+export CARGO_BUILD_JOBS ?= 2
+
+BIN := $(CARGO_TARGET_DIR)/release/timesheets
+SITE := $(CURDIR)/target/site
+
+.PHONY: help run test setup setup-test build lint fmt test-rust e2e clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+run: build ## Build and start on http://127.0.0.1:3000 (SQLite in data/)
+	LEPTOS_SITE_ROOT=$(SITE) $(BIN) serve
+
+test: setup-test lint test-rust e2e ## Every check: fmt, clippy (ssr + hydrate), Rust tests on SQLite and PostgreSQL, Playwright
+	@echo "==> all checks passed"
+
+setup: ## Install the build tools that are missing
+	@scripts/setup.sh build
+
+setup-test: ## Install the build and test tools that are missing
+	@scripts/setup.sh test
+
+build: setup ## Release build of the server and the WASM bundle (cargo-leptos)
+	cargo leptos build --release --precompress
+
+lint: ## cargo fmt --check and clippy -D warnings for both feature sets
+	cargo fmt --all -- --check
+	cargo clippy -p server --all-targets -- -D warnings
+	cargo clippy -p app --features ssr --all-targets -- -D warnings
+	cargo clippy -p app --features hydrate --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+fmt: ## Format the code
+	cargo fmt --all
+
+test-rust: ## Rust unit and integration tests on SQLite and on PostgreSQL
+	scripts/test-rust.sh
+
+e2e: build ## Playwright on a phone profile in Debian's Chromium, against the release build
+	TIMESHEETS_BIN=$(BIN) LEPTOS_SITE_ROOT=$(SITE) scripts/e2e.sh
+
+clean: ## Remove build output (the cargo target dir outside the clone included)
+	rm -rf target "$(CARGO_TARGET_DIR)"

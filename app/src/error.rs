@@ -1,0 +1,122 @@
+//! The error type shared by browser and server. It carries only what a user may see:
+//! internal causes are logged on the server and never serialized.
+
+use serde::{Deserialize, Serialize};
+use server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "error", rename_all = "snake_case")]
+pub enum AppError {
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("not allowed: {message}")]
+    Forbidden { message: String },
+    #[error("not found")]
+    NotFound,
+    #[error("{field}: {message}")]
+    Validation { field: String, message: String },
+    #[error("conflict: {message}")]
+    Conflict { message: String },
+    /// The service cannot answer now (e.g. the database is down); retrying may help.
+    #[error("the service is unavailable, please retry")]
+    Unavailable,
+    #[error("internal error")]
+    Internal,
+    /// The call did not reach the server function or its answer could not be read.
+    #[error("request failed: {message}")]
+    Transport { message: String },
+}
+
+impl AppError {
+    /// The HTTP status this error is answered with, in one place.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::Unauthorized => 401,
+            AppError::Forbidden { .. } => 403,
+            AppError::NotFound => 404,
+            AppError::Validation { .. } => 422,
+            AppError::Conflict { .. } => 409,
+            AppError::Unavailable => 503,
+            AppError::Internal => 500,
+            AppError::Transport { .. } => 400,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport {
+            message: value.to_string(),
+        }
+    }
+}
+
+/// Sets the HTTP status of a failing server function from the error, so that clients and
+/// proxies see a 4xx/5xx that matches the body instead of Leptos's default 500.
+#[cfg(feature = "ssr")]
+pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(err) = &result {
+        if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            if let Ok(status) = http::StatusCode::from_u16(err.status_code()) {
+                options.set_status(status);
+            }
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_maps_to_a_client_or_server_status() {
+        let cases = [
+            (AppError::Unauthorized, 401),
+            (
+                AppError::Forbidden {
+                    message: "x".into(),
+                },
+                403,
+            ),
+            (AppError::NotFound, 404),
+            (
+                AppError::Validation {
+                    field: "minutes".into(),
+                    message: "too long".into(),
+                },
+                422,
+            ),
+            (
+                AppError::Conflict {
+                    message: "stale".into(),
+                },
+                409,
+            ),
+            (AppError::Unavailable, 503),
+            (AppError::Internal, 500),
+        ];
+        for (err, status) in cases {
+            assert_eq!(err.status_code(), status, "{err:?}");
+        }
+    }
+
+    #[test]
+    fn errors_serialize_with_a_machine_readable_code() {
+        let json = serde_json_like(&AppError::Validation {
+            field: "date".into(),
+            message: "not a date".into(),
+        });
+        assert!(json.contains(r#""error":"validation""#), "{json}");
+        assert!(json.contains(r#""field":"date""#), "{json}");
+    }
+
+    fn serde_json_like(err: &AppError) -> String {
+        String::from_utf8(err.ser().to_vec()).expect("JSON is UTF-8")
+    }
+}

@@ -1,0 +1,23 @@
+//! Timesheets: the Leptos PWA and everything the browser and the server share.
+//!
+//! - [`shell`] and [`App`]: the server-rendered, hydrated app.
+//! - [`error`]: the one error type that crosses the wire.
+//! - [`api`]: server functions, thin adapters over the server's [`ports::Services`].
+
+pub mod api;
+pub mod error;
+mod pages;
+#[cfg(feature = "ssr")]
+pub mod ports;
+mod pwa;
+mod shell;
+
+pub use shell::{shell, App};
+
+/// Entry point of the WASM bundle: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,91 @@
+import { test, expect, chromium, devices } from '@playwright/test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromiumLaunch } from '../playwright.config';
+
+test('the home page hydrates and calls the server function', async ({ page }) => {
+  const rpcCalls: string[] = [];
+  page.on('request', (request) => {
+    if (request.url().includes('/api/rpc/')) rpcCalls.push(request.method() + ' ' + new URL(request.url()).pathname);
+  });
+
+  await page.goto('/');
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your week, on your phone');
+  const status = page.getByTestId('server-status');
+  await expect(status).toHaveText('Not checked yet.');
+
+  await page.getByRole('button', { name: 'Check the server' }).click();
+
+  await expect(status).toHaveText(/^Timesheets \d+\.\d+\.\d+ is up · database: sqlite \(reachable\)$/);
+  // The hydrated app called the function with fetch; the page did not navigate away.
+  expect(rpcCalls).toEqual(['POST /api/rpc/server_status']);
+  expect(new URL(page.url()).pathname).toBe('/');
+});
+
+test('the page fits a phone and its touch targets are large enough', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  const viewport = page.viewportSize()!;
+  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(scrollWidth).toBeLessThanOrEqual(viewport.width);
+  const button = await page.getByRole('button', { name: 'Check the server' }).boundingBox();
+  expect(button!.height).toBeGreaterThanOrEqual(44);
+});
+
+test('the manifest is linked and the service worker is registered', async ({ page, request }) => {
+  await page.goto('/');
+  const href = await page.locator('link[rel="manifest"]').getAttribute('href');
+  expect(href).toBe('/manifest.webmanifest');
+  const manifest = await (await request.get(href!)).json();
+  expect(manifest.display).toBe('standalone');
+
+  const worker = await page.evaluate(async () => {
+    const registration = await navigator.serviceWorker.ready;
+    return { scope: registration.scope, script: registration.active?.scriptURL };
+  });
+  expect(new URL(worker.scope).pathname).toBe('/');
+  expect(new URL(worker.script!).pathname).toBe('/sw.js');
+
+  // The worker precached the shell and this build's bundle, and nothing under /api/.
+  const cached = await page.evaluate(async () => {
+    const urls: string[] = [];
+    for (const name of await caches.keys()) {
+      for (const request of await (await caches.open(name)).keys()) urls.push(new URL(request.url).pathname);
+    }
+    return urls;
+  });
+  expect(cached).toContain('/');
+  expect(cached.some((url) => /^\/pkg\/timesheets\.[\w-]+\.wasm$/.test(url))).toBe(true);
+  expect(cached.some((url) => url.startsWith('/api/'))).toBe(false);
+});
+
+test('hashed bundle files are cached for a year, pages are revalidated', async ({ page }) => {
+  const responses = new Map<string, Record<string, string>>();
+  page.on('response', (response) => responses.set(new URL(response.url()).pathname, response.headers()));
+  await page.goto('/');
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  expect(responses.get('/')?.['cache-control']).toBe('no-cache');
+  const wasm = [...responses.keys()].find((path) => path.endsWith('.wasm'));
+  expect(wasm).toMatch(/^\/pkg\/timesheets\.[\w-]+\.wasm$/);
+  expect(responses.get(wasm!)?.['cache-control']).toBe('public, max-age=31536000, immutable');
+  expect(responses.get(wasm!)?.['content-encoding']).toBe('br');
+});
+
+test('Chromium finds the app installable', async ({ baseURL }) => {
+  // Installability is only reported for a persistent profile (never in incognito).
+  const profile = mkdtempSync(join(tmpdir(), 'timesheets-profile-'));
+  const context = await chromium.launchPersistentContext(profile, { ...devices['Pixel 7'], ...chromiumLaunch });
+  try {
+    const page = await context.newPage();
+    await page.goto(baseURL!);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    const cdp = await context.newCDPSession(page);
+    const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+    expect(installabilityErrors).toEqual([]);
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,60 @@
+// Timesheets service worker: makes the app installable and opens it without network.
+//
+// - Precaches the app shell and this build's hashed bundle into a cache named after the
+//   build, and deletes the caches of older builds when it takes over.
+// - Never caches the API or server functions (everything under /api/): time data is
+//   always fresh and never left behind on a shared phone.
+// - A new version waits until the page asks it to take over (message "SKIP_WAITING"),
+//   so an open form is never reloaded under the user's fingers.
+
+// The server replaces this line with the current build (see server/src/assets.rs).
+const BUILD = { version: "unbuilt", precache: ["/"] };
+const CACHE = `timesheets-${BUILD.version}`;
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(BUILD.precache)));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((names) =>
+        Promise.all(
+          names
+            .filter((name) => name.startsWith("timesheets-") && name !== CACHE)
+            .map((name) => caches.delete(name)),
+        ),
+      )
+      .then(() => self.clients.claim()),
+  );
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data === "SKIP_WAITING") {
+    self.skipWaiting();
+  }
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith("/api/")) return;
+
+  if (request.mode === "navigate") {
+    // Pages: the network first (they are rendered for the latest build), the cached
+    // shell when offline.
+    event.respondWith(
+      fetch(request).catch(() =>
+        caches.match("/", { cacheName: CACHE }).then((shell) => shell || Response.error()),
+      ),
+    );
+    return;
+  }
+
+  // Hashed bundle files and icons never change under the same URL: cache first.
+  event.respondWith(
+    caches.match(request, { cacheName: CACHE }).then((cached) => cached || fetch(request)),
+  );
+});

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Installs what building (`setup.sh build`) or testing (`setup.sh test`) Timesheets needs,
+# skipping whatever is already there, so it is quick on a prepared machine and correct on
+# a new one. Only package registries are used (crates.io, npm, Debian): no binary
+# downloads from elsewhere, which these machines cannot reach.
+set -euo pipefail
+
+what=${1:-build}
+root=$(cd "$(dirname "$0")/.." && pwd)
+tools=${TIMESHEETS_TOOLS:-$HOME/.cache/timesheets/tools}
+export PATH="$tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+# Versions proven on these machines (docs/TOOLCHAIN.md).
+cargo_leptos_version=0.3.10
+binaryen_version=132
+wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$root/Cargo.lock")
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+apt_updated=
+apt_install() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "error: '$*' is missing; install it with apt-get (root needed) and run again" >&2
+    exit 1
+  fi
+  if [ -z "$apt_updated" ]; then
+    apt-get update -qq
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+need_rust_target() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+need_cargo_leptos() {
+  local have
+  have=$(cargo leptos --version 2>/dev/null | awk '{print $2}' || true)
+  case "$have" in
+    0.3.1[0-9]) ;;
+    *)
+      # --locked: 0.3.10's own lock file builds on stable 1.95; newer ones need 1.96+.
+      say "installing cargo-leptos $cargo_leptos_version (about 15 minutes on 2 cores, once)"
+      cargo install cargo-leptos --locked --version "$cargo_leptos_version"
+      ;;
+  esac
+}
+
+need_wasm_bindgen() {
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wasm_bindgen_version" ]; then
+    # Must equal the wasm-bindgen crate in Cargo.lock. (--locked fails: a locked
+    # dependency of the CLI is missing from the registry mirror.)
+    say "installing wasm-bindgen-cli $wasm_bindgen_version"
+    cargo install wasm-bindgen-cli --version "$wasm_bindgen_version" --force
+  fi
+}
+
+need_node() {
+  if ! command -v npm >/dev/null; then
+    say "installing Node.js and npm"
+    apt_install nodejs npm
+  fi
+}
+
+need_wasm_opt() {
+  # npm's binaryen, not Debian's: Debian's v108 silently breaks hydration.
+  if ! "$tools/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version $binaryen_version"; then
+    need_node
+    say "installing wasm-opt (npm binaryen@$binaryen_version) into $tools"
+    mkdir -p "$tools"
+    npm install --prefix "$tools" --no-audit --no-fund --silent "binaryen@$binaryen_version"
+  fi
+}
+
+need_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then
+    say "installing Debian's Chromium"
+    apt_install chromium
+  fi
+}
+
+need_e2e_packages() {
+  need_node
+  local stamp="$root/end2end/node_modules/.installed-lock"
+  if [ ! -f "$stamp" ] || ! cmp -s "$root/end2end/package-lock.json" "$stamp"; then
+    say "installing the end-to-end test packages (npm ci)"
+    (cd "$root/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+    cp "$root/end2end/package-lock.json" "$stamp"
+  fi
+}
+
+need_tools_for_reports() {
+  command -v brotli >/dev/null || apt_install brotli
+}
+
+need_rust_target
+need_cargo_leptos
+need_wasm_bindgen
+need_wasm_opt
+if [ "$what" = test ]; then
+  need_chromium
+  need_e2e_packages
+  need_tools_for_reports
+  command -v psql >/dev/null || apt_install postgresql-client
+fi

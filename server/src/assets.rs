@@ -1,0 +1,169 @@
+//! The built front end: which `/pkg` files this build has, and the service worker that
+//! precaches them.
+
+use std::{collections::HashMap, path::Path, sync::Arc};
+
+use axum::{
+    extract::State,
+    http::{header, StatusCode},
+    response::{IntoResponse, Response},
+};
+use leptos::config::LeptosOptions;
+
+/// Files the service worker precaches besides the bundle: the app shell and what the
+/// manifest and the shell link to.
+const SHELL: &[&str] = &[
+    "/",
+    "/manifest.webmanifest",
+    "/icons/icon-192.png",
+    "/icons/icon-512.png",
+    "/icons/icon-maskable-512.png",
+    "/icons/icon-mark.svg",
+    "/icons/favicon-32.png",
+];
+
+/// The line of `public/sw.js` that the server fills in with this build's files.
+const SERVICE_WORKER_BUILD_LINE: &str = "const BUILD =";
+
+#[derive(Debug)]
+pub struct Assets {
+    /// The JS glue, WASM and CSS of this build, as URLs.
+    pub bundle: Vec<String>,
+    /// Changes whenever the bundle does; names the service worker's cache.
+    pub version: String,
+    /// Whether bundle file names carry content hashes (and may be cached forever).
+    pub hashed: bool,
+    service_worker: Option<String>,
+}
+
+impl Assets {
+    pub fn load(options: &LeptosOptions) -> Self {
+        let hashes = if options.hash_files {
+            read_hash_file(&options.hash_file)
+        } else {
+            HashMap::new()
+        };
+        if options.hash_files && hashes.is_empty() {
+            tracing::warn!("LEPTOS_HASH_FILES is on but no hash file was found next to the binary; was it built with cargo-leptos?");
+        }
+        let (name, pkg) = (&options.output_name, &options.site_pkg_dir);
+        let bundle = ["js", "wasm", "css"]
+            .iter()
+            .map(|ext| match hashes.get(*ext) {
+                Some(hash) => format!("/{pkg}/{name}.{hash}.{ext}"),
+                None => format!("/{pkg}/{name}.{ext}"),
+            })
+            .collect();
+        let hashed = ["js", "wasm", "css"]
+            .iter()
+            .all(|ext| hashes.contains_key(*ext));
+        let version = if hashed {
+            ["js", "wasm", "css"]
+                .iter()
+                .filter_map(|ext| hashes.get(*ext))
+                .map(|hash| &hash[..hash.len().min(8)])
+                .collect::<Vec<_>>()
+                .join("-")
+        } else {
+            // Unhashed (development) builds: a new cache for every server start.
+            format!("dev-{}", std::process::id())
+        };
+        let mut assets = Assets {
+            bundle,
+            version,
+            hashed,
+            service_worker: None,
+        };
+        let template = Path::new(options.site_root.as_ref()).join("sw.js");
+        assets.service_worker = match std::fs::read_to_string(&template) {
+            Ok(script) => Some(assets.fill_service_worker(&script)),
+            Err(err) => {
+                tracing::warn!(path = %template.display(), %err, "no service worker: the app will not be installable");
+                None
+            }
+        };
+        assets
+    }
+
+    /// Replaces the `const BUILD = …;` line of the template with this build's version and
+    /// precache list.
+    fn fill_service_worker(&self, template: &str) -> String {
+        let precache: Vec<&str> = SHELL
+            .iter()
+            .copied()
+            .chain(self.bundle.iter().map(String::as_str))
+            .collect();
+        let build = serde_json::json!({ "version": self.version, "precache": precache });
+        template
+            .lines()
+            .map(|line| {
+                if line.trim_start().starts_with(SERVICE_WORKER_BUILD_LINE) {
+                    format!("{SERVICE_WORKER_BUILD_LINE} {build};")
+                } else {
+                    line.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// cargo-leptos writes `js: <hash>`, `wasm: <hash>`, `css: <hash>` lines next to the binary.
+fn read_hash_file(file_name: &str) -> HashMap<String, String> {
+    let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(Path::to_path_buf))
+    else {
+        return HashMap::new();
+    };
+    let Ok(text) = std::fs::read_to_string(dir.join(file_name)) else {
+        return HashMap::new();
+    };
+    text.lines()
+        .filter_map(|line| line.split_once(':'))
+        .map(|(ext, hash)| (ext.trim().to_string(), hash.trim().to_string()))
+        .filter(|(_, hash)| !hash.is_empty())
+        .collect()
+}
+
+/// `GET /sw.js`: served by the server, not from disk, so it names this build's files.
+pub async fn service_worker(State(assets): State<Arc<Assets>>) -> Response {
+    match &assets.service_worker {
+        Some(script) => (
+            [
+                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                // Browsers must check for a new worker on every visit.
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            script.clone(),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_service_worker_names_this_builds_files_and_version() {
+        let assets = Assets {
+            bundle: vec![
+                "/pkg/timesheets.abc.js".into(),
+                "/pkg/timesheets.def.wasm".into(),
+            ],
+            version: "abc-def".into(),
+            hashed: true,
+            service_worker: None,
+        };
+        let filled = assets.fill_service_worker(
+            "// header\nconst BUILD = { version: \"dev\", precache: [] };\nself.x = 1;",
+        );
+        assert!(filled.starts_with("// header\nconst BUILD = {"), "{filled}");
+        assert!(filled.contains(r#""version":"abc-def""#), "{filled}");
+        assert!(filled.contains("/pkg/timesheets.def.wasm"), "{filled}");
+        assert!(filled.contains(r#""/manifest.webmanifest""#), "{filled}");
+        assert!(filled.ends_with("self.x = 1;"), "{filled}");
+    }
+}

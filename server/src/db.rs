@@ -1,0 +1,221 @@
+//! The database: one `sqlx::AnyPool` for SQLite (embedded default) and PostgreSQL.
+//!
+//! Queries are runtime queries written once in portable SQL (`$1` placeholders,
+//! `RETURNING`); each backend has its own migration folder with the same version
+//! numbers. Portable types only: TEXT (ids, ISO dates), BIGINT (numbers, flags 0/1,
+//! timestamps in Unix milliseconds).
+
+use std::{fmt, path::Path, str::FromStr, time::Duration};
+
+use anyhow::Context;
+use sqlx::{any::AnyPoolOptions, migrate::Migrator, AnyPool, Executor};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        })
+    }
+}
+
+/// A database URL of a supported backend. Its `Display`/`Debug` hide the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    url: String,
+    backend: Backend,
+}
+
+impl DatabaseUrl {
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL with its password, for the driver only.
+    pub fn expose(&self) -> &str {
+        &self.url
+    }
+
+    /// For SQLite: the database file, unless the database lives in memory.
+    fn sqlite_file(&self) -> Option<&Path> {
+        let rest = self.url.strip_prefix("sqlite:")?;
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let path = rest.split('?').next().unwrap_or(rest);
+        (!path.is_empty() && path != ":memory:").then(|| Path::new(path))
+    }
+
+    fn redacted(&self) -> String {
+        match url::Url::parse(&self.url) {
+            Ok(mut parsed) if parsed.password().is_some() => {
+                let _ = parsed.set_password(Some("***"));
+                parsed.to_string()
+            }
+            _ => self.url.clone(),
+        }
+    }
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = String;
+
+    fn from_str(url: &str) -> Result<Self, Self::Err> {
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(
+                "expected sqlite://path/to/file.db or postgres://user@host/database".into(),
+            );
+        };
+        let mut url = url.to_string();
+        // Create the SQLite file on first run unless the caller chose a mode.
+        if backend == Backend::Sqlite && !url.contains("mode=") && !url.contains(":memory:") {
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str("mode=rwc");
+        }
+        Ok(DatabaseUrl { url, backend })
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({})", self.redacted())
+    }
+}
+
+/// A pool of connections to one database, and which backend it is.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Db {
+    pub async fn connect(args: &crate::config::DatabaseArgs) -> anyhow::Result<Db> {
+        Self::connect_url(&args.database_url, args.database_max_connections).await
+    }
+
+    pub async fn connect_url(url: &DatabaseUrl, max_connections: u32) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        if let Some(parent) = url.sqlite_file().and_then(Path::parent) {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).with_context(|| {
+                    format!("cannot create the database folder {}", parent.display())
+                })?;
+            }
+        }
+        let backend = url.backend();
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(5))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers run beside the one writer; FULL syncs every commit,
+                        // so an acknowledged entry survives a crash or power loss; the busy
+                        // timeout queues writers instead of failing them.
+                        for pragma in [
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA synchronous = FULL",
+                            "PRAGMA foreign_keys = ON",
+                            "PRAGMA busy_timeout = 5000",
+                        ] {
+                            conn.execute(pragma).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url.expose())
+            .await
+            .with_context(|| format!("cannot connect to the database at {url}"))?;
+        Ok(Db { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Applies pending migrations. A database changed by hand or by a newer version of
+    /// Timesheets fails here, and the server refuses to start on it.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&self.pool)
+            .await
+            .with_context(|| format!("the {} database migration failed", self.backend))
+    }
+
+    /// Whether the database answers a trivial query within two seconds.
+    pub async fn ping(&self) -> bool {
+        let query = sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&self.pool);
+        matches!(
+            tokio::time::timeout(Duration::from_secs(2), query).await,
+            Ok(Ok(1))
+        )
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_create_the_file_on_first_run() {
+        let url: DatabaseUrl = "sqlite://data/timesheets.db".parse().unwrap();
+        assert_eq!(url.backend(), Backend::Sqlite);
+        assert_eq!(url.expose(), "sqlite://data/timesheets.db?mode=rwc");
+        assert_eq!(url.sqlite_file(), Some(Path::new("data/timesheets.db")));
+    }
+
+    #[test]
+    fn an_explicit_sqlite_mode_is_kept() {
+        let url: DatabaseUrl = "sqlite:x.db?mode=ro".parse().unwrap();
+        assert_eq!(url.expose(), "sqlite:x.db?mode=ro");
+        assert_eq!(url.sqlite_file(), Some(Path::new("x.db")));
+    }
+
+    #[test]
+    fn postgres_urls_hide_their_password_when_printed() {
+        let url: DatabaseUrl = "postgres://app:s3cret@db:5432/timesheets".parse().unwrap();
+        assert_eq!(url.backend(), Backend::Postgres);
+        assert!(!url.to_string().contains("s3cret"), "{url}");
+        assert!(!format!("{url:?}").contains("s3cret"));
+        assert!(url.expose().contains("s3cret"));
+    }
+
+    #[test]
+    fn other_schemes_are_refused_with_a_hint() {
+        for bad in ["mysql://x/y", "", "data/timesheets.db", "http://x"] {
+            let err = bad.parse::<DatabaseUrl>().unwrap_err();
+            assert!(err.contains("sqlite://"), "{bad}: {err}");
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! Cache-Control for everything the server answers, decided in one place.
+
+use axum::{
+    extract::{Request, State},
+    http::{header, HeaderValue},
+    middleware::Next,
+    response::Response,
+};
+
+use crate::startup::AppState;
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+const REVALIDATE: &str = "no-cache";
+const ONE_DAY: &str = "public, max-age=86400";
+const NEVER: &str = "no-store";
+
+pub async fn set_cache_headers(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let policy = policy_for(request.uri().path(), state.assets.hashed);
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        let is_html = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("text/html"));
+        // Pages must be revalidated so a deploy shows at once; they name the hashed bundle.
+        let policy = if is_html { REVALIDATE } else { policy };
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
+    response
+}
+
+fn policy_for(path: &str, hashed_bundle: bool) -> &'static str {
+    if path.starts_with("/api/") || path == "/healthz" || path == "/readyz" {
+        NEVER
+    } else if path.starts_with("/pkg/") {
+        // A content hash in the name means a changed file gets a new URL.
+        if hashed_bundle {
+            IMMUTABLE
+        } else {
+            REVALIDATE
+        }
+    } else if path.starts_with("/icons/") {
+        ONE_DAY
+    } else {
+        REVALIDATE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_of_path_gets_its_policy() {
+        let cases = [
+            ("/api/timesheets", true, NEVER),
+            ("/api/rpc/server_status", true, NEVER),
+            ("/readyz", true, NEVER),
+            ("/pkg/timesheets.0a1b.wasm", true, IMMUTABLE),
+            ("/pkg/timesheets.wasm", false, REVALIDATE),
+            ("/icons/icon-192.png", true, ONE_DAY),
+            ("/manifest.webmanifest", true, REVALIDATE),
+            ("/", true, REVALIDATE),
+        ];
+        for (path, hashed, expected) in cases {
+            assert_eq!(policy_for(path, hashed), expected, "{path}");
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! The HTTP surface: one router for the app, its assets, server functions and probes.
+
+mod cache;
+mod health;
+mod pages;
+
+use std::path::Path;
+
+use axum::{routing::get, Router};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::{compression::CompressionLayer, services::ServeDir, trace::TraceLayer};
+
+use crate::{assets, startup::AppState};
+
+pub fn router(state: AppState) -> Router {
+    let site_root = Path::new(state.leptos_options.site_root.as_ref()).to_path_buf();
+    let pkg_dir = site_root.join(state.leptos_options.site_pkg_dir.as_ref());
+    let page_routes = generate_route_list(app::App);
+
+    Router::new()
+        .route("/healthz", get(health::liveness))
+        .route("/readyz", get(health::readiness))
+        .route("/sw.js", get(assets::service_worker))
+        .route(
+            "/api/rpc/{*name}",
+            get(pages::server_fn).post(pages::server_fn),
+        )
+        .leptos_routes_with_handler(page_routes, get(pages::render))
+        // `cargo leptos build --release --precompress` writes .br/.gz beside each file.
+        .nest_service(
+            "/pkg",
+            ServeDir::new(pkg_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
+        .fallback(pages::file_or_not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cache::set_cache_headers,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,29 @@
+//! The business layer every adapter calls: REST handlers, Leptos server functions, CLI.
+
+use app::{api::ServerStatus, error::AppError, ports::Services};
+
+use crate::db::Db;
+
+/// [`Services`] backed by the database.
+#[derive(Clone, Debug)]
+pub struct ServerServices {
+    db: Db,
+}
+
+impl ServerServices {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait::async_trait]
+impl Services for ServerServices {
+    async fn server_status(&self) -> Result<ServerStatus, AppError> {
+        Ok(ServerStatus {
+            name: "Timesheets".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            database: self.db.backend().to_string(),
+            database_ok: self.db.ping().await,
+        })
+    }
+}

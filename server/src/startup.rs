@@ -1,0 +1,149 @@
+//! Building and running the server, so `main` and the tests start the very same app.
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use app::ports::SharedServices;
+use leptos::config::{Env, LeptosOptions};
+use tokio::net::TcpListener;
+
+use crate::{assets::Assets, config::ServeArgs, db::Db, routes, services::ServerServices};
+
+/// cargo-leptos names the bundle and says whether file names carry content hashes
+/// through these variables when it builds the server; the same variables at run
+/// time win, as they do for Leptos itself.
+const OUTPUT_NAME: &str = match option_env!("LEPTOS_OUTPUT_NAME") {
+    Some(name) => name,
+    None => "timesheets",
+};
+const HASH_FILES_AT_BUILD: Option<&str> = option_env!("LEPTOS_HASH_FILES");
+
+/// Everything a request handler may need.
+#[derive(Clone, axum::extract::FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub services: SharedServices,
+    pub assets: Arc<Assets>,
+}
+
+pub struct Application {
+    listener: TcpListener,
+    address: SocketAddr,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects and migrates the database and binds the listener; fails with a clear
+    /// message on bad settings, an unreachable database or a port in use.
+    pub async fn build(args: ServeArgs) -> anyhow::Result<Self> {
+        let db = Db::connect(&args.database).await?;
+        db.migrate().await?;
+        let listener = TcpListener::bind(args.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.addr))?;
+        let address = listener
+            .local_addr()
+            .context("cannot read the bound address")?;
+        let leptos_options = leptos_options(&args, address);
+        let assets = Arc::new(Assets::load(&leptos_options));
+        let services: SharedServices = Arc::new(ServerServices::new(db.clone()));
+        let state = AppState {
+            leptos_options,
+            db,
+            services,
+            assets,
+        };
+        Ok(Self {
+            listener,
+            address,
+            state,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish for at most
+    /// `grace`, and closes the database pool.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+        grace: Duration,
+    ) -> std::io::Result<()> {
+        let db = self.state.db.clone();
+        let router = routes::router(self.state);
+        let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            let _ = stopping_tx.send(true);
+        });
+        let mut graceful_rx = stopping_rx.clone();
+        let server = axum::serve(self.listener, router).with_graceful_shutdown(async move {
+            let _ = graceful_rx.wait_for(|stopping| *stopping).await;
+        });
+        let mut deadline_rx = stopping_rx;
+        let result = tokio::select! {
+            result = std::future::IntoFuture::into_future(server) => result,
+            _ = async {
+                let _ = deadline_rx.wait_for(|stopping| *stopping).await;
+                tokio::time::sleep(grace).await;
+            } => {
+                tracing::warn!(grace_secs = grace.as_secs(), "requests still running after the grace period; stopping anyway");
+                Ok(())
+            }
+        };
+        db.close().await;
+        result
+    }
+}
+
+fn leptos_options(args: &ServeArgs, address: SocketAddr) -> LeptosOptions {
+    let hash_files = std::env::var("LEPTOS_HASH_FILES")
+        .ok()
+        .as_deref()
+        .or(HASH_FILES_AT_BUILD)
+        == Some("true");
+    LeptosOptions::builder()
+        .output_name(OUTPUT_NAME)
+        .site_root(args.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(address)
+        .env(Env::PROD)
+        .hash_files(hash_files)
+        .build()
+}
+
+/// Resolves on Ctrl-C or SIGTERM (what `docker stop` and systemd send).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,135 @@
+//! The binary as an operator runs it: clear one-line errors, graceful stop.
+
+use std::{
+    net::TcpListener,
+    process::{Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+fn timesheets(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_timesheets"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("LEPTOS_SITE_ROOT", "/nonexistent")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr_lines(output: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// An operator sees exactly one line, starting with `error:`, and no panic.
+fn assert_one_error_line(output: &Output, contains: &str) {
+    let lines = stderr_lines(output);
+    assert!(!output.status.success(), "must fail: {lines:?}");
+    assert_eq!(lines.len(), 1, "one line expected, got {lines:?}");
+    assert!(lines[0].starts_with("error:"), "{lines:?}");
+    assert!(lines[0].contains(contains), "{contains:?} not in {lines:?}");
+    assert!(!lines[0].contains("panicked"), "{lines:?}");
+}
+
+#[test]
+fn an_unknown_flag_is_one_line_and_exit_code_2() {
+    let output = timesheets(&["--no-such-flag"]);
+    assert_one_error_line(&output, "--no-such-flag");
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn a_bad_listen_address_is_one_line() {
+    let output = timesheets(&["serve", "--addr", "127.0.0.1:99999"]);
+    assert_one_error_line(&output, "127.0.0.1:99999");
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn an_unsupported_database_url_is_one_line() {
+    let output = timesheets(&["serve", "--database-url", "mysql://db/timesheets"]);
+    assert_one_error_line(&output, "postgres://");
+}
+
+#[test]
+fn an_unreachable_database_is_one_line_and_hides_the_password() {
+    let output = timesheets(&[
+        "serve",
+        "--log-format",
+        "json",
+        "--database-url",
+        "postgres://app:hunter2@127.0.0.1:1/timesheets",
+    ]);
+    assert_one_error_line(&output, "cannot connect to the database");
+    assert!(!stderr_lines(&output)[0].contains("hunter2"));
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn a_port_in_use_is_one_line() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/t.db", dir.path().display());
+    let output = timesheets(&["serve", "--addr", &addr, "--database-url", &url]);
+    assert_one_error_line(&output, "cannot listen on");
+}
+
+#[test]
+fn migrate_applies_the_schema_and_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/nested/t.db", dir.path().display());
+    let output = timesheets(&["migrate", "--database-url", &url]);
+    assert!(output.status.success(), "{:?}", stderr_lines(&output));
+    assert!(dir.path().join("nested/t.db").exists());
+}
+
+#[test]
+fn the_server_stops_gracefully_on_sigterm() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/t.db", dir.path().display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_timesheets"))
+        .args([
+            "serve",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            &url,
+        ])
+        .env("LEPTOS_SITE_ROOT", dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let stopped = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        assert!(
+            stopped.elapsed() < Duration::from_secs(10),
+            "the server did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
