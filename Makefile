@@ -24,7 +24,6 @@ run: build ## Build and start on http://127.0.0.1:3000 (SQLite in data/)
 	LEPTOS_SITE_ROOT=$(SITE) $(BIN) serve
 
 test: setup-test lint test-rust e2e ## Every check: fmt, clippy (ssr + hydrate), Rust tests on SQLite and PostgreSQL, Playwright
-	@echo "==> all checks passed"
 
 setup: ## Install the build tools that are missing
 	@scripts/setup.sh build
