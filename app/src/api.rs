@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
+use crate::{auth::User, error::AppError};
 
 /// What `get_server_status` answers: enough for a client to know whom it talks to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,4 +21,10 @@ pub struct ServerStatus {
 pub async fn get_server_status() -> Result<ServerStatus, AppError> {
     let services = crate::ports::services()?;
     crate::error::with_status(services.server_status().await)
+}
+
+/// Who is signed in and which of the API's scopes their token grants.
+#[server(prefix = "/api/rpc", endpoint = "me")]
+pub async fn get_me() -> Result<User, AppError> {
+    crate::error::with_status(crate::ports::current_user().await)
 }

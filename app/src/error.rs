@@ -7,15 +7,31 @@ use server_fn::{
     error::{FromServerFnError, ServerFnErrorErr},
 };
 
+use crate::auth::Scope;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "error", rename_all = "snake_case")]
 pub enum AppError {
-    #[error("authentication required")]
+    /// No access token, or one that is not valid: the body never says which check failed.
+    #[error("a valid access token is required")]
     Unauthorized,
+    /// A valid token that does not grant `scope`.
+    #[error("the access token does not grant {scope}")]
+    InsufficientScope { scope: Scope },
     #[error("not allowed: {message}")]
     Forbidden { message: String },
     #[error("not found")]
     NotFound,
+    /// The request itself is unreadable (malformed JSON, bad query string).
+    #[error("bad request: {message}")]
+    BadRequest { message: String },
+    #[error("the request body is too large")]
+    PayloadTooLarge,
+    #[error("send the body as {expected}")]
+    UnsupportedMediaType { expected: String },
+    /// An `If-Match` version that is not the current one.
+    #[error("the entry was changed meanwhile (precondition failed)")]
+    PreconditionFailed,
     #[error("{field}: {message}")]
     Validation { field: String, message: String },
     #[error("conflict: {message}")]
@@ -32,11 +48,26 @@ pub enum AppError {
 
 impl AppError {
     /// The HTTP status this error is answered with, in one place.
+    /// The `WWW-Authenticate` challenge (RFC 6750) that goes with a 401 or a missing scope.
+    pub fn bearer_challenge(&self) -> Option<String> {
+        match self {
+            AppError::Unauthorized => Some(r#"Bearer error="invalid_token""#.to_owned()),
+            AppError::InsufficientScope { scope } => Some(format!(
+                r#"Bearer error="insufficient_scope", scope="{scope}""#
+            )),
+            _ => None,
+        }
+    }
+
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::Unauthorized => 401,
-            AppError::Forbidden { .. } => 403,
+            AppError::InsufficientScope { .. } | AppError::Forbidden { .. } => 403,
             AppError::NotFound => 404,
+            AppError::BadRequest { .. } => 400,
+            AppError::PayloadTooLarge => 413,
+            AppError::UnsupportedMediaType { .. } => 415,
+            AppError::PreconditionFailed => 412,
             AppError::Validation { .. } => 422,
             AppError::Conflict { .. } => 409,
             AppError::Unavailable => 503,
@@ -56,14 +87,21 @@ impl FromServerFnError for AppError {
     }
 }
 
-/// Sets the HTTP status of a failing server function from the error, so that clients and
-/// proxies see a 4xx/5xx that matches the body instead of Leptos's default 500.
+/// Sets the HTTP status (and the bearer challenge) of a failing server function from the
+/// error, so that clients and proxies see a 4xx/5xx that matches the body instead of
+/// Leptos's default 500.
 #[cfg(feature = "ssr")]
 pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(err) = &result {
         if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             if let Ok(status) = http::StatusCode::from_u16(err.status_code()) {
                 options.set_status(status);
+            }
+            if let Some(challenge) = err
+                .bearer_challenge()
+                .and_then(|value| http::HeaderValue::from_str(&value).ok())
+            {
+                options.insert_header(http::header::WWW_AUTHENTICATE, challenge);
             }
         }
     }
@@ -78,6 +116,12 @@ mod tests {
     fn every_error_maps_to_a_client_or_server_status() {
         let cases = [
             (AppError::Unauthorized, 401),
+            (
+                AppError::InsufficientScope {
+                    scope: Scope::BatchUpload,
+                },
+                403,
+            ),
             (
                 AppError::Forbidden {
                     message: "x".into(),
@@ -114,6 +158,23 @@ mod tests {
         });
         assert!(json.contains(r#""error":"validation""#), "{json}");
         assert!(json.contains(r#""field":"date""#), "{json}");
+    }
+
+    #[test]
+    fn auth_errors_carry_the_rfc_6750_challenge() {
+        assert_eq!(
+            AppError::Unauthorized.bearer_challenge().as_deref(),
+            Some(r#"Bearer error="invalid_token""#)
+        );
+        assert_eq!(
+            AppError::InsufficientScope {
+                scope: Scope::ApproveTimesheets
+            }
+            .bearer_challenge()
+            .as_deref(),
+            Some(r#"Bearer error="insufficient_scope", scope="approve:timesheets""#)
+        );
+        assert_eq!(AppError::NotFound.bearer_challenge(), None);
     }
 
     fn serde_json_like(err: &AppError) -> String {

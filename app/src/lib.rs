@@ -1,10 +1,15 @@
 //! Timesheets: the Leptos PWA and everything the browser and the server share.
 //!
 //! - [`shell`] and [`App`]: the server-rendered, hydrated app.
+//! - [`auth`]: scopes and the verified principal, shared by the API and the app.
+//! - [`domain`]: typed timesheet values whose rules run in the browser and the server.
 //! - [`error`]: the one error type that crosses the wire.
 //! - [`api`]: server functions, thin adapters over the server's [`ports::Services`].
 
 pub mod api;
+pub mod auth;
+pub mod domain;
+pub mod entries;
 pub mod error;
 mod pages;
 #[cfg(feature = "ssr")]

@@ -6,7 +6,11 @@
 
 use std::sync::Arc;
 
-use crate::{api::ServerStatus, error::AppError};
+use crate::{
+    api::ServerStatus,
+    auth::{Principal, User},
+    error::AppError,
+};
 
 #[async_trait::async_trait]
 pub trait Services: Send + Sync + 'static {
@@ -21,4 +25,23 @@ pub type SharedServices = Arc<dyn Services>;
 /// to provide them (a wiring bug, not a user error).
 pub fn services() -> Result<SharedServices, AppError> {
     leptos::prelude::use_context::<SharedServices>().ok_or(AppError::Internal)
+}
+
+/// Verifies the access token of a request (implemented by the server's token gate).
+#[async_trait::async_trait]
+pub trait Authenticator: Send + Sync + 'static {
+    /// The principal of the request's `Authorization: Bearer` token; `Unauthorized`
+    /// when there is none or it is not valid.
+    async fn authenticate(&self, headers: &http::HeaderMap) -> Result<Principal, AppError>;
+}
+
+/// How server functions receive the gate: `provide_context(SharedAuthenticator::new(..))`.
+pub type SharedAuthenticator = std::sync::Arc<dyn Authenticator>;
+
+/// The signed-in user calling this server function, verified from the request's access
+/// token before anything else runs; a 401 without a valid token, a 403 for a machine client.
+pub async fn current_user() -> Result<User, AppError> {
+    let parts = leptos::prelude::use_context::<http::request::Parts>().ok_or(AppError::Internal)?;
+    let gate = leptos::prelude::use_context::<SharedAuthenticator>().ok_or(AppError::Internal)?;
+    gate.authenticate(&parts.headers).await?.into_user()
 }

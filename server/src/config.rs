@@ -1,9 +1,9 @@
 //! Settings of `timesheets serve`: every one is a flag and an environment variable
 //! (documented in `.env.example`).
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
-use crate::db::DatabaseUrl;
+use crate::{auth::OidcArgs, db::DatabaseUrl};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct DatabaseArgs {
@@ -41,10 +41,76 @@ pub struct ServeArgs {
     /// Seconds to let in-flight requests finish after SIGTERM/Ctrl-C.
     #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value_t = 20)]
     pub shutdown_timeout_secs: u64,
+
+    #[command(flatten)]
+    pub oidc: OidcArgs,
+
+    /// Web origins allowed to call the REST API from a browser, comma-separated and exact
+    /// (e.g. `https://time.example.com`). Empty: same-origin only.
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub cors_allowed_origins: Vec<Origin>,
+}
+
+/// A web origin (`scheme://host[:port]`), written exactly as browsers send it in `Origin`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin(String);
+
+impl Origin {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for Origin {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        let url = url::Url::parse(value).map_err(|err| format!("{value:?} is not a URL: {err}"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!("{value:?} is not an http(s) origin"));
+        }
+        let origin = url.origin().ascii_serialization();
+        // Browsers compare origins byte for byte: refuse anything that would never match.
+        if origin != value {
+            return Err(format!(
+                "{value:?} is not an origin; write it as {origin:?} (no path, no trailing slash)"
+            ));
+        }
+        Ok(Origin(origin))
+    }
 }
 
 impl ServeArgs {
     pub fn shutdown_timeout(&self) -> Duration {
         Duration::from_secs(self.shutdown_timeout_secs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_exact_scheme_host_and_port() {
+        for good in ["https://time.example.com", "http://127.0.0.1:3000"] {
+            assert_eq!(good.parse::<Origin>().expect("an origin").as_str(), good);
+        }
+        for bad in [
+            "https://time.example.com/",
+            "https://time.example.com/app",
+            "https://TIME.example.com",
+            "https://time.example.com:443",
+            "ftp://time.example.com",
+            "*",
+            "time.example.com",
+        ] {
+            assert!(bad.parse::<Origin>().is_err(), "{bad}");
+        }
     }
 }

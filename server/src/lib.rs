@@ -1,10 +1,13 @@
 //! The Timesheets server: HTTP (axum + leptos_axum), database, and the CLI around them.
 
 pub mod assets;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod error;
 pub mod routes;
 pub mod services;
 pub mod startup;
+pub mod store;
 pub mod telemetry;

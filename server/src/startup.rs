@@ -3,11 +3,18 @@
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
-use app::ports::SharedServices;
+use app::ports::{SharedAuthenticator, SharedServices};
 use leptos::config::{Env, LeptosOptions};
 use tokio::net::TcpListener;
 
-use crate::{assets::Assets, config::ServeArgs, db::Db, routes, services::ServerServices};
+use crate::{
+    assets::Assets,
+    auth::{Gate, TokenVerifier},
+    config::{Origin, ServeArgs},
+    db::Db,
+    routes,
+    services::ServerServices,
+};
 
 /// cargo-leptos names the bundle and says whether file names carry content hashes
 /// through these variables when it builds the server; the same variables at run
@@ -24,7 +31,13 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub services: SharedServices,
+    /// The same business layer, for REST handlers.
+    pub server_services: ServerServices,
+    /// Verifies access tokens for REST handlers and server functions alike.
+    pub gate: SharedAuthenticator,
     pub assets: Arc<Assets>,
+    /// Origins allowed to call `/api` from a browser (CORS).
+    pub cors_origins: Arc<[Origin]>,
 }
 
 pub struct Application {
@@ -45,14 +58,19 @@ impl Application {
         let address = listener
             .local_addr()
             .context("cannot read the bound address")?;
+        let gate = Gate::new(token_verifier(&args).await?);
         let leptos_options = leptos_options(&args, address);
         let assets = Arc::new(Assets::load(&leptos_options));
-        let services: SharedServices = Arc::new(ServerServices::new(db.clone()));
+        let server_services = ServerServices::new(db.clone());
+        let services: SharedServices = Arc::new(server_services.clone());
         let state = AppState {
             leptos_options,
             db,
             services,
+            server_services,
+            gate: Arc::new(gate),
             assets,
+            cors_origins: args.cors_allowed_origins.clone().into(),
         };
         Ok(Self {
             listener,
@@ -106,6 +124,23 @@ impl Application {
         db.close().await;
         result
     }
+}
+
+/// The verifier of the configured issuer's access tokens; its discovery and key fetch
+/// happen now, so a wrong issuer stops start-up instead of failing every request.
+async fn token_verifier(args: &ServeArgs) -> anyhow::Result<Option<TokenVerifier>> {
+    let Some(settings) = args.oidc.verifier_settings() else {
+        tracing::warn!(
+            "no OIDC_ISSUER configured: the API refuses every access token (401) until one is set"
+        );
+        return Ok(None);
+    };
+    let verifier = TokenVerifier::discover(settings)
+        .await
+        .context("cannot set up access-token verification")?;
+    let settings = verifier.settings();
+    tracing::info!(issuer = %settings.issuer, audience = %settings.audience, "verifying access tokens");
+    Ok(Some(verifier))
 }
 
 fn leptos_options(args: &ServeArgs, address: SocketAddr) -> LeptosOptions {

@@ -1,14 +1,21 @@
 //! The HTTP surface: one router for the app, its assets, server functions and probes.
 
+mod api;
 mod cache;
 mod health;
+mod json;
 mod pages;
+mod timesheets;
 
 use std::path::Path;
 
+use axum::http::header;
 use axum::{routing::get, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use tower_http::{compression::CompressionLayer, services::ServeDir, trace::TraceLayer};
+use tower_http::{
+    compression::CompressionLayer, sensitive_headers::SetSensitiveRequestHeadersLayer,
+    services::ServeDir, trace::TraceLayer,
+};
 
 use crate::{assets, startup::AppState};
 
@@ -25,6 +32,7 @@ pub fn router(state: AppState) -> Router {
             "/api/rpc/{*name}",
             get(pages::server_fn).post(pages::server_fn),
         )
+        .merge(api::router(&state.cors_origins))
         .leptos_routes_with_handler(page_routes, get(pages::render))
         // `cargo leptos build --release --precompress` writes .br/.gz beside each file.
         .nest_service(
@@ -40,5 +48,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
+        // Outermost: no log line or debug print anywhere below can show a token.
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::AUTHORIZATION,
+            header::COOKIE,
+        ]))
         .with_state(state)
 }

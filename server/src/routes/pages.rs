@@ -2,30 +2,31 @@
 
 use std::{collections::HashSet, sync::OnceLock};
 
+use app::error::AppError;
 use axum::{
     body::Body,
     extract::{Request, State},
-    http::StatusCode,
     response::{IntoResponse, Response},
-    Json,
 };
 use leptos::prelude::provide_context;
 
-use crate::startup::AppState;
+use crate::{error::app_error_response, startup::AppState};
 
 /// What every server-rendered page and server function may `use_context` for.
 fn provide_request_context(state: &AppState) -> impl Fn() + Clone + Send + 'static {
     let services = state.services.clone();
-    move || provide_context(services.clone())
+    let gate = state.gate.clone();
+    move || {
+        provide_context(services.clone());
+        provide_context(gate.clone());
+    }
 }
 
 /// `/api/rpc/*`: Leptos server functions.
 pub async fn server_fn(State(state): State<AppState>, request: Request<Body>) -> Response {
     if !is_server_fn(request.uri().path()) {
         // leptos_axum answers 400 with a developer hint; a client expects 404.
-        let body =
-            serde_json::json!({ "error": "not_found", "message": "no such server function" });
-        return (StatusCode::NOT_FOUND, Json(body)).into_response();
+        return app_error_response(&AppError::NotFound);
     }
     leptos_axum::handle_server_fns_with_context(provide_request_context(&state), request)
         .await

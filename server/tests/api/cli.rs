@@ -10,6 +10,7 @@ fn timesheets(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_timesheets"))
         .args(args)
         .env_remove("DATABASE_URL")
+        .env_remove("OIDC_ISSUER")
         .env("LEPTOS_SITE_ROOT", "/nonexistent")
         .output()
         .expect("the binary runs")
@@ -74,6 +75,33 @@ fn a_port_in_use_is_one_line() {
     let url = format!("sqlite://{}/t.db", dir.path().display());
     let output = timesheets(&["serve", "--addr", &addr, "--database-url", &url]);
     assert_one_error_line(&output, "cannot listen on");
+}
+
+#[test]
+fn an_unreachable_issuer_is_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/t.db", dir.path().display());
+    let output = timesheets(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--database-url",
+        &url,
+        "--oidc-issuer",
+        "http://127.0.0.1:9",
+    ]);
+    assert_one_error_line(
+        &output,
+        "http://127.0.0.1:9/.well-known/openid-configuration",
+    );
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn an_issuer_over_plain_http_is_refused() {
+    let output = timesheets(&["serve", "--oidc-issuer", "http://sso.example.com"]);
+    assert_one_error_line(&output, "https");
+    assert_eq!(output.status.code(), Some(2));
 }
 
 #[test]

@@ -8,6 +8,7 @@
 use std::{path::PathBuf, time::Duration};
 
 use server::{
+    auth::OidcArgs,
     config::{DatabaseArgs, ServeArgs},
     db::{Backend, DatabaseUrl, Db},
     startup::Application,
@@ -15,20 +16,32 @@ use server::{
 use sqlx::{Connection, Executor};
 use tempfile::TempDir;
 
+use crate::issuer::{TestIssuer, AUDIENCE, USER_SCOPES};
+
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: Db,
     pub database_url: DatabaseUrl,
+    /// The OpenID Connect issuer whose tokens the app accepts.
+    pub issuer: TestIssuer,
     /// Keeps the SQLite file and the site folder alive as long as the app.
     _dirs: Vec<TempDir>,
 }
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    /// An app whose settings `configure` changes first.
+    pub async fn spawn_with(configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
+        let issuer = TestIssuer::start().await;
         let (database_url, db_dir) = fresh_database().await;
         let site = site_root();
-        let args = serve_args(database_url.clone(), site.path().to_path_buf());
+        let mut args = serve_args(database_url.clone(), site.path().to_path_buf());
+        args.oidc.oidc_issuer = Some(issuer.url.parse().expect("an issuer URL"));
+        configure(&mut args);
         let app = Application::build(args)
             .await
             .expect("the application starts");
@@ -44,6 +57,7 @@ impl TestApp {
             client,
             db,
             database_url,
+            issuer,
             _dirs: db_dir.into_iter().chain(Some(site)).collect(),
         }
     }
@@ -55,6 +69,93 @@ impl TestApp {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// A valid access token of the user Ann with `scope`.
+    pub fn user_token(&self, scope: &str) -> String {
+        self.issuer.sign(&self.issuer.user_claims(scope))
+    }
+
+    /// A valid access token of another person, e.g. a manager.
+    pub fn token_for(&self, subject: &str, email: &str, scope: &str) -> String {
+        let mut claims = self.issuer.user_claims(scope);
+        claims["sub"] = subject.into();
+        claims["email"] = email.into();
+        claims["name"] = subject.into();
+        self.issuer.sign(&claims)
+    }
+
+    /// Adds a project straight to the database (as the admin CLI does).
+    pub async fn add_project(&self, code: &str, name: &str) {
+        let mut conn = self.db.pool().acquire().await.expect("a connection");
+        server::store::projects::add(
+            &mut conn,
+            &app::domain::ProjectCode::parse(code).expect("a code"),
+            &app::domain::ProjectName::parse(name).expect("a name"),
+            0,
+        )
+        .await
+        .expect("the project is added");
+    }
+
+    /// Row counts and version sum of the tables requests may change: equal before and
+    /// after a request means the request changed nothing.
+    pub async fn fingerprint(&self) -> Vec<i64> {
+        let mut conn = self.db.pool().acquire().await.expect("a connection");
+        let mut values = Vec::new();
+        for sql in [
+            "SELECT COUNT(*) AS n FROM users",
+            "SELECT COUNT(*) AS n FROM projects",
+            "SELECT COUNT(*) AS n FROM entries",
+            "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) AS n FROM entries",
+            "SELECT COUNT(*) AS n FROM audit_log",
+        ] {
+            let row = sqlx::query(sql)
+                .fetch_one(&mut *conn)
+                .await
+                .expect("a count");
+            values.push(sqlx::Row::try_get::<i64, _>(&row, "n").expect("a number"));
+        }
+        values
+    }
+
+    /// `method path` with a bearer token and an optional JSON body.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<&serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// A valid access token of Ann with the employee's scopes.
+    pub fn employee_token(&self) -> String {
+        self.user_token(USER_SCOPES)
+    }
+
+    /// A valid client-credentials token of the machine client `client_id`.
+    pub fn client_token(&self, client_id: &str, scope: &str) -> String {
+        self.issuer
+            .sign(&self.issuer.client_claims(client_id, scope))
+    }
+
+    /// `GET path` with `Authorization: Bearer token`.
+    pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
             .send()
             .await
             .expect("request sent")
@@ -74,6 +175,20 @@ pub fn serve_args(database_url: DatabaseUrl, site_root: PathBuf) -> ServeArgs {
         addr: "127.0.0.1:0".parse().expect("an address"),
         site_root,
         shutdown_timeout_secs: 1,
+        oidc: OidcArgs {
+            oidc_issuer: None,
+            oidc_audience: AUDIENCE.into(),
+            oidc_permissions_claim: "permissions".into(),
+            oidc_algorithms: vec![
+                "RS256".parse().expect("RS256"),
+                "ES256".parse().expect("ES256"),
+            ],
+            oidc_require_at_jwt: false,
+            oidc_leeway_secs: 30,
+            oidc_jwks_refetch_secs: 60,
+            oidc_jwks_max_age_secs: 3600,
+        },
+        cors_allowed_origins: Vec::new(),
     }
 }
 

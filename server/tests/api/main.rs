@@ -1,9 +1,12 @@
 //! Black-box tests of the real server over HTTP, on SQLite by default and on PostgreSQL
 //! when `TEST_DATABASE_URL` names a server (see `helpers.rs`).
 
+mod auth;
 mod cli;
 mod health;
 mod helpers;
+mod issuer;
 mod migrations;
 mod pages;
 mod server_fns;
+mod timesheets;

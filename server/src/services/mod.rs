@@ -4,6 +4,11 @@ use app::{api::ServerStatus, error::AppError, ports::Services};
 
 use crate::db::Db;
 
+pub mod entries;
+mod upload;
+
+pub use entries::EntryRange;
+
 /// [`Services`] backed by the database.
 #[derive(Clone, Debug)]
 pub struct ServerServices {
@@ -13,6 +18,10 @@ pub struct ServerServices {
 impl ServerServices {
     pub fn new(db: Db) -> Self {
         Self { db }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
     }
 }
 

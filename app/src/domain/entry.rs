@@ -1,0 +1,342 @@
+//! A time entry's values and the rules of its life cycle.
+
+use std::{fmt, str::FromStr};
+
+use serde::{Deserialize, Serialize};
+
+use super::ValidationError;
+
+/// Most minutes one person may log on one day, over all their entries.
+pub const MAX_MINUTES_PER_DAY: u32 = 24 * 60;
+
+/// An entry's id: a UUID, which the client may choose so an offline retry is idempotent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct EntryId(uuid::Uuid);
+
+impl EntryId {
+    pub fn parse(value: &str) -> Result<EntryId, ValidationError> {
+        uuid::Uuid::try_parse(value.trim())
+            .ok()
+            .filter(|id| !id.is_nil())
+            .map(EntryId)
+            .ok_or_else(|| ValidationError::new("id", "expected a UUID"))
+    }
+
+    pub fn from_uuid(id: uuid::Uuid) -> EntryId {
+        EntryId(id)
+    }
+
+    pub fn uuid(self) -> uuid::Uuid {
+        self.0
+    }
+}
+
+impl fmt::Display for EntryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Lower-case hyphenated: one spelling, so ids compare as text in the database.
+        fmt::Display::fmt(&self.0.hyphenated(), f)
+    }
+}
+
+impl FromStr for EntryId {
+    type Err = ValidationError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        EntryId::parse(value)
+    }
+}
+
+impl TryFrom<String> for EntryId {
+    type Error = ValidationError;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        EntryId::parse(&value)
+    }
+}
+
+impl From<EntryId> for String {
+    fn from(value: EntryId) -> String {
+        value.to_string()
+    }
+}
+
+/// How long one entry is: 1 to 1440 minutes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u32", into = "u32")]
+pub struct Minutes(u16);
+
+impl Minutes {
+    pub fn new(minutes: u32) -> Result<Minutes, ValidationError> {
+        if (1..=MAX_MINUTES_PER_DAY).contains(&minutes) {
+            // In range, so it fits in a u16.
+            Ok(Minutes(minutes as u16))
+        } else {
+            Err(ValidationError::new(
+                "minutes",
+                "must be between 1 minute and 24 hours",
+            ))
+        }
+    }
+
+    /// Decimal hours as the seed's clients send them (`7.5`), rounded to the minute.
+    pub fn from_hours(hours: f64) -> Result<Minutes, ValidationError> {
+        let out_of_range = || ValidationError::new("hours", "must be more than 0 and at most 24");
+        if !hours.is_finite() || hours <= 0.0 || hours > 24.0 {
+            return Err(out_of_range());
+        }
+        let minutes = (hours * 60.0).round() as u32;
+        Minutes::new(minutes).map_err(|_| out_of_range())
+    }
+
+    pub fn get(self) -> u32 {
+        u32::from(self.0)
+    }
+
+    /// The decimal hours of the seed's `hours` field.
+    pub fn hours(self) -> f64 {
+        f64::from(self.0) / 60.0
+    }
+}
+
+impl TryFrom<u32> for Minutes {
+    type Error = ValidationError;
+
+    fn try_from(value: u32) -> Result<Self, Self::Error> {
+        Minutes::new(value)
+    }
+}
+
+impl From<Minutes> for u32 {
+    fn from(value: Minutes) -> u32 {
+        value.get()
+    }
+}
+
+/// An optional free-text note: trimmed, at most 500 characters, no control characters
+/// other than line breaks and tabs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Note(String);
+
+impl Note {
+    pub const MAX_CHARS: usize = 500;
+
+    /// `None` for an empty or blank note.
+    pub fn parse(value: &str) -> Result<Option<Note>, ValidationError> {
+        Note::parse_field("note", value)
+    }
+
+    /// As [`Note::parse`], for a field of another name (a manager's decision note).
+    pub fn parse_field(field: &'static str, value: &str) -> Result<Option<Note>, ValidationError> {
+        let value = value.trim();
+        if value.is_empty() {
+            return Ok(None);
+        }
+        if value.chars().count() > Note::MAX_CHARS {
+            return Err(ValidationError::new(
+                field,
+                format!("at most {} characters", Note::MAX_CHARS),
+            ));
+        }
+        if value
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+        {
+            return Err(ValidationError::new(field, "contains control characters"));
+        }
+        Ok(Some(Note(value.to_owned())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Note {
+    type Error = ValidationError;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Note::parse(&value)?.ok_or_else(|| ValidationError::new("note", "is empty"))
+    }
+}
+
+impl From<Note> for String {
+    fn from(value: Note) -> String {
+        value.0
+    }
+}
+
+/// Where an entry is in its life cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryStatus {
+    Draft,
+    Submitted,
+    Approved,
+    Rejected,
+}
+
+/// Something that changes an entry's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// The owner sends the entry for approval.
+    Submit,
+    /// A manager accepts it; it is locked from then on.
+    Approve,
+    /// A manager sends it back with a note; the owner may edit and resubmit it.
+    Reject,
+}
+
+impl EntryStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EntryStatus::Draft => "draft",
+            EntryStatus::Submitted => "submitted",
+            EntryStatus::Approved => "approved",
+            EntryStatus::Rejected => "rejected",
+        }
+    }
+
+    /// The status after `transition`, or why it is not allowed: the life cycle's one rule
+    /// book, `draft → submitted → approved | rejected`, `rejected → submitted`.
+    pub fn apply(self, transition: Transition) -> Result<EntryStatus, String> {
+        use EntryStatus::*;
+        match (self, transition) {
+            (Draft | Rejected, Transition::Submit) => Ok(Submitted),
+            (Submitted, Transition::Approve) => Ok(Approved),
+            (Submitted, Transition::Reject) => Ok(Rejected),
+            (status, transition) => Err(format!(
+                "a {} entry cannot be {}",
+                status.as_str(),
+                match transition {
+                    Transition::Submit => "submitted",
+                    Transition::Approve => "approved",
+                    Transition::Reject => "rejected",
+                }
+            )),
+        }
+    }
+
+    /// Whether the owner may still change the entry's date, project, duration or note.
+    pub fn is_editable(self) -> bool {
+        matches!(self, EntryStatus::Draft | EntryStatus::Rejected)
+    }
+
+    /// Whether the owner may delete the entry.
+    pub fn is_deletable(self) -> bool {
+        self.is_editable()
+    }
+}
+
+impl fmt::Display for EntryStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for EntryStatus {
+    type Err = ValidationError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "draft" => Ok(EntryStatus::Draft),
+            "submitted" => Ok(EntryStatus::Submitted),
+            "approved" => Ok(EntryStatus::Approved),
+            "rejected" => Ok(EntryStatus::Rejected),
+            _ => Err(ValidationError::new(
+                "status",
+                "expected draft, submitted, approved or rejected",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn minutes_are_between_one_and_a_day() {
+        assert!(Minutes::new(0).is_err());
+        assert_eq!(Minutes::new(1).map(Minutes::get), Ok(1));
+        assert_eq!(Minutes::new(1440).map(Minutes::get), Ok(1440));
+        assert!(Minutes::new(1441).is_err());
+    }
+
+    #[test]
+    fn hours_become_whole_minutes() {
+        assert_eq!(Minutes::from_hours(7.5).map(Minutes::get), Ok(450));
+        assert_eq!(Minutes::from_hours(0.25).map(Minutes::get), Ok(15));
+        assert_eq!(Minutes::from_hours(24.0).map(Minutes::get), Ok(1440));
+        for bad in [0.0, -1.0, 24.01, f64::NAN, f64::INFINITY, 0.001] {
+            assert_eq!(
+                Minutes::from_hours(bad).map_err(|e| e.field),
+                Err("hours"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn notes_are_trimmed_and_bounded() {
+        assert_eq!(Note::parse("  "), Ok(None));
+        assert_eq!(
+            Note::parse("  client call \n").unwrap().unwrap().as_str(),
+            "client call"
+        );
+        assert!(Note::parse(&"é".repeat(500)).unwrap().is_some());
+        assert!(Note::parse(&"é".repeat(501)).is_err());
+        assert!(Note::parse("bell\u{7}").is_err());
+    }
+
+    #[test]
+    fn entry_ids_are_non_nil_uuids_in_one_spelling() {
+        let id = EntryId::parse("5F0C3C8E-9B1A-4C1E-8F7A-2B3C4D5E6F70").unwrap();
+        assert_eq!(id.to_string(), "5f0c3c8e-9b1a-4c1e-8f7a-2b3c4d5e6f70");
+        assert!(EntryId::parse("00000000-0000-0000-0000-000000000000").is_err());
+        assert!(EntryId::parse("42").is_err());
+    }
+
+    #[test]
+    fn the_life_cycle_allows_only_its_transitions() {
+        use EntryStatus::*;
+        use Transition::*;
+        let allowed = [
+            (Draft, Submit, Submitted),
+            (Rejected, Submit, Submitted),
+            (Submitted, Approve, Approved),
+            (Submitted, Reject, Rejected),
+        ];
+        for status in [Draft, Submitted, Approved, Rejected] {
+            for transition in [Submit, Approve, Reject] {
+                let expected = allowed
+                    .iter()
+                    .find(|(from, via, _)| *from == status && *via == transition)
+                    .map(|(_, _, to)| *to);
+                assert_eq!(
+                    status.apply(transition).ok(),
+                    expected,
+                    "{status} via {transition:?}"
+                );
+            }
+        }
+        assert!(!Approved.is_editable() && !Submitted.is_editable());
+        assert!(Draft.is_editable() && Rejected.is_editable());
+    }
+
+    proptest! {
+        #[test]
+        fn any_minutes_in_range_are_accepted_and_others_refused(minutes in 0u32..3000) {
+            prop_assert_eq!(Minutes::new(minutes).is_ok(), (1..=1440).contains(&minutes));
+        }
+
+        #[test]
+        fn hours_round_to_the_nearest_minute(quarter_hours in 1u32..=96) {
+            let hours = f64::from(quarter_hours) / 4.0;
+            prop_assert_eq!(Minutes::from_hours(hours).map(Minutes::get), Ok(quarter_hours * 15));
+        }
+    }
+}

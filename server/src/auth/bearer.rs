@@ -1,0 +1,68 @@
+//! Reading the access token from a request: RFC 6750 §2.1, the `Authorization` header
+//! only. Tokens in the query string or a form body are never looked at, since they end up
+//! in logs and browser history.
+
+use http::{header::AUTHORIZATION, HeaderMap};
+
+/// The token of the one `Authorization: Bearer <token>` header, if there is exactly one.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let mut values = headers.get_all(AUTHORIZATION).iter();
+    let value = values.next()?;
+    if values.next().is_some() {
+        return None;
+    }
+    let (scheme, token) = value.to_str().ok()?.split_once(' ')?;
+    // The scheme is case-insensitive (RFC 9110 §11.1); the token is not.
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let token = token.trim_matches(' ');
+    (!token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use http::HeaderValue;
+
+    use super::*;
+
+    fn headers(values: &[&str]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for value in values {
+            map.append(
+                AUTHORIZATION,
+                HeaderValue::from_str(value).expect("a header value"),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn the_bearer_token_is_read_whatever_the_scheme_case() {
+        for value in [
+            "Bearer abc.def.ghi",
+            "bearer abc.def.ghi",
+            "BEARER  abc.def.ghi",
+        ] {
+            assert_eq!(
+                bearer_token(&headers(&[value])),
+                Some("abc.def.ghi"),
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn anything_but_one_bearer_header_has_no_token() {
+        for values in [
+            &[][..],
+            &["Basic dXNlcjpwYXNz"],
+            &["Bearer"],
+            &["Bearer "],
+            &["Token abc"],
+            &["Bearer a.b.c", "Bearer d.e.f"],
+        ] {
+            assert_eq!(bearer_token(&headers(values)), None, "{values:?}");
+        }
+    }
+}

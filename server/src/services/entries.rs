@@ -1,0 +1,324 @@
+//! Entries of signed-in users: create, list, delete; approvals by managers. Every method
+//! takes the verified user and checks its scope first, before any database work.
+
+use app::{
+    auth::{Scope, User},
+    domain::{EntryId, Note, Transition, WorkDate, MAX_MINUTES_PER_DAY},
+    entries::{Entry, EntryDraft, Page},
+    error::AppError,
+};
+
+use super::ServerServices;
+use crate::{
+    error::ApiError,
+    store::{
+        self,
+        audit::{self, Actor},
+        entries::{self as entry_store, NewRow},
+        now_ms, projects, users,
+    },
+};
+
+/// Most entries one page holds.
+pub const MAX_PAGE: u32 = 500;
+
+/// A date range and position to list from.
+#[derive(Debug, Clone)]
+pub struct EntryRange {
+    pub from: WorkDate,
+    pub to: WorkDate,
+    pub after: Option<(WorkDate, EntryId)>,
+    pub limit: u32,
+}
+
+fn actor(user: &User) -> Actor<'_> {
+    Actor::User {
+        issuer: &user.issuer,
+        subject: &user.subject,
+    }
+}
+
+impl ServerServices {
+    /// Creates an entry for `user`. With a client-chosen id, a retry with the same content
+    /// answers the existing entry (`created == false`); other content under that id is a
+    /// conflict.
+    pub async fn create_entry(
+        &self,
+        user: &User,
+        draft: EntryDraft,
+        source: &str,
+    ) -> Result<(Entry, bool), ApiError> {
+        user.require(Scope::CreateTimesheets)?;
+        let now = now_ms();
+        let mut tx = self.db.pool().begin().await?;
+        let user_id = users::upsert(&mut tx, user, now).await?;
+        if let Some(id) = draft.id {
+            if let Some(existing) = entry_store::get(&mut tx, id).await? {
+                return same_entry(&existing, &user_id, &draft).map(|entry| (entry, false));
+            }
+        }
+        let project = projects::resolve(&mut tx, &draft.project)
+            .await?
+            .filter(|project| project.active)
+            .ok_or_else(|| AppError::Validation {
+                field: "project".into(),
+                message: format!("no active project {:?}", draft.project),
+            })?;
+        let logged = entry_store::minutes_on(&mut tx, &user_id, draft.date, None).await?;
+        if logged + draft.minutes.get() > MAX_MINUTES_PER_DAY {
+            return Err(AppError::Validation {
+                field: "minutes".into(),
+                message: format!(
+                    "{} already has {} h {} min logged; a day holds at most 24 h",
+                    draft.date,
+                    logged / 60,
+                    logged % 60
+                ),
+            }
+            .into());
+        }
+        let id = draft
+            .id
+            .unwrap_or_else(|| EntryId::from_uuid(uuid::Uuid::new_v4()));
+        let inserted = entry_store::insert(
+            &mut tx,
+            &NewRow {
+                id,
+                user_id: &user_id,
+                project_id: &project.id,
+                date: draft.date,
+                minutes: draft.minutes,
+                note: draft.note.as_ref(),
+                status: draft.status,
+                source,
+                external_id: None,
+                now,
+            },
+        )
+        .await;
+        if let Err(error) = inserted {
+            // The same id created concurrently by a retry: answer as for a retry.
+            if store::is_unique_violation(&error) {
+                drop(tx);
+                let mut conn = self.db.pool().acquire().await?;
+                let existing =
+                    entry_store::get(&mut conn, id)
+                        .await?
+                        .ok_or(AppError::Conflict {
+                            message: "this id is taken".into(),
+                        })?;
+                return same_entry(&existing, &user_id, &draft).map(|entry| (entry, false));
+            }
+            return Err(error.into());
+        }
+        audit::record(
+            &mut tx,
+            &audit::Record {
+                entry_id: &id.to_string(),
+                actor: actor(user),
+                action: "create",
+                from: None,
+                to: Some(draft.status),
+                note: None,
+                at: now,
+            },
+        )
+        .await?;
+        let entry = entry_store::get(&mut tx, id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("entry {id} vanished inside its transaction"))?;
+        tx.commit().await?;
+        Ok((entry.entry, true))
+    }
+
+    /// The user's own entries in a date range, one page at a time.
+    pub async fn list_entries(
+        &self,
+        user: &User,
+        range: EntryRange,
+    ) -> Result<Page<Entry>, ApiError> {
+        user.require(Scope::ReadTimesheets)?;
+        let mut conn = self.db.pool().acquire().await?;
+        let Some(user_id) = users::find(&mut conn, &user.issuer, &user.subject).await? else {
+            return Ok(Page {
+                items: Vec::new(),
+                next_cursor: None,
+            });
+        };
+        let limit = range.limit.clamp(1, MAX_PAGE);
+        // One more than asked tells whether another page follows.
+        let mut items = entry_store::list_for_user(
+            &mut conn,
+            &user_id,
+            range.from,
+            range.to,
+            range.after,
+            limit + 1,
+        )
+        .await?;
+        let next_cursor = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|last| cursor(last.date, last.id))
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    /// Deletes the user's own entry while it is a draft or rejected.
+    pub async fn delete_entry(&self, user: &User, id: EntryId) -> Result<(), ApiError> {
+        user.require(Scope::DeleteTimesheets)?;
+        let now = now_ms();
+        let mut tx = self.db.pool().begin().await?;
+        let stored = own_entry(&mut tx, user, id).await?;
+        if !stored.entry.status.is_deletable() {
+            return Err(AppError::Conflict {
+                message: format!("a {} entry cannot be deleted", stored.entry.status),
+            }
+            .into());
+        }
+        if !entry_store::delete(&mut tx, id, stored.entry.version).await? {
+            return Err(stale().into());
+        }
+        audit::record(
+            &mut tx,
+            &audit::Record {
+                entry_id: &id.to_string(),
+                actor: actor(user),
+                action: "delete",
+                from: Some(stored.entry.status),
+                to: None,
+                note: None,
+                at: now,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Others' submitted entries awaiting a decision.
+    pub async fn awaiting_approval(&self, user: &User) -> Result<Vec<Entry>, ApiError> {
+        user.require(Scope::ApproveTimesheets)?;
+        let mut conn = self.db.pool().acquire().await?;
+        let user_id = users::find(&mut conn, &user.issuer, &user.subject)
+            .await?
+            .unwrap_or_default();
+        Ok(entry_store::awaiting_approval(&mut conn, &user_id, MAX_PAGE).await?)
+    }
+
+    /// Approves or rejects someone else's submitted entry.
+    pub async fn decide(
+        &self,
+        user: &User,
+        id: EntryId,
+        transition: Transition,
+        note: Option<Note>,
+    ) -> Result<Entry, ApiError> {
+        user.require(Scope::ApproveTimesheets)?;
+        let now = now_ms();
+        let mut tx = self.db.pool().begin().await?;
+        let stored = entry_store::get(&mut tx, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let entry = &stored.entry;
+        if entry.owner.issuer == user.issuer && entry.owner.subject == user.subject {
+            return Err(AppError::Forbidden {
+                message: "nobody approves or rejects their own entries".into(),
+            }
+            .into());
+        }
+        let to = entry
+            .status
+            .apply(transition)
+            .map_err(|message| AppError::Conflict { message })?;
+        let note = note.as_ref().map(Note::as_str);
+        if !entry_store::set_status(&mut tx, id, entry.version, to, note, now).await? {
+            return Err(stale().into());
+        }
+        audit::record(
+            &mut tx,
+            &audit::Record {
+                entry_id: &id.to_string(),
+                actor: actor(user),
+                action: match transition {
+                    Transition::Approve => "approve",
+                    Transition::Reject => "reject",
+                    Transition::Submit => "submit",
+                },
+                from: Some(entry.status),
+                to: Some(to),
+                note,
+                at: now,
+            },
+        )
+        .await?;
+        let updated = entry_store::get(&mut tx, id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("entry {id} vanished inside its transaction"))?;
+        tx.commit().await?;
+        Ok(updated.entry)
+    }
+}
+
+/// The keyset cursor after `(date, id)`.
+pub fn cursor(date: WorkDate, id: EntryId) -> String {
+    format!("{date}_{id}")
+}
+
+pub fn parse_cursor(value: &str) -> Result<(WorkDate, EntryId), AppError> {
+    let invalid = || AppError::Validation {
+        field: "cursor".into(),
+        message: "not a cursor this API gave out".into(),
+    };
+    let (date, id) = value.split_once('_').ok_or_else(invalid)?;
+    Ok((
+        WorkDate::parse(date).map_err(|_| invalid())?,
+        EntryId::parse(id).map_err(|_| invalid())?,
+    ))
+}
+
+/// The user's own entry; someone else's is "not found", not "forbidden", so ids of other
+/// people's entries cannot be probed.
+async fn own_entry(
+    conn: &mut sqlx::AnyConnection,
+    user: &User,
+    id: EntryId,
+) -> Result<entry_store::StoredEntry, ApiError> {
+    let stored = entry_store::get(conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if stored.entry.owner.issuer != user.issuer || stored.entry.owner.subject != user.subject {
+        return Err(AppError::NotFound.into());
+    }
+    Ok(stored)
+}
+
+fn stale() -> AppError {
+    AppError::Conflict {
+        message: "the entry was changed meanwhile; reload it and try again".into(),
+    }
+}
+
+/// A retried create: the stored entry if it is the same one, else a conflict.
+fn same_entry(
+    existing: &entry_store::StoredEntry,
+    user_id: &str,
+    draft: &EntryDraft,
+) -> Result<Entry, ApiError> {
+    let entry = &existing.entry;
+    let same = existing.user_id == user_id
+        && entry.date == draft.date
+        && entry.minutes == draft.minutes
+        && entry.note.as_deref() == draft.note.as_ref().map(Note::as_str)
+        && (entry.project.as_str() == draft.project.to_ascii_uppercase()
+            || entry.project_name == draft.project);
+    if same {
+        Ok(entry.clone())
+    } else {
+        Err(AppError::Conflict {
+            message: "an entry with this id exists with other content".into(),
+        }
+        .into())
+    }
+}

@@ -1,0 +1,47 @@
+//! `audit_log`: the append-only trail of every change to an entry.
+
+use app::domain::EntryStatus;
+use sqlx::AnyConnection;
+
+/// Who made a change: a user (issuer, subject) or a machine client.
+#[derive(Debug, Clone)]
+pub enum Actor<'a> {
+    User { issuer: &'a str, subject: &'a str },
+    Client { client_id: &'a str },
+}
+
+/// One audit record.
+pub struct Record<'a> {
+    pub entry_id: &'a str,
+    pub actor: Actor<'a>,
+    /// `create`, `update`, `submit`, `approve`, `reject`, `delete`, `import`.
+    pub action: &'static str,
+    pub from: Option<EntryStatus>,
+    pub to: Option<EntryStatus>,
+    pub note: Option<&'a str>,
+    pub at: i64,
+}
+
+pub async fn record(conn: &mut AnyConnection, record: &Record<'_>) -> sqlx::Result<()> {
+    let (issuer, subject, client_id) = match record.actor {
+        Actor::User { issuer, subject } => (Some(issuer), Some(subject), None),
+        Actor::Client { client_id } => (None, None, Some(client_id)),
+    };
+    sqlx::query(
+        "INSERT INTO audit_log (entry_id, actor_issuer, actor_subject, actor_client_id,
+                                action, from_status, to_status, note, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(record.entry_id)
+    .bind(issuer)
+    .bind(subject)
+    .bind(client_id)
+    .bind(record.action)
+    .bind(record.from.map(EntryStatus::as_str))
+    .bind(record.to.map(EntryStatus::as_str))
+    .bind(record.note)
+    .bind(record.at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

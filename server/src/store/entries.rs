@@ -1,0 +1,239 @@
+//! `entries`: the time entries, read as [`Entry`] views joined with project and owner.
+
+use app::{
+    domain::{EntryId, EntryStatus, Minutes, Note, ProjectCode, WorkDate},
+    entries::{Entry, Owner},
+};
+use sqlx::{any::AnyRow, AnyConnection, Row};
+
+const VIEW: &str = "SELECT e.id, e.user_id, e.work_date, e.minutes, e.note, e.status,
+        e.decision_note, e.source, e.version, e.created_at, e.updated_at,
+        p.code AS project_code, p.name AS project_name,
+        u.issuer, u.subject, u.email, u.name AS user_name
+    FROM entries e
+    JOIN projects p ON p.id = e.project_id
+    JOIN users u ON u.id = e.user_id";
+
+/// An entry and the row id of its owner.
+#[derive(Debug, Clone)]
+pub struct StoredEntry {
+    pub entry: Entry,
+    pub user_id: String,
+}
+
+/// Rows were written by this program through the domain types; one that does not parse
+/// is corruption, reported as a decode error rather than shown half-read.
+fn corrupt(column: &'static str) -> impl FnOnce(app::domain::ValidationError) -> sqlx::Error {
+    move |error| sqlx::Error::ColumnDecode {
+        index: column.into(),
+        source: Box::new(error),
+    }
+}
+
+fn from_row(row: &AnyRow) -> sqlx::Result<StoredEntry> {
+    let id: String = row.try_get("id")?;
+    let date: String = row.try_get("work_date")?;
+    let minutes: i64 = row.try_get("minutes")?;
+    let status: String = row.try_get("status")?;
+    let code: String = row.try_get("project_code")?;
+    let minutes = u32::try_from(minutes)
+        .ok()
+        .and_then(|m| Minutes::new(m).ok())
+        .ok_or_else(|| sqlx::Error::ColumnDecode {
+            index: "minutes".into(),
+            source: "out of range".into(),
+        })?;
+    let status: EntryStatus = status.parse().map_err(corrupt("status"))?;
+    let subject: String = row.try_get("subject")?;
+    Ok(StoredEntry {
+        user_id: row.try_get("user_id")?,
+        entry: Entry {
+            id: EntryId::parse(&id).map_err(corrupt("id"))?,
+            user_id: subject.clone(),
+            owner: Owner {
+                issuer: row.try_get("issuer")?,
+                subject,
+                email: row.try_get("email")?,
+                name: row.try_get("user_name")?,
+            },
+            date: WorkDate::parse(&date).map_err(corrupt("work_date"))?,
+            project: ProjectCode::parse(&code).map_err(corrupt("project_code"))?,
+            project_name: row.try_get("project_name")?,
+            hours: minutes.hours(),
+            minutes,
+            note: row.try_get("note")?,
+            status,
+            approved: status == EntryStatus::Approved,
+            decision_note: row.try_get("decision_note")?,
+            source: row.try_get("source")?,
+            version: row.try_get("version")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        },
+    })
+}
+
+pub async fn get(conn: &mut AnyConnection, id: EntryId) -> sqlx::Result<Option<StoredEntry>> {
+    sqlx::query(&format!("{VIEW} WHERE e.id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// A new row, as the service layer decided it.
+pub struct NewRow<'a> {
+    pub id: EntryId,
+    pub user_id: &'a str,
+    pub project_id: &'a str,
+    pub date: WorkDate,
+    pub minutes: Minutes,
+    pub note: Option<&'a Note>,
+    pub status: EntryStatus,
+    pub source: &'a str,
+    pub external_id: Option<&'a str>,
+    pub now: i64,
+}
+
+pub async fn insert(conn: &mut AnyConnection, row: &NewRow<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO entries (id, user_id, project_id, work_date, minutes, note, status,
+                              source, external_id, version, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10)",
+    )
+    .bind(row.id.to_string())
+    .bind(row.user_id)
+    .bind(row.project_id)
+    .bind(row.date.to_string())
+    .bind(i64::from(row.minutes.get()))
+    .bind(row.note.map(Note::as_str))
+    .bind(row.status.as_str())
+    .bind(row.source)
+    .bind(row.external_id)
+    .bind(row.now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Minutes the user already logged on `date`, leaving out entry `except`.
+pub async fn minutes_on(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    date: WorkDate,
+    except: Option<EntryId>,
+) -> sqlx::Result<u32> {
+    // PostgreSQL's SUM of BIGINT is NUMERIC, which `sqlx::Any` cannot decode: cast back.
+    let total: i64 = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT) AS total FROM entries
+         WHERE user_id = $1 AND work_date = $2 AND id <> $3",
+    )
+    .bind(user_id)
+    .bind(date.to_string())
+    .bind(except.map(|id| id.to_string()).unwrap_or_default())
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get("total")?;
+    Ok(u32::try_from(total).unwrap_or(u32::MAX))
+}
+
+/// The user's entries from `from` to `to` (inclusive), ordered by date then id, after
+/// the `(date, id)` position of `after`; at most `limit`.
+pub async fn list_for_user(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    from: WorkDate,
+    to: WorkDate,
+    after: Option<(WorkDate, EntryId)>,
+    limit: u32,
+) -> sqlx::Result<Vec<Entry>> {
+    let (after_date, after_id) = after
+        .map(|(date, id)| (date.to_string(), id.to_string()))
+        .unwrap_or_default();
+    sqlx::query(&format!(
+        "{VIEW} WHERE e.user_id = $1 AND e.work_date >= $2 AND e.work_date <= $3
+           AND (e.work_date > $4 OR (e.work_date = $4 AND e.id > $5))
+         ORDER BY e.work_date, e.id LIMIT $6"
+    ))
+    .bind(user_id)
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .bind(after_date)
+    .bind(after_id)
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|row| from_row(row).map(|stored| stored.entry))
+    .collect()
+}
+
+/// Submitted entries of everyone but `user_id`, oldest work first.
+pub async fn awaiting_approval(
+    conn: &mut AnyConnection,
+    except_user_id: &str,
+    limit: u32,
+) -> sqlx::Result<Vec<Entry>> {
+    sqlx::query(&format!(
+        "{VIEW} WHERE e.status = 'submitted' AND e.user_id <> $1
+         ORDER BY u.subject, e.work_date, e.id LIMIT $2"
+    ))
+    .bind(except_user_id)
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|row| from_row(row).map(|stored| stored.entry))
+    .collect()
+}
+
+/// Moves the entry to `status` if it is still at `version`; false when someone else
+/// changed it first.
+pub async fn set_status(
+    conn: &mut AnyConnection,
+    id: EntryId,
+    version: i64,
+    status: EntryStatus,
+    decision_note: Option<&str>,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let result = sqlx::query(
+        "UPDATE entries SET status = $1, decision_note = $2, version = version + 1, updated_at = $3
+         WHERE id = $4 AND version = $5",
+    )
+    .bind(status.as_str())
+    .bind(decision_note)
+    .bind(now)
+    .bind(id.to_string())
+    .bind(version)
+    .execute(&mut *conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Deletes the entry if it is still at `version`.
+pub async fn delete(conn: &mut AnyConnection, id: EntryId, version: i64) -> sqlx::Result<bool> {
+    let result = sqlx::query("DELETE FROM entries WHERE id = $1 AND version = $2")
+        .bind(id.to_string())
+        .bind(version)
+        .execute(&mut *conn)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Whether a row with this uploader's `external_id` exists already.
+pub async fn external_id_exists(
+    conn: &mut AnyConnection,
+    source: &str,
+    external_id: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query("SELECT id FROM entries WHERE source = $1 AND external_id = $2")
+        .bind(source)
+        .bind(external_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|row| row.try_get("id"))
+        .transpose()
+}

@@ -1,0 +1,611 @@
+//! The timesheet routes: every route behind its scope (403 and no database change
+//! without it), principals of the wrong kind refused, and the entry life cycle.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::TestApp;
+
+const ALL_USER_SCOPES: &str =
+    "read:timesheets create:timesheets delete:timesheets approve:timesheets";
+const MANAGER: (&str, &str) = ("user-bob", "bob@example.com");
+
+fn entry_body(date: &str, hours: f64) -> Value {
+    json!({"project": "ACME", "date": date, "hours": hours})
+}
+
+/// An app with a project, Ann's two submitted entries, and Ann's draft.
+async fn app_with_entries() -> (TestApp, String, String) {
+    let (app, submitted, draft, _) = app_with_more_entries().await;
+    (app, submitted, draft)
+}
+
+async fn app_with_more_entries() -> (TestApp, String, String, String) {
+    let app = TestApp::spawn().await;
+    app.add_project("ACME", "Acme website").await;
+    let ann = app.user_token(ALL_USER_SCOPES);
+    let submitted: Value = app
+        .call(
+            Method::POST,
+            "/api/timesheets",
+            &ann,
+            Some(&entry_body("2026-11-23", 7.5)),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut draft_body = entry_body("2026-11-24", 2.0);
+    draft_body["status"] = json!("draft");
+    let draft: Value = app
+        .call(Method::POST, "/api/timesheets", &ann, Some(&draft_body))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let second: Value = app
+        .call(
+            Method::POST,
+            "/api/timesheets",
+            &ann,
+            Some(&entry_body("2026-11-25", 1.0)),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    (
+        app,
+        submitted["id"].as_str().unwrap().to_owned(),
+        draft["id"].as_str().unwrap().to_owned(),
+        second["id"].as_str().unwrap().to_owned(),
+    )
+}
+
+fn all_but(scope: &str) -> String {
+    ALL_USER_SCOPES
+        .split(' ')
+        .chain(["batch:upload"])
+        .filter(|s| *s != scope)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[tokio::test]
+async fn every_route_needs_its_scope_and_changes_nothing_without_it() {
+    let (app, submitted, draft, second) = app_with_more_entries().await;
+    let upload = json!([{
+        "external_id": "row-1", "user_email": "ann@example.com",
+        "project": "ACME", "date": "2026-11-25", "hours": 1
+    }]);
+    let routes: Vec<(Method, String, Option<Value>, &str, bool)> = vec![
+        (
+            Method::GET,
+            "/api/timesheets".into(),
+            None,
+            "read:timesheets",
+            false,
+        ),
+        (
+            Method::POST,
+            "/api/timesheets".into(),
+            Some(entry_body("2026-11-26", 1.0)),
+            "create:timesheets",
+            false,
+        ),
+        (
+            Method::DELETE,
+            format!("/api/timesheets/{draft}"),
+            None,
+            "delete:timesheets",
+            false,
+        ),
+        (
+            Method::GET,
+            "/api/approvals".into(),
+            None,
+            "approve:timesheets",
+            true,
+        ),
+        (
+            Method::POST,
+            format!("/api/approvals/{submitted}/reject"),
+            Some(json!({"note": "wrong project"})),
+            "approve:timesheets",
+            true,
+        ),
+        (
+            Method::POST,
+            "/api/timesheets/upload".into(),
+            Some(upload),
+            "batch:upload",
+            false,
+        ),
+    ];
+    for (method, path, body, scope, as_manager) in routes {
+        let is_batch = scope == "batch:upload";
+        let token_with = |scopes: &str| {
+            if is_batch {
+                app.client_token("payroll", scopes)
+            } else if as_manager {
+                app.token_for(MANAGER.0, MANAGER.1, scopes)
+            } else {
+                app.user_token(scopes)
+            }
+        };
+        let case = format!("{method} {path}");
+        let before = app.fingerprint().await;
+        let denied = app
+            .call(
+                method.clone(),
+                &path,
+                &token_with(&all_but(scope)),
+                body.as_ref(),
+            )
+            .await;
+        assert_eq!(denied.status(), StatusCode::FORBIDDEN, "{case}");
+        assert_eq!(
+            denied.headers()["www-authenticate"],
+            format!(r#"Bearer error="insufficient_scope", scope="{scope}""#).as_str(),
+            "{case}"
+        );
+        let error: Value = denied.json().await.unwrap();
+        assert_eq!(error["error"], "insufficient_scope", "{case}");
+        assert_eq!(error["scope"], scope, "{case}");
+        assert_eq!(
+            app.fingerprint().await,
+            before,
+            "{case} changed the database"
+        );
+
+        let allowed = app
+            .call(method.clone(), &path, &token_with(scope), body.as_ref())
+            .await;
+        assert!(
+            allowed.status().is_success(),
+            "{case} with {scope}: {}",
+            allowed.status()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_user_token_on_the_batch_route_is_forbidden() {
+    let app = TestApp::spawn().await;
+    app.add_project("ACME", "Acme website").await;
+    let before = app.fingerprint().await;
+    let body = json!({"external_id": "r1", "user_email": "ann@example.com", "project": "ACME", "date": "2026-11-23", "hours": 1});
+    let response = app
+        .call(
+            Method::POST,
+            "/api/timesheets/upload",
+            &app.user_token("batch:upload read:timesheets create:timesheets"),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.fingerprint().await, before);
+}
+
+#[tokio::test]
+async fn a_machine_token_on_user_routes_is_forbidden() {
+    let (app, submitted, _) = app_with_entries().await;
+    let machine = app.client_token("payroll", &format!("{ALL_USER_SCOPES} batch:upload"));
+    let before = app.fingerprint().await;
+    for (method, path, body) in [
+        (Method::GET, "/api/timesheets".to_owned(), None),
+        (
+            Method::POST,
+            "/api/timesheets".to_owned(),
+            Some(entry_body("2026-11-27", 1.0)),
+        ),
+        (Method::GET, "/api/approvals".to_owned(), None),
+        (Method::PUT, format!("/api/approvals/{submitted}"), None),
+    ] {
+        let response = app
+            .call(method.clone(), &path, &machine, body.as_ref())
+            .await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{method} {path}");
+    }
+    assert_eq!(app.fingerprint().await, before);
+}
+
+#[tokio::test]
+async fn every_timesheet_route_refuses_a_missing_token_before_touching_the_database() {
+    let (app, submitted, draft) = app_with_entries().await;
+    let before = app.fingerprint().await;
+    for (method, path) in [
+        (Method::GET, "/api/timesheets".to_owned()),
+        (Method::POST, "/api/timesheets".to_owned()),
+        (Method::DELETE, format!("/api/timesheets/{draft}")),
+        (Method::GET, "/api/approvals".to_owned()),
+        (Method::PUT, format!("/api/approvals/{submitted}")),
+        (Method::POST, format!("/api/approvals/{submitted}/reject")),
+        (Method::POST, "/api/timesheets/upload".to_owned()),
+    ] {
+        let response = app
+            .client
+            .request(method.clone(), app.url(&path))
+            .json(&entry_body("2026-11-23", 1.0))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "{method} {path}"
+        );
+    }
+    assert_eq!(app.fingerprint().await, before);
+}
+
+#[tokio::test]
+async fn the_seed_body_creates_an_entry_awaiting_approval() {
+    let app = TestApp::spawn().await;
+    app.add_project("WEB", "Website").await;
+    let response = app
+        .call(
+            Method::POST,
+            "/api/timesheets",
+            &app.employee_token(),
+            Some(&json!({"project": "Website", "date": "2026-11-23T08:00:00.000Z", "hours": 7.5})),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let entry: Value = response.json().await.unwrap();
+    assert_eq!(entry["date"], "2026-11-23");
+    assert_eq!(entry["project"], "WEB");
+    assert_eq!(entry["hours"], 7.5);
+    assert_eq!(entry["minutes"], 450);
+    assert_eq!(entry["status"], "submitted");
+    assert_eq!(entry["approved"], false);
+    assert_eq!(entry["user_id"], "user-ann");
+
+    let approvals: Value = app
+        .get_as(
+            &app.token_for(MANAGER.0, MANAGER.1, "approve:timesheets"),
+            "/api/approvals",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(approvals.as_array().unwrap().len(), 1);
+    assert_eq!(approvals[0]["id"], entry["id"]);
+}
+
+#[tokio::test]
+async fn a_manager_approves_with_an_empty_body_and_never_their_own_entries() {
+    let app = TestApp::spawn().await;
+    app.add_project("ACME", "Acme").await;
+    let manager = app.token_for(MANAGER.0, MANAGER.1, ALL_USER_SCOPES);
+    let own: Value = app
+        .call(
+            Method::POST,
+            "/api/timesheets",
+            &manager,
+            Some(&entry_body("2026-11-23", 1.0)),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ann: Value = app
+        .call(
+            Method::POST,
+            "/api/timesheets",
+            &app.employee_token(),
+            Some(&entry_body("2026-11-23", 1.0)),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let pending: Value = app
+        .get_as(&manager, "/api/approvals")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&Value> = pending
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["id"])
+        .collect();
+    assert_eq!(ids, [&ann["id"]], "one's own entries are not listed");
+
+    let own_id = own["id"].as_str().unwrap();
+    let response = app
+        .client
+        .put(app.url(&format!("/api/approvals/{own_id}")))
+        .bearer_auth(&manager)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    let ann_id = ann["id"].as_str().unwrap();
+    let response = app
+        .client
+        .put(app.url(&format!("/api/approvals/{ann_id}")))
+        .bearer_auth(&manager)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let approved: Value = response.json().await.unwrap();
+    assert_eq!(approved["status"], "approved");
+    assert_eq!(approved["approved"], true);
+    assert_eq!(approved["version"], 2);
+
+    // Approved entries are locked: neither approved again nor deleted.
+    let again = app
+        .client
+        .put(app.url(&format!("/api/approvals/{ann_id}")))
+        .bearer_auth(&manager)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    let delete = app
+        .call(
+            Method::DELETE,
+            &format!("/api/timesheets/{ann_id}"),
+            &app.employee_token(),
+            None,
+        )
+        .await;
+    assert_eq!(delete.status(), StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn someone_elses_entry_is_not_found() {
+    let (app, _, draft) = app_with_entries().await;
+    let other = app.token_for("user-carl", "carl@example.com", ALL_USER_SCOPES);
+    let response = app
+        .call(
+            Method::DELETE,
+            &format!("/api/timesheets/{draft}"),
+            &other,
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let listed: Value = app
+        .get_as(&other, "/api/timesheets")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"], json!([]));
+}
+
+#[tokio::test]
+async fn a_retried_create_with_the_same_id_is_idempotent() {
+    let app = TestApp::spawn().await;
+    app.add_project("ACME", "Acme").await;
+    let token = app.employee_token();
+    let mut body = entry_body("2026-11-23", 3.0);
+    body["id"] = json!("5f0c3c8e-9b1a-4c1e-8f7a-2b3c4d5e6f70");
+    let first = app
+        .call(Method::POST, "/api/timesheets", &token, Some(&body))
+        .await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let retry = app
+        .call(Method::POST, "/api/timesheets", &token, Some(&body))
+        .await;
+    assert_eq!(retry.status(), StatusCode::OK);
+    let listed: Value = app
+        .get_as(&token, "/api/timesheets")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    body["hours"] = json!(4);
+    let changed = app
+        .call(Method::POST, "/api/timesheets", &token, Some(&body))
+        .await;
+    assert_eq!(changed.status(), StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_error_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+    app.add_project("ACME", "Acme").await;
+    let token = app.employee_token();
+    // Users are recorded on their first write; make that happen first.
+    app.call(
+        Method::POST,
+        "/api/timesheets",
+        &token,
+        Some(&entry_body("2026-11-23", 1.0)),
+    )
+    .await;
+    let before = app.fingerprint().await;
+    let cases: [(Value, &str); 6] = [
+        (
+            json!({"project": "ACME", "date": "2026-02-30", "hours": 1}),
+            "date",
+        ),
+        (
+            json!({"project": "ACME", "date": "2026-11-23", "hours": 25}),
+            "hours",
+        ),
+        (
+            json!({"project": "NOPE", "date": "2026-11-23", "hours": 1}),
+            "project",
+        ),
+        (
+            json!({"project": "ACME", "date": "2026-11-23", "hours": 23.5}),
+            "minutes",
+        ),
+        (json!({"project": "ACME", "date": "2026-11-23"}), "minutes"),
+        (
+            json!({"project": 5, "date": "2026-11-23", "hours": 1}),
+            "body",
+        ),
+    ];
+    for (body, field) in cases {
+        let response = app
+            .call(Method::POST, "/api/timesheets", &token, Some(&body))
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}"
+        );
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["error"], "validation", "{body}");
+        assert_eq!(error["field"], field, "{body}");
+        assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    let malformed = app
+        .client
+        .post(app.url("/api/timesheets"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{\"project\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    let not_json = app
+        .client
+        .post(app.url("/api/timesheets"))
+        .bearer_auth(&token)
+        .header("content-type", "text/plain")
+        .body("project=ACME")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_json.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let huge = app
+        .client
+        .post(app.url("/api/timesheets"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(format!("{{\"note\": \"{}\"}}", "x".repeat(100 * 1024)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(app.fingerprint().await, before);
+}
+
+#[tokio::test]
+async fn a_batch_upload_reports_each_row_and_a_retry_duplicates_nothing() {
+    let app = TestApp::spawn().await;
+    app.add_project("ACME", "Acme").await;
+    // Ann signs in and logs once, so the uploader can name her by email.
+    app.call(
+        Method::POST,
+        "/api/timesheets",
+        &app.employee_token(),
+        Some(&entry_body("2026-11-20", 1.0)),
+    )
+    .await;
+    let client = app.client_token("payroll", "batch:upload");
+    let rows = json!([
+        {"external_id": "p-1", "user_email": "ANN@example.com", "project": "acme", "date": "2026-11-23", "hours": 8},
+        {"external_id": "p-2", "user_issuer": app.issuer.url, "user_subject": "user-ann", "project": "ACME", "date": "2026-11-24", "minutes": 90},
+        {"external_id": "p-3", "user_email": "nobody@example.com", "project": "ACME", "date": "2026-11-24", "hours": 1},
+        {"external_id": "p-4", "user_email": "ann@example.com", "project": "ACME", "date": "2026-13-01", "hours": 1},
+        {"external_id": "p-5", "user_email": "ann@example.com", "project": "ACME", "date": "2026-11-23", "hours": 17},
+    ]);
+    let report: Value = app
+        .call(Method::POST, "/api/timesheets/upload", &client, Some(&rows))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let accepted: Vec<&str> = report["accepted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["external_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(accepted, ["p-1", "p-2"]);
+    let rejected: Vec<(&str, &str)> = report["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["external_id"].as_str().unwrap(),
+                r["field"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rejected,
+        [("p-3", "user"), ("p-4", "date"), ("p-5", "minutes")]
+    );
+
+    let before = app.fingerprint().await;
+    let retry: Value = app
+        .call(Method::POST, "/api/timesheets/upload", &client, Some(&rows))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(retry["accepted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["duplicate"] == true));
+    assert_eq!(app.fingerprint().await, before, "a retry writes nothing");
+
+    let listed: Value = app
+        .get_as(&app.employee_token(), "/api/timesheets?week=2026-W48")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(items
+        .iter()
+        .all(|e| e["status"] == "submitted" && e["source"] == "batch:payroll"));
+}
+
+#[tokio::test]
+async fn lists_are_paginated_by_cursor() {
+    let app = TestApp::spawn().await;
+    app.add_project("ACME", "Acme").await;
+    let token = app.employee_token();
+    for day in 23..=27 {
+        app.call(
+            Method::POST,
+            "/api/timesheets",
+            &token,
+            Some(&entry_body(&format!("2026-11-{day}"), 1.0)),
+        )
+        .await;
+    }
+    let mut dates = Vec::new();
+    let mut path = "/api/timesheets?from=2026-11-24&limit=2".to_owned();
+    loop {
+        let page: Value = app.get_as(&token, &path).await.json().await.unwrap();
+        dates.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["date"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(cursor) => {
+                path = format!("/api/timesheets?from=2026-11-24&limit=2&cursor={cursor}")
+            }
+            None => break,
+        }
+    }
+    assert_eq!(
+        dates,
+        ["2026-11-24", "2026-11-25", "2026-11-26", "2026-11-27"]
+    );
+    let bad = app.get_as(&token, "/api/timesheets?week=2026-W99").await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
