@@ -117,10 +117,6 @@ impl ScopeSet {
         ScopeSet(self.0 & other.0)
     }
 
-    pub fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-
     pub fn iter(self) -> impl Iterator<Item = Scope> {
         Scope::ALL
             .into_iter()

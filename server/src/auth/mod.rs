@@ -33,10 +33,6 @@ impl Gate {
             verifier: verifier.map(Arc::new),
         }
     }
-
-    pub fn verifier(&self) -> Option<&TokenVerifier> {
-        self.verifier.as_deref()
-    }
 }
 
 #[async_trait::async_trait]

@@ -20,6 +20,7 @@ use crate::{
     error::ApiError,
     services::{entries::parse_cursor, EntryRange, ServerServices},
     startup::AppState,
+    store::projects::Project,
 };
 
 /// Request bodies of single entries are small; a 10,000-row upload is a few MB.
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/timesheets", post(create).get(list))
         .route("/api/timesheets/{id}", axum::routing::delete(delete))
+        .route("/api/projects", get(projects))
         .route("/api/approvals", get(awaiting_approval))
         .route("/api/approvals/{id}", put(approve))
         .route("/api/approvals/{id}/reject", post(reject))
@@ -151,6 +153,14 @@ async fn delete(
 ) -> Result<StatusCode, ApiError> {
     services.delete_entry(&user, entry_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/projects`: every project, active ones first (for the entry form's picker).
+async fn projects(
+    State(services): State<ServerServices>,
+    AuthUser(user): AuthUser,
+) -> Result<Json<Vec<Project>>, ApiError> {
+    Ok(Json(services.projects(&user).await?))
 }
 
 /// `GET /api/approvals`: others' submitted entries awaiting a decision.

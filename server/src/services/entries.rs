@@ -197,6 +197,13 @@ impl ServerServices {
         Ok(())
     }
 
+    /// The projects entries can be booked on.
+    pub async fn projects(&self, user: &User) -> Result<Vec<projects::Project>, ApiError> {
+        user.require(Scope::ReadTimesheets)?;
+        let mut conn = self.db.pool().acquire().await?;
+        Ok(projects::list(&mut conn).await?)
+    }
+
     /// Others' submitted entries awaiting a decision.
     pub async fn awaiting_approval(&self, user: &User) -> Result<Vec<Entry>, ApiError> {
         user.require(Scope::ApproveTimesheets)?;

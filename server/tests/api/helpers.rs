@@ -122,6 +122,27 @@ impl TestApp {
         values
     }
 
+    /// The audit trail of an entry: (action, from, to, actor subject or client id, note).
+    pub async fn audit_trail(&self, entry_id: &str) -> Vec<[Option<String>; 5]> {
+        let mut conn = self.db.pool().acquire().await.expect("a connection");
+        let rows = sqlx::query(
+            "SELECT action, from_status, to_status,
+                    COALESCE(actor_subject, actor_client_id) AS actor, note
+             FROM audit_log WHERE entry_id = $1 ORDER BY id",
+        )
+        .bind(entry_id)
+        .fetch_all(&mut *conn)
+        .await
+        .expect("the audit trail");
+        rows.iter()
+            .map(|row| {
+                ["action", "from_status", "to_status", "actor", "note"].map(|column| {
+                    sqlx::Row::try_get::<Option<String>, _>(row, column).expect("text")
+                })
+            })
+            .collect()
+    }
+
     /// `method path` with a bearer token and an optional JSON body.
     pub async fn call(
         &self,

@@ -571,6 +571,26 @@ async fn a_batch_upload_reports_each_row_and_a_retry_duplicates_nothing() {
 }
 
 #[tokio::test]
+async fn projects_are_listed_active_first() {
+    let app = TestApp::spawn().await;
+    app.add_project("ZED", "Zed").await;
+    app.add_project("ACME", "Acme").await;
+    let projects: Value = app
+        .get_as(&app.user_token("read:timesheets"), "/api/projects")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        projects,
+        json!([
+            {"code": "ACME", "name": "Acme", "active": true},
+            {"code": "ZED", "name": "Zed", "active": true},
+        ])
+    );
+}
+
+#[tokio::test]
 async fn lists_are_paginated_by_cursor() {
     let app = TestApp::spawn().await;
     app.add_project("ACME", "Acme").await;
