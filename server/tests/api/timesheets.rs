@@ -108,6 +108,13 @@ async fn every_route_needs_its_scope_and_changes_nothing_without_it() {
             true,
         ),
         (
+            Method::PUT,
+            format!("/api/approvals/{second}"),
+            None,
+            "approve:timesheets",
+            true,
+        ),
+        (
             Method::POST,
             format!("/api/approvals/{submitted}/reject"),
             Some(json!({"note": "wrong project"})),
@@ -357,6 +364,64 @@ async fn a_manager_approves_with_an_empty_body_and_never_their_own_entries() {
         )
         .await;
     assert_eq!(delete.status(), StatusCode::CONFLICT);
+
+    let some = |value: &str| Some(value.to_owned());
+    assert_eq!(
+        app.audit_trail(ann_id).await,
+        [
+            [
+                some("create"),
+                None,
+                some("submitted"),
+                some("user-ann"),
+                None
+            ],
+            [
+                some("approve"),
+                some("submitted"),
+                some("approved"),
+                some(MANAGER.0),
+                None
+            ],
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_rejection_keeps_the_managers_note() {
+    let (app, submitted, _) = app_with_entries().await;
+    let manager = app.token_for(MANAGER.0, MANAGER.1, ALL_USER_SCOPES);
+    let path = format!("/api/approvals/{submitted}/reject");
+    let no_note = app
+        .call(Method::POST, &path, &manager, Some(&json!({"note": "  "})))
+        .await;
+    assert_eq!(no_note.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let rejected: Value = app
+        .call(
+            Method::POST,
+            &path,
+            &manager,
+            Some(&json!({"note": "Wrong project"})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rejected["status"], "rejected");
+    assert_eq!(rejected["decision_note"], "Wrong project");
+    let trail = app.audit_trail(&submitted).await;
+    assert_eq!(trail.last().unwrap()[0].as_deref(), Some("reject"));
+    assert_eq!(trail.last().unwrap()[4].as_deref(), Some("Wrong project"));
+    // A rejected entry may be deleted by its owner.
+    let deleted = app
+        .call(
+            Method::DELETE,
+            &format!("/api/timesheets/{submitted}"),
+            &app.user_token(ALL_USER_SCOPES),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
 }
 
 #[tokio::test]
