@@ -254,8 +254,6 @@ impl FromStr for EntryStatus {
 
 #[cfg(test)]
 mod tests {
-    use proptest::prelude::*;
-
     use super::*;
 
     #[test]
@@ -327,16 +325,23 @@ mod tests {
         assert!(Draft.is_editable() && Rejected.is_editable());
     }
 
-    proptest! {
-        #[test]
-        fn any_minutes_in_range_are_accepted_and_others_refused(minutes in 0u32..3000) {
-            prop_assert_eq!(Minutes::new(minutes).is_ok(), (1..=1440).contains(&minutes));
-        }
+    #[cfg(not(target_arch = "wasm32"))]
+    mod properties {
+        use proptest::prelude::*;
 
-        #[test]
-        fn hours_round_to_the_nearest_minute(quarter_hours in 1u32..=96) {
-            let hours = f64::from(quarter_hours) / 4.0;
-            prop_assert_eq!(Minutes::from_hours(hours).map(Minutes::get), Ok(quarter_hours * 15));
+        use super::*;
+
+        proptest! {
+            #[test]
+            fn any_minutes_in_range_are_accepted_and_others_refused(minutes in 0u32..3000) {
+                prop_assert_eq!(Minutes::new(minutes).is_ok(), (1..=1440).contains(&minutes));
+            }
+
+            #[test]
+            fn hours_round_to_the_nearest_minute(quarter_hours in 1u32..=96) {
+                let hours = f64::from(quarter_hours) / 4.0;
+                prop_assert_eq!(Minutes::from_hours(hours).map(Minutes::get), Ok(quarter_hours * 15));
+            }
         }
     }
 }

@@ -87,6 +87,13 @@ async fn every_route_needs_its_scope_and_changes_nothing_without_it() {
             false,
         ),
         (
+            Method::GET,
+            "/api/projects".into(),
+            None,
+            "read:timesheets",
+            false,
+        ),
+        (
             Method::POST,
             "/api/timesheets".into(),
             Some(entry_body("2026-11-26", 1.0)),
