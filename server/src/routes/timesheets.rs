@@ -7,7 +7,7 @@ use app::{
 };
 use axum::{
     extract::{DefaultBodyLimit, Path, Query, State},
-    http::{header, HeaderValue, StatusCode},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post, put},
     Json, Router,
@@ -30,7 +30,12 @@ const UPLOAD_BODY_LIMIT: usize = 16 * 1024 * 1024;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/timesheets", post(create).get(list))
-        .route("/api/timesheets/{id}", axum::routing::delete(delete))
+        .route(
+            "/api/timesheets/{id}",
+            get(get_one).put(update).delete(delete),
+        )
+        .route("/api/timesheets/weeks/{week}/submit", post(submit_week))
+        .route("/api/approvals/weeks/{week}", post(approve_week))
         .route("/api/projects", get(projects))
         .route("/api/approvals", get(awaiting_approval))
         .route("/api/approvals/{id}", put(approve))
@@ -143,6 +148,97 @@ async fn list(
         message: rejection.body_text(),
     })?;
     Ok(Json(services.list_entries(&user, query.range()?).await?))
+}
+
+/// `GET /api/timesheets/{id}`: one of the caller's entries, with its version as `ETag`.
+async fn get_one(
+    State(services): State<ServerServices>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let entry = services.get_entry(&user, entry_id(&id)?).await?;
+    Ok(entry_response(StatusCode::OK, entry))
+}
+
+/// The version an `If-Match` header names (`"3"`); any other value can never match.
+fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(|value| {
+            value
+                .trim()
+                .strip_prefix('"')?
+                .strip_suffix('"')?
+                .parse()
+                .ok()
+        })
+        .map(Some)
+        .ok_or(AppError::PreconditionFailed)
+}
+
+/// `PUT /api/timesheets/{id}`: replaces the content of one's own draft or rejected entry
+/// (which becomes a draft again). `If-Match: "<version>"` guards against lost updates.
+async fn update(
+    State(services): State<ServerServices>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<NewEntry>,
+) -> Result<Response, ApiError> {
+    if body.status.is_some() {
+        return Err(AppError::Validation {
+            field: "status".into(),
+            message: "an edit keeps the entry a draft; submit its week to send it".into(),
+        }
+        .into());
+    }
+    let expected = if_match(&headers)?;
+    let entry = services
+        .update_entry(&user, entry_id(&id)?, body.parse()?, expected)
+        .await?;
+    Ok(entry_response(StatusCode::OK, entry))
+}
+
+fn week_param(week: &str) -> Result<IsoWeek, AppError> {
+    Ok(IsoWeek::parse(week)?)
+}
+
+/// `POST /api/timesheets/weeks/{week}/submit`: submits the caller's drafts of that week.
+async fn submit_week(
+    State(services): State<ServerServices>,
+    AuthUser(user): AuthUser,
+    Path(week): Path<String>,
+) -> Result<Json<Vec<Entry>>, ApiError> {
+    Ok(Json(services.submit_week(&user, week_param(&week)?).await?))
+}
+
+#[derive(Debug, Deserialize)]
+struct WeekOwner {
+    /// The person's subject (the `user_id` of their entries).
+    user_id: String,
+    /// Their issuer; the manager's own when left out.
+    issuer: Option<String>,
+}
+
+/// `POST /api/approvals/weeks/{week}` with `{"user_id": …}`: approves all of that person's
+/// submitted entries of the week.
+async fn approve_week(
+    State(services): State<ServerServices>,
+    AuthUser(user): AuthUser,
+    Path(week): Path<String>,
+    ApiJson(owner): ApiJson<WeekOwner>,
+) -> Result<Json<Vec<Entry>>, ApiError> {
+    let week = week_param(&week)?;
+    let issuer = owner.issuer.unwrap_or_else(|| user.issuer.clone());
+    Ok(Json(
+        services
+            .approve_week(&user, &issuer, &owner.user_id, week)
+            .await?,
+    ))
 }
 
 /// `DELETE /api/timesheets/{id}`: 204; only the owner's draft or rejected entries.

@@ -3,7 +3,7 @@
 
 use app::{
     auth::{Scope, User},
-    domain::{EntryId, Note, Transition, WorkDate, MAX_MINUTES_PER_DAY},
+    domain::{EntryId, EntryStatus, IsoWeek, Note, Transition, WorkDate, MAX_MINUTES_PER_DAY},
     entries::{Entry, EntryDraft, Page},
     error::AppError,
 };
@@ -57,26 +57,9 @@ impl ServerServices {
                 return same_entry(&existing, &user_id, &draft).map(|entry| (entry, false));
             }
         }
-        let project = projects::resolve(&mut tx, &draft.project)
-            .await?
-            .filter(|project| project.active)
-            .ok_or_else(|| AppError::Validation {
-                field: "project".into(),
-                message: format!("no active project {:?}", draft.project),
-            })?;
+        let project = active_project(&mut tx, &draft.project).await?;
         let logged = entry_store::minutes_on(&mut tx, &user_id, draft.date, None).await?;
-        if logged + draft.minutes.get() > MAX_MINUTES_PER_DAY {
-            return Err(AppError::Validation {
-                field: "minutes".into(),
-                message: format!(
-                    "{} already has {} h {} min logged; a day holds at most 24 h",
-                    draft.date,
-                    logged / 60,
-                    logged % 60
-                ),
-            }
-            .into());
-        }
+        check_day_total(draft.date, logged, draft.minutes.get())?;
         let id = draft
             .id
             .unwrap_or_else(|| EntryId::from_uuid(uuid::Uuid::new_v4()));
@@ -165,6 +148,123 @@ impl ServerServices {
         Ok(Page { items, next_cursor })
     }
 
+    /// The user's own entry.
+    pub async fn get_entry(&self, user: &User, id: EntryId) -> Result<Entry, ApiError> {
+        user.require(Scope::ReadTimesheets)?;
+        let mut conn = self.db.pool().acquire().await?;
+        Ok(own_entry(&mut conn, user, id).await?.entry)
+    }
+
+    /// Replaces the content of the user's own draft or rejected entry. `if_match` is the
+    /// version the client last saw (`If-Match`); a rejected entry becomes a draft again, to
+    /// be resubmitted with its week.
+    pub async fn update_entry(
+        &self,
+        user: &User,
+        id: EntryId,
+        draft: EntryDraft,
+        if_match: Option<i64>,
+    ) -> Result<Entry, ApiError> {
+        user.require(Scope::CreateTimesheets)?;
+        let now = now_ms();
+        let mut tx = self.db.pool().begin().await?;
+        let stored = own_entry(&mut tx, user, id).await?;
+        let current = &stored.entry;
+        if if_match.is_some_and(|version| version != current.version) {
+            return Err(AppError::PreconditionFailed.into());
+        }
+        if !current.status.is_editable() {
+            return Err(AppError::Conflict {
+                message: format!("a {} entry cannot be changed", current.status),
+            }
+            .into());
+        }
+        let project = active_project(&mut tx, &draft.project).await?;
+        let logged =
+            entry_store::minutes_on(&mut tx, &stored.user_id, draft.date, Some(id)).await?;
+        check_day_total(draft.date, logged, draft.minutes.get())?;
+        let status = EntryStatus::Draft;
+        let content = entry_store::Content {
+            project_id: &project.id,
+            date: draft.date,
+            minutes: draft.minutes,
+            note: draft.note.as_ref(),
+            status,
+        };
+        if !entry_store::update_content(&mut tx, id, current.version, &content, now).await? {
+            return Err(stale().into());
+        }
+        audit::record(
+            &mut tx,
+            &audit::Record {
+                entry_id: &id.to_string(),
+                actor: actor(user),
+                action: "update",
+                from: Some(current.status),
+                to: Some(status),
+                note: None,
+                at: now,
+            },
+        )
+        .await?;
+        let updated = entry_store::get(&mut tx, id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("entry {id} vanished inside its transaction"))?;
+        tx.commit().await?;
+        Ok(updated.entry)
+    }
+
+    /// Submits every draft of the user's `week` for approval; answers the submitted entries.
+    pub async fn submit_week(&self, user: &User, week: IsoWeek) -> Result<Vec<Entry>, ApiError> {
+        user.require(Scope::CreateTimesheets)?;
+        let mut tx = self.db.pool().begin().await?;
+        let Some(user_id) = users::find(&mut tx, &user.issuer, &user.subject).await? else {
+            return Ok(Vec::new());
+        };
+        let drafts = entry_store::with_status_in_range(
+            &mut tx,
+            &user_id,
+            EntryStatus::Draft,
+            week.monday(),
+            week.sunday(),
+        )
+        .await?;
+        let submitted =
+            transition_all(&mut tx, actor(user), drafts, Transition::Submit, None).await?;
+        tx.commit().await?;
+        Ok(submitted)
+    }
+
+    /// Approves every submitted entry of one person's `week`.
+    pub async fn approve_week(
+        &self,
+        user: &User,
+        owner_issuer: &str,
+        owner_subject: &str,
+        week: IsoWeek,
+    ) -> Result<Vec<Entry>, ApiError> {
+        user.require(Scope::ApproveTimesheets)?;
+        if owner_issuer == user.issuer && owner_subject == user.subject {
+            return Err(own_decision().into());
+        }
+        let mut tx = self.db.pool().begin().await?;
+        let owner_id = users::find(&mut tx, owner_issuer, owner_subject)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let submitted = entry_store::with_status_in_range(
+            &mut tx,
+            &owner_id,
+            EntryStatus::Submitted,
+            week.monday(),
+            week.sunday(),
+        )
+        .await?;
+        let approved =
+            transition_all(&mut tx, actor(user), submitted, Transition::Approve, None).await?;
+        tx.commit().await?;
+        Ok(approved)
+    }
+
     /// Deletes the user's own entry while it is a draft or rejected.
     pub async fn delete_entry(&self, user: &User, id: EntryId) -> Result<(), ApiError> {
         user.require(Scope::DeleteTimesheets)?;
@@ -223,48 +323,21 @@ impl ServerServices {
         note: Option<Note>,
     ) -> Result<Entry, ApiError> {
         user.require(Scope::ApproveTimesheets)?;
-        let now = now_ms();
         let mut tx = self.db.pool().begin().await?;
         let stored = entry_store::get(&mut tx, id)
             .await?
             .ok_or(AppError::NotFound)?;
         let entry = &stored.entry;
         if entry.owner.issuer == user.issuer && entry.owner.subject == user.subject {
-            return Err(AppError::Forbidden {
-                message: "nobody approves or rejects their own entries".into(),
-            }
-            .into());
+            return Err(own_decision().into());
         }
-        let to = entry
-            .status
-            .apply(transition)
-            .map_err(|message| AppError::Conflict { message })?;
         let note = note.as_ref().map(Note::as_str);
-        if !entry_store::set_status(&mut tx, id, entry.version, to, note, now).await? {
-            return Err(stale().into());
-        }
-        audit::record(
-            &mut tx,
-            &audit::Record {
-                entry_id: &id.to_string(),
-                actor: actor(user),
-                action: match transition {
-                    Transition::Approve => "approve",
-                    Transition::Reject => "reject",
-                    Transition::Submit => "submit",
-                },
-                from: Some(entry.status),
-                to: Some(to),
-                note,
-                at: now,
-            },
-        )
-        .await?;
-        let updated = entry_store::get(&mut tx, id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("entry {id} vanished inside its transaction"))?;
+        let mut changed =
+            transition_all(&mut tx, actor(user), vec![stored], transition, note).await?;
         tx.commit().await?;
-        Ok(updated.entry)
+        changed
+            .pop()
+            .ok_or_else(|| anyhow::anyhow!("entry {id} vanished inside its transaction").into())
     }
 }
 
@@ -299,6 +372,89 @@ async fn own_entry(
         return Err(AppError::NotFound.into());
     }
     Ok(stored)
+}
+
+fn own_decision() -> AppError {
+    AppError::Forbidden {
+        message: "nobody approves or rejects their own entries".into(),
+    }
+}
+
+/// Applies `transition` to each entry inside the caller's transaction, with its audit
+/// record; answers the entries as they are now.
+async fn transition_all(
+    conn: &mut sqlx::AnyConnection,
+    actor: Actor<'_>,
+    entries: Vec<entry_store::StoredEntry>,
+    transition: Transition,
+    note: Option<&str>,
+) -> Result<Vec<Entry>, ApiError> {
+    let now = now_ms();
+    let mut changed = Vec::with_capacity(entries.len());
+    for stored in entries {
+        let entry = stored.entry;
+        let to = entry
+            .status
+            .apply(transition)
+            .map_err(|message| AppError::Conflict { message })?;
+        if !entry_store::set_status(conn, entry.id, entry.version, to, note, now).await? {
+            return Err(stale().into());
+        }
+        audit::record(
+            conn,
+            &audit::Record {
+                entry_id: &entry.id.to_string(),
+                actor: actor.clone(),
+                action: transition_action(transition),
+                from: Some(entry.status),
+                to: Some(to),
+                note,
+                at: now,
+            },
+        )
+        .await?;
+        if let Some(updated) = entry_store::get(conn, entry.id).await? {
+            changed.push(updated.entry);
+        }
+    }
+    Ok(changed)
+}
+
+fn transition_action(transition: Transition) -> &'static str {
+    match transition {
+        Transition::Submit => "submit",
+        Transition::Approve => "approve",
+        Transition::Reject => "reject",
+    }
+}
+
+/// A project that entries may be booked on, by code or name.
+async fn active_project(
+    conn: &mut sqlx::AnyConnection,
+    code_or_name: &str,
+) -> Result<projects::Project, ApiError> {
+    Ok(projects::resolve(conn, code_or_name)
+        .await?
+        .filter(|project| project.active)
+        .ok_or_else(|| AppError::Validation {
+            field: "project".into(),
+            message: format!("no active project {code_or_name:?}"),
+        })?)
+}
+
+/// At most 24 h per person and day.
+fn check_day_total(date: WorkDate, logged: u32, adding: u32) -> Result<(), AppError> {
+    if logged + adding > MAX_MINUTES_PER_DAY {
+        return Err(AppError::Validation {
+            field: "minutes".into(),
+            message: format!(
+                "{date} already has {} h {} min logged; a day holds at most 24 h",
+                logged / 60,
+                logged % 60
+            ),
+        });
+    }
+    Ok(())
 }
 
 fn stale() -> AppError {

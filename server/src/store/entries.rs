@@ -237,3 +237,61 @@ pub async fn external_id_exists(
         .map(|row| row.try_get("id"))
         .transpose()
 }
+
+/// The user's entries in `status` from `from` to `to`, by date.
+pub async fn with_status_in_range(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    status: EntryStatus,
+    from: WorkDate,
+    to: WorkDate,
+) -> sqlx::Result<Vec<StoredEntry>> {
+    sqlx::query(&format!(
+        "{VIEW} WHERE e.user_id = $1 AND e.status = $2 AND e.work_date >= $3 AND e.work_date <= $4
+         ORDER BY e.work_date, e.id"
+    ))
+    .bind(user_id)
+    .bind(status.as_str())
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+/// New content for an entry.
+pub struct Content<'a> {
+    pub project_id: &'a str,
+    pub date: WorkDate,
+    pub minutes: Minutes,
+    pub note: Option<&'a Note>,
+    pub status: EntryStatus,
+}
+
+/// Replaces the entry's content if it is still at `version`.
+pub async fn update_content(
+    conn: &mut AnyConnection,
+    id: EntryId,
+    version: i64,
+    content: &Content<'_>,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let result = sqlx::query(
+        "UPDATE entries SET project_id = $1, work_date = $2, minutes = $3, note = $4, status = $5,
+                version = version + 1, updated_at = $6
+         WHERE id = $7 AND version = $8",
+    )
+    .bind(content.project_id)
+    .bind(content.date.to_string())
+    .bind(i64::from(content.minutes.get()))
+    .bind(content.note.map(Note::as_str))
+    .bind(content.status.as_str())
+    .bind(now)
+    .bind(id.to_string())
+    .bind(version)
+    .execute(&mut *conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}

@@ -94,6 +94,20 @@ async fn every_route_needs_its_scope_and_changes_nothing_without_it() {
             false,
         ),
         (
+            Method::GET,
+            format!("/api/timesheets/{draft}"),
+            None,
+            "read:timesheets",
+            false,
+        ),
+        (
+            Method::PUT,
+            format!("/api/timesheets/{draft}"),
+            Some(entry_body("2026-11-24", 3.0)),
+            "create:timesheets",
+            false,
+        ),
+        (
             Method::POST,
             "/api/timesheets".into(),
             Some(entry_body("2026-11-26", 1.0)),
@@ -105,6 +119,13 @@ async fn every_route_needs_its_scope_and_changes_nothing_without_it() {
             format!("/api/timesheets/{draft}"),
             None,
             "delete:timesheets",
+            false,
+        ),
+        (
+            Method::POST,
+            "/api/timesheets/weeks/2026-W48/submit".into(),
+            None,
+            "create:timesheets",
             false,
         ),
         (
@@ -125,6 +146,13 @@ async fn every_route_needs_its_scope_and_changes_nothing_without_it() {
             Method::POST,
             format!("/api/approvals/{submitted}/reject"),
             Some(json!({"note": "wrong project"})),
+            "approve:timesheets",
+            true,
+        ),
+        (
+            Method::POST,
+            "/api/approvals/weeks/2026-W48".into(),
+            Some(json!({"user_id": "user-ann"})),
             "approve:timesheets",
             true,
         ),
@@ -700,4 +728,210 @@ async fn lists_are_paginated_by_cursor() {
     );
     let bad = app.get_as(&token, "/api/timesheets?week=2026-W99").await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn the_full_life_cycle_ends_locked() {
+    let app = TestApp::spawn().await;
+    app.add_project("ACME", "Acme").await;
+    app.add_project("BETA", "Beta").await;
+    let ann = app.user_token(ALL_USER_SCOPES);
+    let manager = app.token_for(MANAGER.0, MANAGER.1, ALL_USER_SCOPES);
+    let mut ids = Vec::new();
+    for date in ["2026-11-23", "2026-11-24"] {
+        let mut body = entry_body(date, 4.0);
+        body["status"] = json!("draft");
+        let entry: Value = app
+            .call(Method::POST, "/api/timesheets", &ann, Some(&body))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(entry["status"], "draft");
+        ids.push(entry["id"].as_str().unwrap().to_owned());
+    }
+    let pending: Value = app
+        .get_as(&manager, "/api/approvals")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pending, json!([]), "drafts are not awaiting approval");
+
+    // Submit the week.
+    let submitted: Value = app
+        .call(
+            Method::POST,
+            "/api/timesheets/weeks/2026-W48/submit",
+            &ann,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(submitted.as_array().unwrap().len(), 2);
+    assert!(submitted
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["status"] == "submitted"));
+
+    // Submitted entries cannot be edited.
+    let edit = entry_body("2026-11-23", 5.0);
+    let locked = app
+        .call(
+            Method::PUT,
+            &format!("/api/timesheets/{}", ids[0]),
+            &ann,
+            Some(&edit),
+        )
+        .await;
+    assert_eq!(locked.status(), StatusCode::CONFLICT);
+
+    // The manager rejects one with a note; Ann edits and resubmits it.
+    let rejected: Value = app
+        .call(
+            Method::POST,
+            &format!("/api/approvals/{}/reject", ids[0]),
+            &manager,
+            Some(&json!({"note": "Book it on BETA"})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rejected["status"], "rejected");
+    let version = rejected["version"].as_i64().unwrap();
+    let mut edit = entry_body("2026-11-23", 4.5);
+    edit["project"] = json!("BETA");
+    let stale = app
+        .client
+        .put(app.url(&format!("/api/timesheets/{}", ids[0])))
+        .bearer_auth(&ann)
+        .header("if-match", format!("\"{}\"", version - 1))
+        .json(&edit)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
+    let edited = app
+        .client
+        .put(app.url(&format!("/api/timesheets/{}", ids[0])))
+        .bearer_auth(&ann)
+        .header("if-match", format!("\"{version}\""))
+        .json(&edit)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edited.status(), StatusCode::OK);
+    assert_eq!(
+        edited.headers()["etag"],
+        format!("\"{}\"", version + 1).as_str()
+    );
+    let edited: Value = edited.json().await.unwrap();
+    assert_eq!(edited["status"], "draft");
+    assert_eq!(edited["project"], "BETA");
+    assert_eq!(edited["minutes"], 270);
+    let resubmitted: Value = app
+        .call(
+            Method::POST,
+            "/api/timesheets/weeks/2026-W48/submit",
+            &ann,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(resubmitted.as_array().unwrap().len(), 1);
+
+    // The manager approves Ann's whole week; everything is locked.
+    let approved: Value = app
+        .call(
+            Method::POST,
+            "/api/approvals/weeks/2026-W48",
+            &manager,
+            Some(&json!({"user_id": "user-ann"})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(approved.as_array().unwrap().len(), 2);
+    for id in &ids {
+        let entry: Value = app
+            .get_as(&ann, &format!("/api/timesheets/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(entry["status"], "approved");
+        assert_eq!(entry["approved"], true);
+        let edit = app
+            .call(
+                Method::PUT,
+                &format!("/api/timesheets/{id}"),
+                &ann,
+                Some(&entry_body("2026-11-23", 1.0)),
+            )
+            .await;
+        assert_eq!(edit.status(), StatusCode::CONFLICT);
+        let delete = app
+            .call(Method::DELETE, &format!("/api/timesheets/{id}"), &ann, None)
+            .await;
+        assert_eq!(delete.status(), StatusCode::CONFLICT);
+    }
+    let actions: Vec<String> = app
+        .audit_trail(&ids[0])
+        .await
+        .into_iter()
+        .map(|row| row[0].clone().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["create", "submit", "reject", "update", "submit", "approve"]
+    );
+
+    // Nobody approves their own week.
+    let own = app
+        .call(
+            Method::POST,
+            "/api/approvals/weeks/2026-W48",
+            &manager,
+            Some(&json!({"user_id": MANAGER.0})),
+        )
+        .await;
+    assert_eq!(own.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn one_entry_is_read_by_its_owner_only() {
+    let (app, submitted, _) = app_with_entries().await;
+    let ann = app
+        .get_as(
+            &app.user_token("read:timesheets"),
+            &format!("/api/timesheets/{submitted}"),
+        )
+        .await;
+    assert_eq!(ann.status(), StatusCode::OK);
+    assert_eq!(ann.headers()["etag"], "\"1\"");
+    let other = app
+        .get_as(
+            &app.token_for("user-carl", "carl@example.com", ALL_USER_SCOPES),
+            &format!("/api/timesheets/{submitted}"),
+        )
+        .await;
+    assert_eq!(other.status(), StatusCode::NOT_FOUND);
+    let unknown = app
+        .get_as(
+            &app.user_token("read:timesheets"),
+            "/api/timesheets/7d1f3b9e-1c2a-4e5f-9a8b-0c1d2e3f4a5b",
+        )
+        .await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    let not_an_id = app
+        .get_as(&app.user_token("read:timesheets"), "/api/timesheets/42")
+        .await;
+    assert_eq!(not_an_id.status(), StatusCode::NOT_FOUND);
 }
