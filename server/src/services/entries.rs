@@ -63,9 +63,9 @@ impl ServerServices {
         let id = draft
             .id
             .unwrap_or_else(|| EntryId::from_uuid(uuid::Uuid::new_v4()));
-        let inserted = entry_store::insert(
+        let inserted = entry_store::insert_many(
             &mut tx,
-            &NewRow {
+            &[NewRow {
                 id,
                 user_id: &user_id,
                 project_id: &project.id,
@@ -76,7 +76,7 @@ impl ServerServices {
                 source,
                 external_id: None,
                 now,
-            },
+            }],
         )
         .await;
         if let Err(error) = inserted {

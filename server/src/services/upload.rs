@@ -1,12 +1,13 @@
 //! Batch upload by machine clients: up to 10,000 rows per request, one transaction,
 //! a per-row report. A row's `external_id` makes a retried upload a no-op for that row.
+//! Look-ups and writes are batched (a few dozen statements for 10,000 rows).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use app::{
     auth::{Client, Scope},
     domain::{EntryId, EntryStatus, MAX_MINUTES_PER_DAY},
-    entries::{AcceptedRow, RejectedRow, UploadReport, UploadRow, UserRef},
+    entries::{AcceptedRow, ParsedUploadRow, RejectedRow, UploadReport, UploadRow, UserRef},
     error::AppError,
 };
 
@@ -22,6 +23,14 @@ use crate::{
 
 /// Most rows one upload may carry.
 pub const MAX_UPLOAD_ROWS: usize = 10_000;
+
+/// A valid row whose user and project were found.
+struct Resolved {
+    index: usize,
+    row: ParsedUploadRow,
+    user_id: String,
+    project_id: String,
+}
 
 impl ServerServices {
     pub async fn upload(
@@ -40,124 +49,173 @@ impl ServerServices {
         let source = format!("batch:{}", client.client_id);
         let now = now_ms();
         let mut report = UploadReport::default();
-        let mut tx = self.db.pool().begin().await?;
-        // Look-ups repeat across rows: remember them for this request.
-        let mut user_ids: HashMap<UserRef, Result<String, String>> = HashMap::new();
-        let mut project_ids: HashMap<String, Option<String>> = HashMap::new();
-        let mut day_totals: HashMap<(String, String), u32> = HashMap::new();
-        for (index, row) in rows.into_iter().enumerate() {
-            let external_id = Some(row.external_id.trim().to_owned()).filter(|id| !id.is_empty());
-            let reject = |field: &str, message: String| RejectedRow {
+        let reject =
+            |index: usize, external_id: Option<String>, field: &str, message: String| RejectedRow {
                 index,
-                external_id: external_id.clone(),
+                external_id,
                 field: field.into(),
                 message,
             };
-            let parsed = match row.parse() {
-                Ok(parsed) => parsed,
+
+        // 1. Parse every row; an external id twice in one request is ambiguous.
+        let mut parsed = Vec::with_capacity(rows.len());
+        let mut seen = HashSet::new();
+        for (index, row) in rows.into_iter().enumerate() {
+            let external_id = Some(row.external_id.trim().to_owned()).filter(|id| !id.is_empty());
+            match row.parse() {
+                Ok(row) if !seen.insert(row.external_id.clone()) => report.rejected.push(reject(
+                    index,
+                    external_id,
+                    "external_id",
+                    "appears more than once in this upload".into(),
+                )),
+                Ok(row) => parsed.push((index, row)),
                 Err(error) => {
-                    report.rejected.push(reject(error.field, error.message));
-                    continue;
+                    report
+                        .rejected
+                        .push(reject(index, external_id, error.field, error.message))
                 }
-            };
-            if let Some(id) =
-                entry_store::external_id_exists(&mut tx, &source, &parsed.external_id).await?
-            {
+            }
+        }
+
+        let mut tx = self.db.pool().begin().await?;
+
+        // 2. Rows stored by an earlier upload are reported, not written again.
+        let external_ids: Vec<&str> = parsed
+            .iter()
+            .map(|(_, row)| row.external_id.as_str())
+            .collect();
+        let existing = entry_store::existing_external_ids(&mut tx, &source, &external_ids).await?;
+
+        // 3. Users and projects, each looked up once.
+        let mut user_ids: HashMap<UserRef, Result<String, String>> = HashMap::new();
+        let mut project_ids: HashMap<String, Option<String>> = HashMap::new();
+        let mut resolved = Vec::with_capacity(parsed.len());
+        for (index, row) in parsed {
+            if let Some(id) = existing.get(&row.external_id) {
                 report.accepted.push(AcceptedRow {
                     index,
-                    external_id: parsed.external_id,
-                    id: EntryId::parse(&id).map_err(|e| anyhow::anyhow!("stored id {id}: {e}"))?,
+                    external_id: row.external_id,
+                    id: EntryId::parse(id).map_err(|e| anyhow::anyhow!("stored id {id}: {e}"))?,
                     duplicate: true,
                 });
                 continue;
             }
-            let user_id = match user_ids.get(&parsed.user) {
-                Some(found) => found.clone(),
-                None => {
-                    let found = find_user(&mut tx, &parsed.user).await?;
-                    user_ids.insert(parsed.user.clone(), found.clone());
-                    found
-                }
-            };
-            let user_id = match user_id {
-                Ok(id) => id,
+            if !user_ids.contains_key(&row.user) {
+                let found = find_user(&mut tx, &row.user).await?;
+                user_ids.insert(row.user.clone(), found);
+            }
+            let user_id = match &user_ids[&row.user] {
+                Ok(id) => id.clone(),
                 Err(message) => {
-                    report.rejected.push(reject("user", message));
+                    let message = message.clone();
+                    report
+                        .rejected
+                        .push(reject(index, Some(row.external_id), "user", message));
                     continue;
                 }
             };
-            let project_id = match project_ids.get(parsed.project.as_str()) {
-                Some(found) => found.clone(),
-                None => {
-                    let found = projects::by_code(&mut tx, &parsed.project)
-                        .await?
-                        .filter(|project| project.active)
-                        .map(|project| project.id);
-                    project_ids.insert(parsed.project.to_string(), found.clone());
-                    found
-                }
-            };
-            let Some(project_id) = project_id else {
-                report.rejected.push(reject(
-                    "project",
-                    format!("no active project {}", parsed.project),
-                ));
-                continue;
-            };
-            let day = (user_id.clone(), parsed.date.to_string());
-            let logged = match day_totals.get(&day) {
-                Some(total) => *total,
-                None => entry_store::minutes_on(&mut tx, &user_id, parsed.date, None).await?,
-            };
-            if logged + parsed.minutes.get() > MAX_MINUTES_PER_DAY {
-                report.rejected.push(reject(
-                    "minutes",
-                    format!("{} would exceed 24 h for this person", parsed.date),
-                ));
-                day_totals.insert(day, logged);
-                continue;
+            if !project_ids.contains_key(row.project.as_str()) {
+                let found = projects::by_code(&mut tx, &row.project)
+                    .await?
+                    .filter(|project| project.active)
+                    .map(|project| project.id);
+                project_ids.insert(row.project.to_string(), found);
             }
-            day_totals.insert(day, logged + parsed.minutes.get());
-            let id = EntryId::from_uuid(uuid::Uuid::new_v4());
-            entry_store::insert(
-                &mut tx,
-                &NewRow {
-                    id,
-                    user_id: &user_id,
-                    project_id: &project_id,
-                    date: parsed.date,
-                    minutes: parsed.minutes,
-                    note: parsed.note.as_ref(),
-                    status: EntryStatus::Submitted,
-                    source: &source,
-                    external_id: Some(&parsed.external_id),
-                    now,
-                },
-            )
-            .await?;
-            audit::record(
-                &mut tx,
-                &audit::Record {
-                    entry_id: &id.to_string(),
-                    actor: Actor::Client {
-                        client_id: &client.client_id,
-                    },
-                    action: "import",
-                    from: None,
-                    to: Some(EntryStatus::Submitted),
-                    note: None,
-                    at: now,
-                },
-            )
-            .await?;
-            report.accepted.push(AcceptedRow {
+            let Some(project_id) = project_ids[row.project.as_str()].clone() else {
+                let message = format!("no active project {}", row.project);
+                report
+                    .rejected
+                    .push(reject(index, Some(row.external_id), "project", message));
+                continue;
+            };
+            resolved.push(Resolved {
                 index,
-                external_id: parsed.external_id,
-                id,
-                duplicate: false,
+                row,
+                user_id,
+                project_id,
             });
         }
+
+        // 4. At most 24 h per person and day, counting what is stored and this upload.
+        let mut day_totals: HashMap<(String, String), u32> = HashMap::new();
+        let mut ranges: HashMap<&str, (app::domain::WorkDate, app::domain::WorkDate)> =
+            HashMap::new();
+        for item in &resolved {
+            let range = ranges
+                .entry(item.user_id.as_str())
+                .or_insert((item.row.date, item.row.date));
+            range.0 = range.0.min(item.row.date);
+            range.1 = range.1.max(item.row.date);
+        }
+        for (user_id, (from, to)) in ranges {
+            for (date, total) in entry_store::minutes_per_day(&mut tx, user_id, from, to).await? {
+                day_totals.insert((user_id.to_owned(), date), total);
+            }
+        }
+        let mut accepted = Vec::with_capacity(resolved.len());
+        for item in resolved {
+            let day = (item.user_id.clone(), item.row.date.to_string());
+            let total = day_totals.entry(day).or_insert(0);
+            if *total + item.row.minutes.get() > MAX_MINUTES_PER_DAY {
+                let message = format!("{} would exceed 24 h for this person", item.row.date);
+                report.rejected.push(reject(
+                    item.index,
+                    Some(item.row.external_id),
+                    "minutes",
+                    message,
+                ));
+                continue;
+            }
+            *total += item.row.minutes.get();
+            accepted.push((EntryId::from_uuid(uuid::Uuid::new_v4()), item));
+        }
+
+        // 5. Write the accepted rows and their audit records.
+        let new_rows: Vec<NewRow> = accepted
+            .iter()
+            .map(|(id, item)| NewRow {
+                id: *id,
+                user_id: &item.user_id,
+                project_id: &item.project_id,
+                date: item.row.date,
+                minutes: item.row.minutes,
+                note: item.row.note.as_ref(),
+                status: EntryStatus::Submitted,
+                source: &source,
+                external_id: Some(&item.row.external_id),
+                now,
+            })
+            .collect();
+        entry_store::insert_many(&mut tx, &new_rows).await?;
+        let entry_ids: Vec<String> = accepted.iter().map(|(id, _)| id.to_string()).collect();
+        let records: Vec<audit::Record> = entry_ids
+            .iter()
+            .map(|entry_id| audit::Record {
+                entry_id,
+                actor: Actor::Client {
+                    client_id: &client.client_id,
+                },
+                action: "import",
+                from: None,
+                to: Some(EntryStatus::Submitted),
+                note: None,
+                at: now,
+            })
+            .collect();
+        audit::record_many(&mut tx, &records).await?;
         tx.commit().await?;
+
+        report
+            .accepted
+            .extend(accepted.into_iter().map(|(id, item)| AcceptedRow {
+                index: item.index,
+                external_id: item.row.external_id,
+                id,
+                duplicate: false,
+            }));
+        report.accepted.sort_by_key(|row| row.index);
+        report.rejected.sort_by_key(|row| row.index);
         Ok(report)
     }
 }

@@ -23,10 +23,7 @@ pub struct Record<'a> {
 }
 
 pub async fn record(conn: &mut AnyConnection, record: &Record<'_>) -> sqlx::Result<()> {
-    let (issuer, subject, client_id) = match record.actor {
-        Actor::User { issuer, subject } => (Some(issuer), Some(subject), None),
-        Actor::Client { client_id } => (None, None, Some(client_id)),
-    };
+    let (issuer, subject, client_id) = record.actor.columns();
     sqlx::query(
         "INSERT INTO audit_log (entry_id, actor_issuer, actor_subject, actor_client_id,
                                 action, from_status, to_status, note, at)
@@ -44,4 +41,42 @@ pub async fn record(conn: &mut AnyConnection, record: &Record<'_>) -> sqlx::Resu
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Appends many records with few statements.
+pub async fn record_many(conn: &mut AnyConnection, records: &[Record<'_>]) -> sqlx::Result<()> {
+    for chunk in records.chunks(500) {
+        let sql = format!(
+            "INSERT INTO audit_log (entry_id, actor_issuer, actor_subject, actor_client_id,
+                                    action, from_status, to_status, note, at)
+             VALUES {}",
+            super::entries::values_placeholders(chunk.len(), 9)
+        );
+        let mut query = sqlx::query(&sql);
+        for record in chunk {
+            let (issuer, subject, client_id) = record.actor.columns();
+            query = query
+                .bind(record.entry_id)
+                .bind(issuer)
+                .bind(subject)
+                .bind(client_id)
+                .bind(record.action)
+                .bind(record.from.map(EntryStatus::as_str))
+                .bind(record.to.map(EntryStatus::as_str))
+                .bind(record.note)
+                .bind(record.at);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+impl Actor<'_> {
+    /// (issuer, subject, client id) as stored.
+    fn columns(&self) -> (Option<&str>, Option<&str>, Option<&str>) {
+        match *self {
+            Actor::User { issuer, subject } => (Some(issuer), Some(subject), None),
+            Actor::Client { client_id } => (None, None, Some(client_id)),
+        }
+    }
 }

@@ -935,3 +935,91 @@ async fn one_entry_is_read_by_its_owner_only() {
         .await;
     assert_eq!(not_an_id.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn ten_thousand_rows_upload_in_one_request_and_a_retry_adds_none() {
+    let app = TestApp::spawn().await;
+    app.add_project("ACME", "Acme").await;
+    app.call(
+        Method::POST,
+        "/api/timesheets",
+        &app.employee_token(),
+        Some(&entry_body("2026-10-01", 1.0)),
+    )
+    .await;
+    let rows: Vec<Value> = (0..10_000)
+        .map(|n| {
+            json!({
+                "external_id": format!("row-{n}"),
+                "user_email": "ann@example.com",
+                "project": "ACME",
+                "date": format!("2026-11-{:02}", n % 20 + 1),
+                "minutes": 1,
+            })
+        })
+        .collect();
+    let body = Value::Array(rows);
+    let client = app.client_token("payroll", "batch:upload");
+    let report: Value = app
+        .call(Method::POST, "/api/timesheets/upload", &client, Some(&body))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["accepted"].as_array().unwrap().len(), 10_000);
+    assert_eq!(report["rejected"], json!([]));
+    let counts = app.fingerprint().await;
+    assert_eq!(counts[2], 10_001, "entries");
+    assert_eq!(counts[4], 10_001, "audit records");
+
+    let retry: Value = app
+        .call(Method::POST, "/api/timesheets/upload", &client, Some(&body))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let accepted = retry["accepted"].as_array().unwrap();
+    assert_eq!(accepted.len(), 10_000);
+    assert!(accepted.iter().all(|row| row["duplicate"] == true));
+    assert_eq!(app.fingerprint().await, counts);
+
+    let mut too_many = body.as_array().unwrap().clone();
+    too_many.push(json!({"external_id": "one-more", "user_email": "ann@example.com", "project": "ACME", "date": "2026-11-21", "minutes": 1}));
+    let response = app
+        .call(
+            Method::POST,
+            "/api/timesheets/upload",
+            &client,
+            Some(&Value::Array(too_many)),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn an_external_id_twice_in_one_upload_is_rejected_once() {
+    let app = TestApp::spawn().await;
+    app.add_project("ACME", "Acme").await;
+    app.call(
+        Method::POST,
+        "/api/timesheets",
+        &app.employee_token(),
+        Some(&entry_body("2026-10-01", 1.0)),
+    )
+    .await;
+    let row = json!({"external_id": "same", "user_email": "ann@example.com", "project": "ACME", "date": "2026-11-23", "hours": 1});
+    let report: Value = app
+        .call(
+            Method::POST,
+            "/api/timesheets/upload",
+            &app.client_token("payroll", "batch:upload"),
+            Some(&json!([row, row])),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["accepted"].as_array().unwrap().len(), 1);
+    assert_eq!(report["rejected"][0]["index"], 1);
+    assert_eq!(report["rejected"][0]["field"], "external_id");
+}
