@@ -176,6 +176,7 @@ impl<'de> Deserialize<'de> for ScopeSet {
 /// A person signed in through the OpenID Connect provider, identified by (`iss`, `sub`),
 /// never by email. Name and email are profile claims, for display only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct User {
     pub issuer: String,
     pub subject: String,

@@ -8,6 +8,7 @@ use crate::domain::{EntryId, EntryStatus, Minutes, Note, ProjectCode, Validation
 
 /// One time entry as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Entry {
     pub id: EntryId,
     /// The owner's subject at the issuer (the seed's `user_id`).
@@ -28,6 +29,8 @@ pub struct Entry {
     pub decision_note: Option<String>,
     /// `app`, `api` or `batch:<client id>`.
     pub source: String,
+    /// The uploader's own id of a batch-uploaded entry.
+    pub external_id: Option<String>,
     /// Optimistic-concurrency version, also sent as the `ETag`.
     pub version: i64,
     /// Unix milliseconds.
@@ -37,6 +40,7 @@ pub struct Entry {
 
 /// Whose entry it is (profile data as last seen in their tokens).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Owner {
     pub issuer: String,
     pub subject: String,
@@ -46,6 +50,7 @@ pub struct Owner {
 
 /// `POST /api/timesheets`: the seed's `{"project", "date", "hours"}` works as is.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewEntry {
     /// A client-chosen UUID makes a retried create idempotent.
     #[serde(default)]
@@ -122,6 +127,7 @@ impl NewEntry {
 
 /// One page of a list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next page; `None` on the last one.
@@ -130,6 +136,7 @@ pub struct Page<T> {
 
 /// One row of `POST /api/timesheets/upload`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UploadRow {
     /// The uploader's own id for the row: a retried upload never duplicates it.
     pub external_id: String,
@@ -217,6 +224,7 @@ impl UploadRow {
 /// The body of an upload: one row or a list of rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum UploadBody {
     Many(Vec<UploadRow>),
     One(Box<UploadRow>),
@@ -233,12 +241,14 @@ impl UploadBody {
 
 /// What happened to each uploaded row.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UploadReport {
     pub accepted: Vec<AcceptedRow>,
     pub rejected: Vec<RejectedRow>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AcceptedRow {
     /// Position in the request, from 0.
     pub index: usize,
@@ -249,6 +259,7 @@ pub struct AcceptedRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RejectedRow {
     pub index: usize,
     pub external_id: Option<String>,

@@ -15,6 +15,8 @@ mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
 mod pwa;
+#[cfg(feature = "ssr")]
+mod schema;
 mod shell;
 
 pub use shell::{shell, App};

@@ -11,3 +11,4 @@ pub mod services;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod timesheet_csv;

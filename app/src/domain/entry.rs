@@ -170,6 +170,7 @@ impl From<Note> for String {
 /// Where an entry is in its life cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum EntryStatus {
     Draft,
     Submitted,

@@ -4,19 +4,39 @@ use std::time::Duration;
 
 use app::{auth::User, error::AppError};
 use axum::{
+    body::Bytes,
     http::{header, HeaderName, HeaderValue, Method},
-    response::Response,
+    response::{IntoResponse, Response},
     routing::{any, get},
     Json, Router,
 };
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::openapi;
 use crate::{auth::AuthUser, config::Origin, error::app_error_response, startup::AppState};
 
 pub fn router(cors_origins: &[Origin]) -> Router<AppState> {
-    Router::new()
-        .route("/api/me", get(me))
+    let (router, document) = OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(me))
         .merge(super::timesheets::router())
+        .split_for_parts();
+    // Serialized once: the document only changes with the code.
+    let document = Bytes::from(
+        openapi::complete(document)
+            .to_json()
+            .unwrap_or_else(|error| {
+                tracing::error!(%error, "the OpenAPI document does not serialize");
+                "{}".to_owned()
+            }),
+    );
+    router
+        .route(
+            "/api/openapi.json",
+            get(move || async move {
+                ([(header::CONTENT_TYPE, "application/json")], document).into_response()
+            }),
+        )
         .route("/api/{*path}", any(not_found))
         .layer(cors(cors_origins))
 }
@@ -41,7 +61,12 @@ fn cors(origins: &[Origin]) -> CorsLayer {
         .max_age(Duration::from_secs(600))
 }
 
-/// `GET /api/me`: who the token speaks for and which of the API's scopes it grants.
+/// Who the token speaks for, and which of the API's scopes it grants.
+#[utoipa::path(
+    get, path = "/api/me", tag = "account",
+    responses((status = 200, description = "The signed-in user", body = User)),
+    security(("bearer" = [])),
+)]
 async fn me(AuthUser(user): AuthUser) -> Json<User> {
     Json(user)
 }

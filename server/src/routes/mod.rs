@@ -4,6 +4,7 @@ mod api;
 mod cache;
 mod health;
 mod json;
+mod openapi;
 mod pages;
 mod timesheets;
 

@@ -5,9 +5,11 @@ use app::{api::ServerStatus, error::AppError, ports::Services};
 use crate::db::Db;
 
 pub mod entries;
+mod export;
 mod upload;
 
 pub use entries::EntryRange;
+pub use export::{ExportRequest, MAX_EXPORT_DAYS};
 
 /// [`Services`] backed by the database.
 #[derive(Clone, Debug)]

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
 const VIEW: &str = "SELECT e.id, e.user_id, e.work_date, e.minutes, e.note, e.status,
-        e.decision_note, e.source, e.version, e.created_at, e.updated_at,
+        e.decision_note, e.source, e.external_id, e.version, e.created_at, e.updated_at,
         p.code AS project_code, p.name AS project_name,
         u.issuer, u.subject, u.email, u.name AS user_name
     FROM entries e
@@ -68,6 +68,7 @@ fn from_row(row: &AnyRow) -> sqlx::Result<StoredEntry> {
             approved: status == EntryStatus::Approved,
             decision_note: row.try_get("decision_note")?,
             source: row.try_get("source")?,
+            external_id: row.try_get("external_id")?,
             version: row.try_get("version")?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
@@ -357,4 +358,32 @@ pub async fn update_content(
     .execute(&mut *conn)
     .await?;
     Ok(result.rows_affected() == 1)
+}
+
+/// Entries from `from` to `to` (inclusive) of one user or of everyone, optionally in one
+/// status, ordered by date, person and id; at most `limit`.
+pub async fn in_range(
+    conn: &mut AnyConnection,
+    user_id: Option<&str>,
+    status: Option<EntryStatus>,
+    from: WorkDate,
+    to: WorkDate,
+    limit: u32,
+) -> sqlx::Result<Vec<Entry>> {
+    // Empty strings stand for "any": no entry has an empty user id or status.
+    sqlx::query(&format!(
+        "{VIEW} WHERE e.work_date >= $1 AND e.work_date <= $2
+           AND ($3 = '' OR e.user_id = $3) AND ($4 = '' OR e.status = $4)
+         ORDER BY e.work_date, u.issuer, u.subject, e.id LIMIT $5"
+    ))
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .bind(user_id.unwrap_or_default())
+    .bind(status.map(EntryStatus::as_str).unwrap_or_default())
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|row| from_row(row).map(|stored| stored.entry))
+    .collect()
 }

@@ -3,7 +3,7 @@
 use app::domain::{ProjectCode, ProjectName};
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Project {
     #[serde(skip)]
     pub id: String,

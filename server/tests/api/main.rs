@@ -3,10 +3,12 @@
 
 mod auth;
 mod cli;
+mod export;
 mod health;
 mod helpers;
 mod issuer;
 mod migrations;
+mod openapi;
 mod pages;
 mod server_fns;
 mod timesheets;

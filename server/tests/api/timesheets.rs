@@ -157,6 +157,21 @@ async fn every_route_needs_its_scope_and_changes_nothing_without_it() {
             true,
         ),
         (
+            Method::GET,
+            "/api/timesheets/export?from=2026-11-01&to=2026-11-30".into(),
+            None,
+            "read:timesheets",
+            false,
+        ),
+        (
+            Method::GET,
+            "/api/timesheets/export?from=2026-11-01&to=2026-11-30&everyone=true".into(),
+            None,
+            "approve:timesheets",
+            true,
+        ),
+        (Method::GET, "/api/me".into(), None, "", false),
+        (
             Method::POST,
             "/api/timesheets/upload".into(),
             Some(upload),
@@ -177,6 +192,12 @@ async fn every_route_needs_its_scope_and_changes_nothing_without_it() {
         };
         let case = format!("{method} {path}");
         let before = app.fingerprint().await;
+        if scope.is_empty() {
+            // Any valid user token, whatever its scopes.
+            let response = app.call(method, &path, &token_with(""), None).await;
+            assert_eq!(response.status(), StatusCode::OK, "{case}");
+            continue;
+        }
         let denied = app
             .call(
                 method.clone(),
@@ -264,6 +285,11 @@ async fn every_timesheet_route_refuses_a_missing_token_before_touching_the_datab
         (Method::PUT, format!("/api/approvals/{submitted}")),
         (Method::POST, format!("/api/approvals/{submitted}/reject")),
         (Method::POST, "/api/timesheets/upload".to_owned()),
+        (
+            Method::GET,
+            "/api/timesheets/export?from=2026-11-01&to=2026-11-30".to_owned(),
+        ),
+        (Method::GET, "/api/me".to_owned()),
     ] {
         let response = app
             .client
