@@ -50,9 +50,9 @@ pub async fn record_many(conn: &mut AnyConnection, records: &[Record<'_>]) -> sq
             "INSERT INTO audit_log (entry_id, actor_issuer, actor_subject, actor_client_id,
                                     action, from_status, to_status, note, at)
              VALUES {}",
-            super::entries::values_placeholders(chunk.len(), 9)
+            super::Params::of(conn).rows(chunk.len(), 9)
         );
-        let mut query = sqlx::query(&sql);
+        let mut query = super::bulk(&sql);
         for record in chunk {
             let (issuer, subject, client_id) = record.actor.columns();
             query = query
