@@ -41,6 +41,7 @@ async fn main() {
             oidc_jwks_refetch_secs: 60,
             oidc_jwks_max_age_secs: 3600,
         },
+        provider: Default::default(),
         cors_allowed_origins: Vec::new(),
     };
     let app = Application::build(args).await.expect("the server starts");

@@ -3,7 +3,7 @@
 
 use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
-use crate::{auth::OidcArgs, db::DatabaseUrl};
+use crate::{auth::OidcArgs, db::DatabaseUrl, provider::ProviderArgs};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct DatabaseArgs {
@@ -44,6 +44,10 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub oidc: OidcArgs,
+
+    /// The embedded OpenID Connect provider (used when `OIDC_ISSUER` is not set).
+    #[command(flatten)]
+    pub provider: ProviderArgs,
 
     /// Web origins allowed to call the REST API from a browser, comma-separated and exact
     /// (e.g. `https://time.example.com`). Empty: same-origin only.

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod provider;
 pub mod routes;
 pub mod services;
 pub mod startup;

@@ -12,6 +12,7 @@ use crate::{
     auth::{Gate, TokenVerifier},
     config::{Origin, ServeArgs},
     db::Db,
+    provider::{self, Provider, ProviderSettings, PublicUrl},
     routes,
     services::ServerServices,
 };
@@ -38,6 +39,8 @@ pub struct AppState {
     pub assets: Arc<Assets>,
     /// Origins allowed to call `/api` from a browser (CORS).
     pub cors_origins: Arc<[Origin]>,
+    /// The embedded OpenID Connect provider, when no external issuer is configured.
+    pub provider: Option<Provider>,
 }
 
 pub struct Application {
@@ -58,7 +61,13 @@ impl Application {
         let address = listener
             .local_addr()
             .context("cannot read the bound address")?;
-        let gate = Gate::new(token_verifier(&args).await?);
+        let public_url = args
+            .provider
+            .public_url
+            .clone()
+            .unwrap_or_else(|| PublicUrl::for_address(address));
+        let (verifier, provider) = token_verifier(&args, &db, public_url).await?;
+        let gate = Gate::new(verifier);
         let leptos_options = leptos_options(&args, address);
         let assets = Arc::new(Assets::load(&leptos_options));
         let server_services = ServerServices::new(db.clone());
@@ -71,6 +80,7 @@ impl Application {
             gate: Arc::new(gate),
             assets,
             cors_origins: args.cors_allowed_origins.clone().into(),
+            provider,
         };
         Ok(Self {
             listener,
@@ -89,6 +99,11 @@ impl Application {
 
     pub fn db(&self) -> &Db {
         &self.state.db
+    }
+
+    /// The embedded provider's settings, when it runs.
+    pub fn provider_settings(&self) -> Option<&ProviderSettings> {
+        self.state.provider.as_ref().map(Provider::public_settings)
     }
 
     /// Serves until `shutdown` resolves, then lets in-flight requests finish for at most
@@ -127,20 +142,36 @@ impl Application {
 }
 
 /// The verifier of the configured issuer's access tokens; its discovery and key fetch
-/// happen now, so a wrong issuer stops start-up instead of failing every request.
-async fn token_verifier(args: &ServeArgs) -> anyhow::Result<Option<TokenVerifier>> {
-    let Some(settings) = args.oidc.verifier_settings() else {
-        tracing::warn!(
-            "no OIDC_ISSUER configured: the API refuses every access token (401) until one is set"
-        );
-        return Ok(None);
-    };
-    let verifier = TokenVerifier::discover(settings)
-        .await
-        .context("cannot set up access-token verification")?;
-    let settings = verifier.settings();
-    tracing::info!(issuer = %settings.issuer, audience = %settings.audience, "verifying access tokens");
-    Ok(Some(verifier))
+/// happen now, so a wrong issuer stops start-up instead of failing every request. Without
+/// an external issuer the embedded provider starts, and the API verifies its tokens.
+async fn token_verifier(
+    args: &ServeArgs,
+    db: &Db,
+    public_url: PublicUrl,
+) -> anyhow::Result<(Option<Arc<TokenVerifier>>, Option<Provider>)> {
+    if let Some(settings) = args.oidc.verifier_settings() {
+        let verifier = TokenVerifier::discover(settings)
+            .await
+            .context("cannot set up access-token verification")?;
+        let settings = verifier.settings();
+        tracing::info!(issuer = %settings.issuer, audience = %settings.audience, "verifying access tokens");
+        return Ok((Some(Arc::new(verifier)), None));
+    }
+    let issuer = public_url.as_str().parse().map_err(|err: String| {
+        anyhow::anyhow!("PUBLIC_URL {public_url} cannot be the issuer: {err}")
+    })?;
+    let settings = ProviderSettings::new(&args.provider, public_url, &args.oidc.oidc_audience);
+    provider::admin::prepare(db, &settings).await?;
+    let verifier =
+        TokenVerifier::embedded(args.oidc.embedded_verifier_settings(issuer), db.clone())
+            .await
+            .context("cannot set up access-token verification")?;
+    let verifier = Arc::new(verifier);
+    tracing::info!(issuer = %settings.issuer, "embedded OpenID Connect provider: no OIDC_ISSUER configured");
+    Ok((
+        Some(verifier.clone()),
+        Some(Provider::new(db.clone(), settings, verifier)),
+    ))
 }
 
 fn leptos_options(args: &ServeArgs, address: SocketAddr) -> LeptosOptions {

@@ -29,8 +29,47 @@ pub enum JwksError {
         #[source]
         source: reqwest::Error,
     },
+    #[error("cannot read the embedded provider's keys: {0}")]
+    Database(#[source] sqlx::Error),
     #[error("the JWKS at {url} holds no usable signing key")]
     NoKeys { url: String },
+}
+
+/// Where the keys come from.
+pub enum KeySource {
+    /// The external issuer's `jwks_uri`.
+    Http {
+        http: reqwest::Client,
+        jwks_uri: String,
+    },
+    /// The embedded provider's public keys, read where it keeps them (the database),
+    /// so a key rotated by another instance or the CLI is found like any JWKS change.
+    Embedded(crate::db::Db),
+}
+
+impl KeySource {
+    fn describe(&self) -> &str {
+        match self {
+            KeySource::Http { jwks_uri, .. } => jwks_uri,
+            KeySource::Embedded(_) => "the embedded provider",
+        }
+    }
+
+    async fn fetch(&self, algorithms: &[Algorithm]) -> Result<KeyMap, JwksError> {
+        let keys = match self {
+            KeySource::Http { http, jwks_uri } => fetch(http, jwks_uri).await?,
+            KeySource::Embedded(db) => crate::provider::keys::public_jwks(db)
+                .await
+                .map_err(JwksError::Database)?,
+        };
+        // Keys are read one by one so that one key of a type we do not support does not
+        // hide the others.
+        Ok(keys
+            .into_iter()
+            .filter_map(|value| serde_json::from_value::<Jwk>(value).ok())
+            .filter_map(|jwk| usable_key(&jwk, algorithms))
+            .collect())
+    }
 }
 
 type KeyMap = HashMap<String, Arc<VerificationKey>>;
@@ -43,8 +82,7 @@ struct Cache {
 }
 
 pub struct KeyStore {
-    http: reqwest::Client,
-    jwks_uri: String,
+    source: KeySource,
     algorithms: Vec<Algorithm>,
     refetch_interval: Duration,
     max_age: Duration,
@@ -56,19 +94,19 @@ pub struct KeyStore {
 impl KeyStore {
     /// Fetches the keys once; a provider that serves no usable key stops start-up.
     pub async fn load(
-        http: reqwest::Client,
-        jwks_uri: String,
+        source: KeySource,
         algorithms: Vec<Algorithm>,
         refetch_interval: Duration,
         max_age: Duration,
     ) -> Result<KeyStore, JwksError> {
-        let keys = fetch(&http, &jwks_uri, &algorithms).await?;
+        let keys = source.fetch(&algorithms).await?;
         if keys.is_empty() {
-            return Err(JwksError::NoKeys { url: jwks_uri });
+            return Err(JwksError::NoKeys {
+                url: source.describe().to_owned(),
+            });
         }
         Ok(KeyStore {
-            http,
-            jwks_uri,
+            source,
             algorithms,
             refetch_interval,
             max_age,
@@ -123,7 +161,7 @@ impl KeyStore {
     }
 
     async fn refresh(&self, for_unknown_kid: bool) {
-        let result = fetch(&self.http, &self.jwks_uri, &self.algorithms).await;
+        let result = self.source.fetch(&self.algorithms).await;
         let mut cache = self
             .cache
             .write()
@@ -139,7 +177,7 @@ impl KeyStore {
             }
             // Keep verifying with the keys we have: a provider outage must not log everyone out.
             Ok(_) => {
-                tracing::warn!(url = %self.jwks_uri, "the JWKS holds no usable key; keeping the previous keys")
+                tracing::warn!(source = %self.source.describe(), "the JWKS holds no usable key; keeping the previous keys")
             }
             Err(err) => tracing::warn!(error = %err, "keeping the previous signing keys"),
         }
@@ -151,11 +189,7 @@ struct RawJwkSet {
     keys: Vec<serde_json::Value>,
 }
 
-async fn fetch(
-    http: &reqwest::Client,
-    url: &str,
-    algorithms: &[Algorithm],
-) -> Result<KeyMap, JwksError> {
+async fn fetch(http: &reqwest::Client, url: &str) -> Result<Vec<serde_json::Value>, JwksError> {
     let fetch_error = |source| JwksError::Fetch {
         url: url.to_owned(),
         source,
@@ -169,14 +203,7 @@ async fn fetch(
         .json()
         .await
         .map_err(fetch_error)?;
-    // Keys are read one by one so that one key of a type we do not support does not
-    // hide the others.
-    Ok(set
-        .keys
-        .into_iter()
-        .filter_map(|value| serde_json::from_value::<Jwk>(value).ok())
-        .filter_map(|jwk| usable_key(&jwk, algorithms))
-        .collect())
+    Ok(set.keys)
 }
 
 /// A signing key with a `kid`, of an asymmetric type, not pinned to an algorithm we refuse.

@@ -28,10 +28,8 @@ pub struct Gate {
 }
 
 impl Gate {
-    pub fn new(verifier: Option<TokenVerifier>) -> Gate {
-        Gate {
-            verifier: verifier.map(Arc::new),
-        }
+    pub fn new(verifier: Option<Arc<TokenVerifier>>) -> Gate {
+        Gate { verifier }
     }
 }
 

@@ -149,6 +149,23 @@ impl OidcArgs {
     }
 }
 
+impl OidcArgs {
+    /// The verifier settings for the embedded provider's tokens: ES256 only, `typ`
+    /// `at+jwt` required (it always sends it).
+    pub fn embedded_verifier_settings(&self, issuer: Issuer) -> VerifierSettings {
+        VerifierSettings {
+            issuer,
+            audience: self.oidc_audience.clone(),
+            permissions_claim: self.oidc_permissions_claim.clone(),
+            algorithms: vec![Algorithm::ES256],
+            require_at_jwt: true,
+            leeway: Duration::from_secs(self.oidc_leeway_secs),
+            jwks_refetch_interval: Duration::from_secs(self.oidc_jwks_refetch_secs),
+            jwks_max_age: Duration::from_secs(self.oidc_jwks_max_age_secs),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

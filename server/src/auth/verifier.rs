@@ -10,7 +10,7 @@ use jsonwebtoken::{decode, decode_header, errors::ErrorKind, Algorithm, Header, 
 use super::{
     claims::AccessClaims,
     discovery::{discover, DiscoveryError},
-    jwks::{JwksError, KeyStore},
+    jwks::{JwksError, KeySource, KeyStore},
     settings::VerifierSettings,
 };
 
@@ -72,9 +72,28 @@ impl TokenVerifier {
             .build()
             .map_err(VerifierError::Client)?;
         let metadata = discover(&http, &settings.issuer).await?;
-        let keys = KeyStore::load(
+        let source = KeySource::Http {
             http,
-            metadata.jwks_uri,
+            jwks_uri: metadata.jwks_uri,
+        };
+        TokenVerifier::with_keys(settings, source).await
+    }
+
+    /// The verifier of the embedded provider's tokens: the same checks, with the keys
+    /// read from where the provider keeps them instead of over HTTP from ourselves.
+    pub async fn embedded(
+        settings: VerifierSettings,
+        db: crate::db::Db,
+    ) -> Result<TokenVerifier, VerifierError> {
+        TokenVerifier::with_keys(settings, KeySource::Embedded(db)).await
+    }
+
+    async fn with_keys(
+        settings: VerifierSettings,
+        source: KeySource,
+    ) -> Result<TokenVerifier, VerifierError> {
+        let keys = KeyStore::load(
+            source,
             settings.algorithms.clone(),
             settings.jwks_refetch_interval,
             settings.jwks_max_age,

@@ -35,7 +35,11 @@ pub async fn set_cache_headers(
 }
 
 fn policy_for(path: &str, hashed_bundle: bool) -> &'static str {
-    if path.starts_with("/api/") || path == "/healthz" || path == "/readyz" {
+    if path.starts_with("/api/")
+        || path.starts_with("/oauth/")
+        || path == "/healthz"
+        || path == "/readyz"
+    {
         NEVER
     } else if path.starts_with("/pkg/") {
         // A content hash in the name means a changed file gets a new URL.

@@ -24,6 +24,10 @@ pub fn router(state: AppState) -> Router {
     let site_root = Path::new(state.leptos_options.site_root.as_ref()).to_path_buf();
     let pkg_dir = site_root.join(state.leptos_options.site_pkg_dir.as_ref());
     let page_routes = generate_route_list(app::App);
+    let provider = match state.provider.clone() {
+        Some(provider) => crate::provider::router(provider),
+        None => Router::new(),
+    };
 
     Router::new()
         .route("/healthz", get(health::liveness))
@@ -34,6 +38,7 @@ pub fn router(state: AppState) -> Router {
             get(pages::server_fn).post(pages::server_fn),
         )
         .merge(api::router(&state.cors_origins))
+        .merge(provider)
         .leptos_routes_with_handler(page_routes, get(pages::render))
         // `cargo leptos build --release --precompress` writes .br/.gz beside each file.
         .nest_service(

@@ -11,6 +11,7 @@ use server::{
     auth::OidcArgs,
     config::{DatabaseArgs, ServeArgs},
     db::{Backend, DatabaseUrl, Db},
+    provider::{admin, roles::Role, ProviderArgs},
     startup::Application,
 };
 use sqlx::{Connection, Executor};
@@ -60,6 +61,76 @@ impl TestApp {
             issuer,
             _dirs: db_dir.into_iter().chain(Some(site)).collect(),
         }
+    }
+
+    /// The app as its own OpenID Connect provider (no `OIDC_ISSUER`): the issuer is
+    /// `address`, and the PWA client `timesheets-pwa` is registered with the redirect URI
+    /// `<address>/auth/callback` and the post-logout URI `<address>/`.
+    pub async fn spawn_embedded() -> TestApp {
+        let issuer = TestIssuer::start().await;
+        let (database_url, db_dir) = fresh_database().await;
+        let site = site_root();
+        let args = serve_args(database_url.clone(), site.path().to_path_buf());
+        let app = Application::build(args)
+            .await
+            .expect("the application starts");
+        let address = format!("http://{}", app.address());
+        let db = app.db().clone();
+        tokio::spawn(app.run_until_stopped(std::future::pending(), Duration::from_secs(1)));
+        TestApp {
+            address,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("a client"),
+            db,
+            database_url,
+            issuer,
+            _dirs: db_dir.into_iter().chain(Some(site)).collect(),
+        }
+    }
+
+    /// Adds a person to the embedded provider; returns their `sub`.
+    pub async fn add_account(&self, email: &str, password: &str, role: &str) -> String {
+        let role: Role = role.parse().expect("a role");
+        admin::add_user(&self.db, email, email, role, password)
+            .await
+            .expect("the user is added")
+    }
+
+    pub async fn disable_account(&self, email: &str) {
+        admin::set_disabled(&self.db, email, true)
+            .await
+            .expect("the user is disabled");
+    }
+
+    /// Registers a confidential batch client; returns its secret.
+    pub async fn add_batch_client(&self, client_id: &str, scopes: &[&str]) -> String {
+        let scopes: Vec<app::auth::Scope> = scopes
+            .iter()
+            .map(|scope| scope.parse().expect("a scope"))
+            .collect();
+        admin::add_confidential_client(&self.db, client_id, client_id, &scopes)
+            .await
+            .expect("the client is registered")
+    }
+
+    pub async fn add_public_client(
+        &self,
+        client_id: &str,
+        redirect_uris: &[&str],
+        post_logout_redirect_uris: &[&str],
+    ) {
+        let owned = |uris: &[&str]| uris.iter().map(|uri| uri.to_string()).collect::<Vec<_>>();
+        admin::add_public_client(
+            &self.db,
+            client_id,
+            client_id,
+            &owned(redirect_uris),
+            &owned(post_logout_redirect_uris),
+        )
+        .await
+        .expect("the client is registered");
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -209,6 +280,7 @@ pub fn serve_args(database_url: DatabaseUrl, site_root: PathBuf) -> ServeArgs {
             oidc_jwks_refetch_secs: 60,
             oidc_jwks_max_age_secs: 3600,
         },
+        provider: ProviderArgs::default(),
         cors_allowed_origins: Vec::new(),
     }
 }

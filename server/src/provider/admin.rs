@@ -1,0 +1,368 @@
+//! Administering the embedded provider: what the `users`, `clients` and `keys` subcommands
+//! and start-up do (register the PWA, make the first key, seed the demo company).
+
+use anyhow::{bail, Context};
+use app::{
+    auth::{Scope, User},
+    domain::{EntryId, EntryStatus, Minutes, Note, ProjectCode, ProjectName, WorkDate},
+};
+
+use super::{
+    keys,
+    roles::Role,
+    secrets::{hash_secret, random_token},
+    settings::ProviderSettings,
+    store::{self, Account, Client, ClientKind, NewAccount},
+};
+use crate::{
+    db::Db,
+    store::{
+        audit::{self, Actor},
+        entries::{self, NewRow},
+        is_unique_violation, now_ms, projects, users,
+    },
+};
+
+/// Shortest password accepted (NIST SP 800-63B asks for at least 8).
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+fn check_password(password: &str) -> anyhow::Result<()> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        bail!("a password needs at least {MIN_PASSWORD_CHARS} characters");
+    }
+    Ok(())
+}
+
+fn check_email(email: &str) -> anyhow::Result<String> {
+    let email = email.trim().to_lowercase();
+    let valid = email.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+    });
+    if !valid || email.chars().any(char::is_whitespace) {
+        bail!("{email:?} is not an email address");
+    }
+    Ok(email)
+}
+
+/// Adds a person who signs in here; returns their `sub`.
+pub async fn add_user(
+    db: &Db,
+    email: &str,
+    name: &str,
+    role: Role,
+    password: &str,
+) -> anyhow::Result<String> {
+    let email = check_email(email)?;
+    let name = name.trim();
+    if name.is_empty() {
+        bail!("a user needs a name");
+    }
+    check_password(password)?;
+    let password = password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || hash_secret(&password)).await??;
+    let mut conn = db.pool().acquire().await?;
+    let account = NewAccount {
+        email: &email,
+        name,
+        role,
+        password_hash: &hash,
+    };
+    match store::insert_account(&mut conn, &account, now_ms()).await {
+        Ok(id) => Ok(id),
+        Err(error) if is_unique_violation(&error) => {
+            bail!("a user with email {email} exists already")
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+pub async fn list_users(db: &Db) -> anyhow::Result<Vec<Account>> {
+    let mut conn = db.pool().acquire().await?;
+    Ok(store::accounts(&mut conn).await?)
+}
+
+/// Disables (or enables again) a person: they cannot sign in, and their refresh tokens stop
+/// working at the next refresh.
+pub async fn set_disabled(db: &Db, email: &str, disabled: bool) -> anyhow::Result<()> {
+    let mut conn = db.pool().acquire().await?;
+    if !store::set_disabled(&mut conn, email.trim(), disabled, now_ms()).await? {
+        bail!("no user with email {}", email.trim());
+    }
+    Ok(())
+}
+
+pub async fn set_password(db: &Db, email: &str, password: &str) -> anyhow::Result<()> {
+    check_password(password)?;
+    let password = password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || hash_secret(&password)).await??;
+    let mut conn = db.pool().acquire().await?;
+    if !store::set_password(&mut conn, email.trim(), &hash, now_ms()).await? {
+        bail!("no user with email {}", email.trim());
+    }
+    Ok(())
+}
+
+fn check_uri(uri: &str) -> anyhow::Result<()> {
+    let url = url::Url::parse(uri).with_context(|| format!("{uri:?} is not a URL"))?;
+    if url.fragment().is_some() {
+        bail!("{uri:?}: a redirect URI has no fragment");
+    }
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
+        bail!("{uri:?}: redirect URIs use https (http only on loopback)");
+    }
+    Ok(())
+}
+
+/// Registers (or updates) a public client: an app that signs people in with PKCE.
+pub async fn add_public_client(
+    db: &Db,
+    id: &str,
+    name: &str,
+    redirect_uris: &[String],
+    post_logout_redirect_uris: &[String],
+) -> anyhow::Result<()> {
+    if redirect_uris.is_empty() {
+        bail!("a public client needs at least one redirect URI");
+    }
+    for uri in redirect_uris.iter().chain(post_logout_redirect_uris) {
+        check_uri(uri)?;
+    }
+    let client = Client {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        kind: ClientKind::Public,
+        secret_hash: None,
+        redirect_uris: redirect_uris.to_vec(),
+        post_logout_redirect_uris: post_logout_redirect_uris.to_vec(),
+        scopes: String::new(),
+    };
+    let mut conn = db.pool().acquire().await?;
+    store::upsert_client(&mut conn, &client, now_ms()).await?;
+    Ok(())
+}
+
+/// Registers (or re-keys) a confidential batch client; returns its new secret, which is
+/// stored only as a hash.
+pub async fn add_confidential_client(
+    db: &Db,
+    id: &str,
+    name: &str,
+    scopes: &[Scope],
+) -> anyhow::Result<String> {
+    let secret = random_token();
+    add_confidential_client_with_secret(db, id, name, scopes, &secret).await?;
+    Ok(secret)
+}
+
+async fn add_confidential_client_with_secret(
+    db: &Db,
+    id: &str,
+    name: &str,
+    scopes: &[Scope],
+    secret: &str,
+) -> anyhow::Result<()> {
+    if id.trim().is_empty() {
+        bail!("a client needs an id");
+    }
+    let owned = secret.to_owned();
+    let hash = tokio::task::spawn_blocking(move || hash_secret(&owned)).await??;
+    let client = Client {
+        id: id.trim().to_owned(),
+        name: name.to_owned(),
+        kind: ClientKind::Confidential,
+        secret_hash: Some(hash),
+        redirect_uris: Vec::new(),
+        post_logout_redirect_uris: Vec::new(),
+        scopes: scopes
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    let mut conn = db.pool().acquire().await?;
+    store::upsert_client(&mut conn, &client, now_ms()).await?;
+    Ok(())
+}
+
+pub async fn rotate_keys(db: &Db) -> anyhow::Result<String> {
+    keys::rotate(db).await
+}
+
+/// What start-up does for the embedded provider: a signing key, the PWA's registration
+/// (its redirect URIs follow `PUBLIC_URL`), and the demo company when asked for.
+pub async fn prepare(db: &Db, settings: &ProviderSettings) -> anyhow::Result<()> {
+    keys::ensure(db).await?;
+    add_public_client(
+        db,
+        &settings.pwa_client_id,
+        "Timesheets",
+        &[settings.pwa_redirect_uri()],
+        &[settings.pwa_post_logout_uri()],
+    )
+    .await
+    .context("cannot register the PWA as a client")?;
+    if settings.demo {
+        seed_demo(db, settings).await?;
+    }
+    Ok(())
+}
+
+/// The demo company's people: (email, name, role, password).
+pub const DEMO_USERS: [(&str, &str, Role, &str); 4] = [
+    (
+        "emma@exampleco.test",
+        "Emma Employee",
+        Role::Employee,
+        "emma-demo-pass",
+    ),
+    (
+        "carl@exampleco.test",
+        "Carl Contractor",
+        Role::Contractor,
+        "carl-demo-pass",
+    ),
+    (
+        "maria@exampleco.test",
+        "Maria Manager",
+        Role::Manager,
+        "maria-demo-pass",
+    ),
+    (
+        "adam@exampleco.test",
+        "Adam Admin",
+        Role::Admin,
+        "adam-demo-pass",
+    ),
+];
+/// The demo batch client and its secret.
+pub const DEMO_CLIENT: (&str, &str) = ("exampleco-payroll", "exampleco-payroll-demo-secret");
+const DEMO_PROJECTS: [(&str, &str); 3] = [
+    ("ACME", "Acme website"),
+    ("INTERNAL", "Internal work"),
+    ("TRAINING", "Training"),
+];
+
+/// Seeds ExampleCo once (a second start finds it and leaves everything as it is).
+pub async fn seed_demo(db: &Db, settings: &ProviderSettings) -> anyhow::Result<()> {
+    {
+        let mut conn = db.pool().acquire().await?;
+        if store::account_by_email(&mut conn, DEMO_USERS[0].0)
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+    }
+    let mut subjects = Vec::new();
+    for (email, name, role, password) in DEMO_USERS {
+        subjects.push((
+            add_user(db, email, name, role, password).await?,
+            email,
+            name,
+        ));
+    }
+    add_confidential_client_with_secret(
+        db,
+        DEMO_CLIENT.0,
+        "ExampleCo payroll import",
+        &[Scope::BatchUpload],
+        DEMO_CLIENT.1,
+    )
+    .await?;
+
+    let now = now_ms();
+    let mut tx = db.pool().begin().await?;
+    let mut project_ids = Vec::new();
+    for (code, name) in DEMO_PROJECTS {
+        let code = ProjectCode::parse(code).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        let name = ProjectName::parse(name).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        let project = match projects::by_code(&mut tx, &code).await? {
+            Some(project) => project,
+            None => projects::add(&mut tx, &code, &name, now).await?,
+        };
+        project_ids.push(project.id);
+    }
+    // Last week's entries of Emma and Carl, awaiting Maria's approval.
+    let today = time::OffsetDateTime::now_utc().date();
+    let monday =
+        today - time::Duration::days(i64::from(today.weekday().number_days_from_monday()) + 7);
+    let note = Note::parse("Demo entry")
+        .ok()
+        .flatten()
+        .context("the demo note")?;
+    let source = "demo".to_owned();
+    let mut rows = Vec::new();
+    let mut owners = Vec::new();
+    for (subject, email, name) in subjects.iter().take(2) {
+        let user = User {
+            issuer: settings.issuer.to_string(),
+            subject: subject.clone(),
+            name: Some((*name).to_owned()),
+            email: Some((*email).to_owned()),
+            scopes: app::auth::ScopeSet::default(),
+        };
+        owners.push(users::upsert(&mut tx, &user, now).await?);
+    }
+    for (person, user_id) in owners.iter().enumerate() {
+        for day in 0..5 {
+            let date = WorkDate::from_date(monday + time::Duration::days(day));
+            rows.push((
+                EntryId::from_uuid(uuid::Uuid::new_v4()),
+                user_id.clone(),
+                project_ids[(person + day as usize) % project_ids.len()].clone(),
+                date,
+                Minutes::new(if day == 4 { 240 } else { 450 })
+                    .map_err(|e| anyhow::anyhow!("{}", e.message))?,
+            ));
+        }
+    }
+    let new_rows: Vec<NewRow> = rows
+        .iter()
+        .map(|(id, user_id, project_id, date, minutes)| NewRow {
+            id: *id,
+            user_id,
+            project_id,
+            date: *date,
+            minutes: *minutes,
+            note: Some(&note),
+            status: EntryStatus::Submitted,
+            source: &source,
+            external_id: None,
+            now,
+        })
+        .collect();
+    entries::insert_many(&mut tx, &new_rows).await?;
+    let ids: Vec<String> = rows.iter().map(|row| row.0.to_string()).collect();
+    let records: Vec<audit::Record> = ids
+        .iter()
+        .map(|entry_id| audit::Record {
+            entry_id,
+            actor: Actor::Client { client_id: "demo" },
+            action: "import",
+            from: None,
+            to: Some(EntryStatus::Submitted),
+            note: None,
+            at: now,
+        })
+        .collect();
+    audit::record_many(&mut tx, &records).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What `make run` prints in demo mode.
+pub fn demo_credentials(settings: &ProviderSettings) -> String {
+    let mut text = format!(
+        "Demo mode (ExampleCo). Open {} and sign in as:\n",
+        settings.issuer
+    );
+    for (email, _, role, password) in DEMO_USERS {
+        text.push_str(&format!("  {role:<10} {email:<24} password: {password}\n"));
+    }
+    text.push_str(&format!(
+        "  batch client: {} secret: {} (client credentials at {}/oauth/token)\n",
+        DEMO_CLIENT.0, DEMO_CLIENT.1, settings.issuer
+    ));
+    text
+}

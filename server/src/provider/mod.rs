@@ -1,0 +1,136 @@
+//! The embedded OpenID Connect provider, used when no external issuer is configured so
+//! that one command runs the whole product. Its rules are in `docs/PROVIDER.md`; all of
+//! its state is in the database, so instances behind a load balancer share it.
+
+pub mod admin;
+mod authorize;
+mod discovery;
+pub mod keys;
+mod logout;
+mod oauth_error;
+mod pages;
+mod revoke;
+pub mod roles;
+pub mod secrets;
+pub mod settings;
+pub mod store;
+mod token;
+mod tokens;
+mod userinfo;
+
+use std::sync::Arc;
+
+use axum::{
+    http::{header, HeaderValue, Method},
+    routing::{get, post},
+    Router,
+};
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::{auth::TokenVerifier, db::Db};
+
+pub use self::settings::{ProviderArgs, ProviderSettings, PublicUrl};
+
+/// What the provider's handlers share.
+#[derive(Clone)]
+pub struct Provider {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    settings: ProviderSettings,
+    /// The API's own verifier, for userinfo's access tokens.
+    verifier: Arc<TokenVerifier>,
+}
+
+impl Provider {
+    pub fn new(db: Db, settings: ProviderSettings, verifier: Arc<TokenVerifier>) -> Provider {
+        Provider {
+            inner: Arc::new(Inner {
+                db,
+                settings,
+                verifier,
+            }),
+        }
+    }
+
+    fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    fn settings(&self) -> &ProviderSettings {
+        &self.inner.settings
+    }
+
+    pub fn public_settings(&self) -> &ProviderSettings {
+        &self.inner.settings
+    }
+
+    fn issuer(&self) -> &str {
+        self.inner.settings.issuer.as_str()
+    }
+
+    /// Over https cookies get `Secure` and the `__Host-` prefix (bound to this host).
+    fn cookie_name(&self, name: &'static str) -> String {
+        if self.settings().issuer.is_https() {
+            format!("__Host-{name}")
+        } else {
+            name.to_owned()
+        }
+    }
+
+    fn cookie(&self, name: &'static str, value: String, max_age_secs: i64) -> Cookie<'static> {
+        Cookie::build((self.cookie_name(name), value))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.settings().issuer.is_https())
+            .max_age(time::Duration::seconds(max_age_secs))
+            .build()
+    }
+
+    fn removal(&self, name: &'static str) -> Cookie<'static> {
+        self.cookie(name, String::new(), 0)
+    }
+}
+
+/// Cookie holding the provider session id.
+const SESSION_COOKIE: &str = "ts_session";
+/// Cookie binding a pending login form to the browser that asked for it.
+const LOGIN_COOKIE: &str = "ts_login";
+
+/// The provider's endpoints. Token, revocation and userinfo answer cross-origin requests
+/// from the PWA's origin only.
+pub fn router<S: Clone + Send + Sync + 'static>(provider: Provider) -> Router<S> {
+    let pwa_origin = HeaderValue::from_str(&provider.settings().issuer.origin()).ok();
+    let cors = CorsLayer::new()
+        .allow_origin(match pwa_origin {
+            Some(origin) => AllowOrigin::exact(origin),
+            None => AllowOrigin::list([]),
+        })
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
+    let cross_origin = Router::new()
+        .route("/oauth/token", post(token::token))
+        .route("/oauth/revoke", post(revoke::revoke))
+        .route(
+            "/oauth/userinfo",
+            get(userinfo::userinfo).post(userinfo::userinfo),
+        )
+        .route("/oauth/jwks", get(discovery::jwks))
+        .route(
+            "/.well-known/openid-configuration",
+            get(discovery::configuration),
+        )
+        .layer(cors);
+    Router::new()
+        .route(
+            "/oauth/authorize",
+            get(authorize::authorize).post(authorize::login),
+        )
+        .route("/oauth/logout", get(logout::logout))
+        .merge(cross_origin)
+        .with_state(provider)
+}

@@ -1,0 +1,113 @@
+//! The provider's server-rendered pages (login, errors, signed out): small, accessible,
+//! phone-first, no script. `maud` escapes every value.
+
+use axum::{
+    http::{header, HeaderValue, StatusCode},
+    response::{Html, IntoResponse, Response},
+};
+use maud::{html, Markup, DOCTYPE};
+
+const STYLE: &str = "
+:root{color-scheme:light dark;font-family:system-ui,sans-serif}
+body{margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center;background:Canvas}
+main{width:min(24rem,100% - 2rem);padding:1.5rem 0}
+h1{font-size:1.5rem;margin:0 0 .25rem}
+p{line-height:1.4}
+label{display:block;font-weight:600;margin:1rem 0 .25rem}
+input{box-sizing:border-box;width:100%;min-height:44px;font-size:1rem;padding:.5rem .75rem;border:1px solid GrayText;border-radius:.5rem}
+button{width:100%;min-height:48px;margin-top:1.5rem;font-size:1rem;font-weight:600;border:0;border-radius:.5rem;background:#1d4ed8;color:#fff}
+button:focus-visible,input:focus-visible{outline:3px solid #93c5fd;outline-offset:2px}
+.error{border-left:4px solid #b91c1c;padding:.5rem .75rem;background:#fee2e2;color:#7f1d1d;border-radius:.25rem}
+";
+
+fn layout(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex";
+                title { (title) " · Timesheets" }
+                style { (maud::PreEscaped(STYLE)) }
+            }
+            body { main { (body) } }
+        }
+    }
+}
+
+/// An HTML answer that is never cached, framed or sent with a referrer.
+pub fn respond(status: StatusCode, page: Markup) -> Response {
+    let mut response = (status, Html(page.into_string())).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    response
+}
+
+pub struct LoginForm<'a> {
+    pub request: &'a str,
+    pub csrf: &'a str,
+    pub client_name: &'a str,
+    pub email: &'a str,
+    pub error: Option<&'a str>,
+}
+
+pub fn login(form: &LoginForm<'_>) -> Markup {
+    layout(
+        "Sign in",
+        html! {
+            h1 { "Sign in" }
+            p { "to continue to " strong { (form.client_name) } }
+            @if let Some(error) = form.error {
+                p.error role="alert" id="login-error" { (error) }
+            }
+            form method="post" action="/oauth/authorize" {
+                input type="hidden" name="request" value=(form.request);
+                input type="hidden" name="csrf" value=(form.csrf);
+                label for="email" { "Email" }
+                input #email type="email" name="email" value=(form.email) required
+                    autocomplete="username" inputmode="email" autocapitalize="none"
+                    aria-describedby=[form.error.map(|_| "login-error")]
+                    autofocus[form.email.is_empty()];
+                label for="password" { "Password" }
+                input #password type="password" name="password" required
+                    autocomplete="current-password"
+                    autofocus[!form.email.is_empty()];
+                button type="submit" { "Sign in" }
+            }
+        },
+    )
+}
+
+/// A dead end: the request cannot go back to the app (unknown app, unregistered address).
+pub fn error(title: &str, message: &str) -> Markup {
+    layout(
+        title,
+        html! {
+            h1 { (title) }
+            p.error role="alert" { (message) }
+            p { "Go back to the app and sign in again." }
+        },
+    )
+}
+
+pub fn signed_out() -> Markup {
+    layout(
+        "Signed out",
+        html! {
+            h1 { "You are signed out" }
+            p { "You can close this page." }
+        },
+    )
+}
