@@ -20,8 +20,8 @@ SITE := $(CURDIR)/target/site
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-run: build ## Build and start on http://127.0.0.1:3000 (SQLite in data/)
-	LEPTOS_SITE_ROOT=$(SITE) $(BIN) serve
+run: build ## Build and start on http://127.0.0.1:3000 (SQLite in data/, embedded sign-in, demo company)
+	LEPTOS_SITE_ROOT=$(SITE) DEMO=$${DEMO:-true} $(BIN) serve
 
 test: setup-test lint test-rust e2e ## Every check: fmt, clippy (ssr + hydrate), Rust tests on SQLite and PostgreSQL, Playwright
 

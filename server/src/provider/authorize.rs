@@ -221,7 +221,17 @@ pub async fn authorize(
         |session: &Session| max_age.is_none_or(|max_age| now - session.auth_time <= max_age * 1000);
     if let Some((session, account)) = session {
         if !prompts.contains(&"login") && fresh_enough(&session) {
-            return match issue_code(&provider, &mut conn, &request, &account, &session, now).await {
+            return match issue_code(
+                &provider,
+                &mut conn,
+                &request,
+                &account,
+                &session,
+                now,
+                StatusCode::FOUND,
+            )
+            .await
+            {
                 Ok(response) => response,
                 Err(error) => failure(error),
             };
@@ -291,6 +301,8 @@ async fn issue_code(
     account: &Account,
     session: &Session,
     now: i64,
+    // 302 answering a GET; 303 after the login form's POST, so the browser follows with a GET.
+    status: StatusCode,
 ) -> sqlx::Result<Response> {
     let code = random_token();
     let grant = CodeGrant {
@@ -310,12 +322,7 @@ async fn issue_code(
     if let Some(state) = &request.state {
         params.push(("state", state));
     }
-    // 303 after the login form's POST, so the browser follows with a GET.
-    Ok(redirect(
-        StatusCode::SEE_OTHER,
-        &request.redirect_uri,
-        &params,
-    ))
+    Ok(redirect(status, &request.redirect_uri, &params))
 }
 
 #[derive(Deserialize)]
@@ -432,7 +439,16 @@ pub async fn login(
             expires_at: now.saturating_add(session_ms),
         };
         store::insert_session(&mut conn, &token_hash(&session_id), &session).await?;
-        let response = issue_code(&provider, &mut conn, &request, &account, &session, now).await?;
+        let response = issue_code(
+            &provider,
+            &mut conn,
+            &request,
+            &account,
+            &session,
+            now,
+            StatusCode::SEE_OTHER,
+        )
+        .await?;
         let jar = jar
             .clone()
             .add(provider.cookie(SESSION_COOKIE, session_id, session_ms / 1000))

@@ -106,10 +106,8 @@ const LOGIN_COOKIE: &str = "ts_login";
 pub fn router<S: Clone + Send + Sync + 'static>(provider: Provider) -> Router<S> {
     let pwa_origin = HeaderValue::from_str(&provider.settings().issuer.origin()).ok();
     let cors = CorsLayer::new()
-        .allow_origin(match pwa_origin {
-            Some(origin) => AllowOrigin::exact(origin),
-            None => AllowOrigin::list([]),
-        })
+        // A list, not `exact`: other origins get no CORS header at all.
+        .allow_origin(AllowOrigin::list(pwa_origin))
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
     let cross_origin = Router::new()

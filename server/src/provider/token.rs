@@ -19,7 +19,7 @@ use super::{
     roles,
     secrets::{pkce_matches, random_token, token_hash, verify_secret},
     store::{self, Account, Client, ClientKind, Family, Redeemed},
-    tokens::{self, Subject},
+    tokens::{self, SignIn, Subject},
     Provider,
 };
 use crate::store::now_ms;
@@ -197,19 +197,15 @@ async fn authorization_code(
     if let Some(family) = &family {
         store::insert_family(conn, family, now).await?;
     }
-    user_tokens(
-        provider,
-        conn,
-        client,
-        &account,
-        &grant.scope,
-        grant.auth_time,
-        grant.nonce.as_deref(),
-        grant.sid.as_deref(),
-        family.as_ref(),
-        now,
-    )
-    .await
+    let sign_in = SignIn {
+        client_id: &client.id,
+        scope: &grant.scope,
+        account: &account,
+        auth_time: grant.auth_time,
+        nonce: grant.nonce.as_deref(),
+        sid: grant.sid.as_deref(),
+    };
+    user_tokens(provider, conn, &sign_in, family.as_ref(), now).await
 }
 
 async fn enabled_account(conn: &mut AnyConnection, id: &str) -> Result<Account, OAuthError> {
@@ -219,23 +215,22 @@ async fn enabled_account(conn: &mut AnyConnection, id: &str) -> Result<Account, 
         .ok_or_else(|| OAuthError::invalid_grant("the account is disabled"))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Access token, ID token and (with a family) a new refresh token for a sign-in.
 async fn user_tokens(
     provider: &Provider,
     conn: &mut AnyConnection,
-    client: &Client,
-    account: &Account,
-    scope: &str,
-    auth_time: i64,
-    nonce: Option<&str>,
-    sid: Option<&str>,
+    sign_in: &SignIn<'_>,
     family: Option<&Family>,
     now: i64,
 ) -> Result<Value, OAuthError> {
     let key = keys::current(conn).await?;
     let settings = provider.settings();
-    let subject = Subject::Account { account, auth_time };
-    let access_token = tokens::access_token(&key, settings, &client.id, scope, &subject)?;
+    let (client_id, scope) = (sign_in.client_id, sign_in.scope);
+    let subject = Subject::Account {
+        account: sign_in.account,
+        auth_time: sign_in.auth_time,
+    };
+    let access_token = tokens::access_token(&key, settings, client_id, scope, &subject)?;
     let mut body = json!({
         "access_token": access_token,
         "token_type": "Bearer",
@@ -243,10 +238,7 @@ async fn user_tokens(
         "scope": scope,
     });
     if roles::has_scope(scope, "openid") {
-        body["id_token"] = tokens::id_token(
-            &key, settings, &client.id, scope, account, auth_time, nonce, sid,
-        )?
-        .into();
+        body["id_token"] = tokens::id_token(&key, settings, sign_in)?.into();
     }
     if let Some(family) = family {
         let refresh = random_token();
@@ -313,19 +305,15 @@ async fn refresh_token(
         }
         scope = narrower.clone();
     }
-    user_tokens(
-        provider,
-        conn,
-        client,
-        &account,
-        &scope,
-        family.auth_time,
-        None,
-        family.sid.as_deref(),
-        Some(&family),
-        now,
-    )
-    .await
+    let sign_in = SignIn {
+        client_id: &client.id,
+        scope: &scope,
+        account: &account,
+        auth_time: family.auth_time,
+        nonce: None,
+        sid: family.sid.as_deref(),
+    };
+    user_tokens(provider, conn, &sign_in, Some(&family), now).await
 }
 
 async fn client_credentials(

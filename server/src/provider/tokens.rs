@@ -62,39 +62,46 @@ pub fn access_token(
     sign(key, "at+jwt", &Value::Object(claims))
 }
 
+/// What an ID token says about a sign-in.
+pub struct SignIn<'a> {
+    pub client_id: &'a str,
+    pub scope: &'a str,
+    pub account: &'a Account,
+    /// Unix ms.
+    pub auth_time: i64,
+    pub nonce: Option<&'a str>,
+    pub sid: Option<&'a str>,
+}
+
 /// An ID token for the client (`aud` = the client), with the profile claims its scopes allow.
 pub fn id_token(
     key: &SigningKey,
     settings: &ProviderSettings,
-    client_id: &str,
-    scope: &str,
-    account: &Account,
-    auth_time: i64,
-    nonce: Option<&str>,
-    sid: Option<&str>,
+    sign_in: &SignIn<'_>,
 ) -> anyhow::Result<String> {
     let now = now_secs();
+    let account = sign_in.account;
     let mut claims = json!({
         "iss": settings.issuer.as_str(),
         "sub": account.id,
-        "aud": client_id,
+        "aud": sign_in.client_id,
         "iat": now,
         "exp": now + ttl_secs(settings),
-        "auth_time": auth_time / 1000,
+        "auth_time": sign_in.auth_time / 1000,
     });
-    if let Some(nonce) = nonce {
+    if let Some(nonce) = sign_in.nonce {
         claims["nonce"] = nonce.into();
     }
-    if let Some(sid) = sid {
+    if let Some(sid) = sign_in.sid {
         claims["sid"] = sid.into();
     }
-    if has_scope(scope, "profile") {
+    if has_scope(sign_in.scope, "profile") {
         claims["name"] = account.name.clone().into();
         if let Some(picture) = &account.picture {
             claims["picture"] = picture.clone().into();
         }
     }
-    if has_scope(scope, "email") {
+    if has_scope(sign_in.scope, "email") {
         claims["email"] = account.email.clone().into();
         // Accounts are created by an administrator, who vouches for the address.
         claims["email_verified"] = true.into();

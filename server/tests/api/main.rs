@@ -10,5 +10,6 @@ mod issuer;
 mod migrations;
 mod openapi;
 mod pages;
+mod provider;
 mod server_fns;
 mod timesheets;
