@@ -205,6 +205,7 @@ async fn users(command: UsersCommand) -> anyhow::Result<()> {
             role,
             password,
         } => {
+            let email = admin::normalize_email(&email)?;
             let password = password.read()?;
             let id =
                 admin::add_user(&database(&args).await?, &email, &name, role, &password).await?;

@@ -168,10 +168,9 @@ async fn token_verifier(
             .context("cannot set up access-token verification")?;
     let verifier = Arc::new(verifier);
     tracing::info!(issuer = %settings.issuer, "embedded OpenID Connect provider: no OIDC_ISSUER configured");
-    Ok((
-        Some(verifier.clone()),
-        Some(Provider::new(db.clone(), settings, verifier)),
-    ))
+    let provider = Provider::new(db.clone(), settings, verifier.clone());
+    provider.spawn_housekeeping();
+    Ok((Some(verifier), Some(provider)))
 }
 
 fn leptos_options(args: &ServeArgs, address: SocketAddr) -> LeptosOptions {

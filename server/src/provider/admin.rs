@@ -33,7 +33,8 @@ fn check_password(password: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn check_email(email: &str) -> anyhow::Result<String> {
+/// The address as stored: trimmed, lower case, roughly `local@domain.tld`.
+pub fn normalize_email(email: &str) -> anyhow::Result<String> {
     let email = email.trim().to_lowercase();
     let valid = email.split_once('@').is_some_and(|(local, domain)| {
         !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
@@ -52,7 +53,7 @@ pub async fn add_user(
     role: Role,
     password: &str,
 ) -> anyhow::Result<String> {
-    let email = check_email(email)?;
+    let email = normalize_email(email)?;
     let name = name.trim();
     if name.is_empty() {
         bail!("a user needs a name");

@@ -56,6 +56,26 @@ impl Provider {
         }
     }
 
+    /// Deletes expired provider state every 15 minutes (each instance; the deletes are
+    /// idempotent), so the tables do not grow forever.
+    pub fn spawn_housekeeping(&self) {
+        let db = self.inner.db.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(15 * 60));
+            loop {
+                every.tick().await;
+                let purged = match db.pool().acquire().await {
+                    Ok(mut conn) => store::purge_expired(&mut conn, crate::store::now_ms()).await,
+                    Err(error) => Err(error),
+                };
+                match purged {
+                    Ok(rows) => tracing::debug!(rows, "purged expired sign-in state"),
+                    Err(error) => tracing::warn!(%error, "cannot purge expired sign-in state"),
+                }
+            }
+        });
+    }
+
     fn db(&self) -> &Db {
         &self.inner.db
     }

@@ -646,3 +646,41 @@ pub async fn clear_failures(conn: &mut AnyConnection, email: &str) -> sqlx::Resu
         .await?;
     Ok(())
 }
+
+// ---- housekeeping ----
+
+/// Used codes are kept this long after they expire, so a late replay still revokes.
+const SPENT_CODES_KEPT_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Deletes what can no longer be used: expired login forms, sessions and codes, the
+/// refresh tokens of ended sign-ins, and stale failure counters. Returns rows deleted.
+pub async fn purge_expired(conn: &mut AnyConnection, now: i64) -> sqlx::Result<u64> {
+    let statements = [
+        ("DELETE FROM pending_logins WHERE expires_at < $1", now),
+        ("DELETE FROM provider_sessions WHERE expires_at < $1", now),
+        (
+            "DELETE FROM authorization_codes WHERE expires_at < $1",
+            now - SPENT_CODES_KEPT_MS,
+        ),
+        (
+            "DELETE FROM refresh_tokens WHERE family_id IN
+                 (SELECT id FROM token_families WHERE expires_at < $1)",
+            now,
+        ),
+        ("DELETE FROM token_families WHERE expires_at < $1", now),
+        (
+            "DELETE FROM login_failures
+             WHERE window_start < $1 AND (locked_until IS NULL OR locked_until < $1)",
+            now - FAILURE_WINDOW_MS,
+        ),
+    ];
+    let mut deleted = 0;
+    for (sql, before) in statements {
+        deleted += sqlx::query(sql)
+            .bind(before)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    }
+    Ok(deleted)
+}

@@ -67,10 +67,16 @@ impl TestApp {
     /// `address`, and the PWA client `timesheets-pwa` is registered with the redirect URI
     /// `<address>/auth/callback` and the post-logout URI `<address>/`.
     pub async fn spawn_embedded() -> TestApp {
+        TestApp::spawn_embedded_with(|_| {}).await
+    }
+
+    /// The embedded-provider app with settings changed by `configure` first.
+    pub async fn spawn_embedded_with(configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
         let issuer = TestIssuer::start().await;
         let (database_url, db_dir) = fresh_database().await;
         let site = site_root();
-        let args = serve_args(database_url.clone(), site.path().to_path_buf());
+        let mut args = serve_args(database_url.clone(), site.path().to_path_buf());
+        configure(&mut args);
         let app = Application::build(args)
             .await
             .expect("the application starts");

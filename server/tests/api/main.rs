@@ -11,5 +11,6 @@ mod migrations;
 mod openapi;
 mod pages;
 mod provider;
+mod provider_admin;
 mod server_fns;
 mod timesheets;

@@ -29,7 +29,8 @@ const PWA: &str = "timesheets-pwa";
 /// The audience `TestApp` configures (`OIDC_AUDIENCE`), which the provider puts in `aud`.
 const EMBEDDED_AUDIENCE: &str = crate::issuer::AUDIENCE;
 /// What the PWA asks for.
-const PWA_SCOPE: &str = "openid profile email offline_access read:timesheets create:timesheets";
+pub(crate) const PWA_SCOPE: &str =
+    "openid profile email offline_access read:timesheets create:timesheets";
 const PASSWORD: &str = "correct horse battery staple";
 const WRONG_PASSWORD: &str = "not the password at all";
 const ANN: &str = "ann@example.com";
@@ -618,7 +619,7 @@ async fn assert_refused_login(response: reqwest::Response, case: &str) {
 
 /// An answer of the token or revocation endpoint: status, JSON body (or the text as a
 /// JSON string when it is not JSON), headers.
-type Answer = (StatusCode, Value, HeaderMap);
+pub(crate) type Answer = (StatusCode, Value, HeaderMap);
 
 async fn form_answer(request: reqwest::RequestBuilder, fields: &[(&str, &str)]) -> Answer {
     let response = request
@@ -635,7 +636,7 @@ async fn form_answer(request: reqwest::RequestBuilder, fields: &[(&str, &str)]) 
 }
 
 /// `POST /oauth/token`, form-encoded.
-async fn token_request(app: &TestApp, fields: &[(&str, &str)]) -> Answer {
+pub(crate) async fn token_request(app: &TestApp, fields: &[(&str, &str)]) -> Answer {
     form_answer(app.client.post(app.url("/oauth/token")), fields).await
 }
 
@@ -658,7 +659,7 @@ async fn token_request_basic(
 }
 
 /// The PWA presents a refresh token.
-async fn redeem_refresh(app: &TestApp, refresh_token: &str) -> Answer {
+pub(crate) async fn redeem_refresh(app: &TestApp, refresh_token: &str) -> Answer {
     token_request(
         app,
         &[
@@ -706,11 +707,11 @@ fn jwt_part(token: &str, index: usize) -> Value {
     serde_json::from_slice(&bytes).expect("a JSON JWT part")
 }
 
-fn jwt_header(token: &str) -> Value {
+pub(crate) fn jwt_header(token: &str) -> Value {
     jwt_part(token, 0)
 }
 
-fn jwt_claims(token: &str) -> Value {
+pub(crate) fn jwt_claims(token: &str) -> Value {
     jwt_part(token, 1)
 }
 
@@ -739,11 +740,11 @@ fn string_set(value: &Value) -> BTreeSet<String> {
 }
 
 /// A successful token answer of the code flow.
-struct Tokens {
-    access_token: String,
-    id_token: String,
-    refresh_token: Option<String>,
-    scope: String,
+pub(crate) struct Tokens {
+    pub(crate) access_token: String,
+    pub(crate) id_token: String,
+    pub(crate) refresh_token: Option<String>,
+    pub(crate) scope: String,
 }
 
 impl Tokens {
@@ -869,7 +870,7 @@ async fn sign_in_with(
 }
 
 /// The whole PWA sign-in in a new browser.
-async fn sign_in(app: &TestApp, email: &str, password: &str, scope: &str) -> Tokens {
+pub(crate) async fn sign_in(app: &TestApp, email: &str, password: &str, scope: &str) -> Tokens {
     sign_in_with(app, &mut Browser::new(), email, password, scope).await
 }
 
