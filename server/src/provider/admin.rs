@@ -82,13 +82,19 @@ pub async fn list_users(db: &Db) -> anyhow::Result<Vec<Account>> {
     Ok(store::accounts(&mut conn).await?)
 }
 
-/// Disables (or enables again) a person: they cannot sign in, and their refresh tokens stop
-/// working at the next refresh.
+/// Disables (or enables again) a person: they cannot sign in, their provider sessions end
+/// and their refresh tokens are revoked (their last access token lives out its minutes).
 pub async fn set_disabled(db: &Db, email: &str, disabled: bool) -> anyhow::Result<()> {
-    let mut conn = db.pool().acquire().await?;
-    if !store::set_disabled(&mut conn, email.trim(), disabled, now_ms()).await? {
-        bail!("no user with email {}", email.trim());
+    let mut tx = db.pool().begin().await?;
+    let now = now_ms();
+    let account = store::account_by_email(&mut tx, email.trim())
+        .await?
+        .with_context(|| format!("no user with email {}", email.trim()))?;
+    store::set_disabled(&mut tx, &account.email, disabled, now).await?;
+    if disabled {
+        store::end_sign_ins(&mut tx, &account.id, now).await?;
     }
+    tx.commit().await?;
     Ok(())
 }
 
@@ -96,10 +102,15 @@ pub async fn set_password(db: &Db, email: &str, password: &str) -> anyhow::Resul
     check_password(password)?;
     let password = password.to_owned();
     let hash = tokio::task::spawn_blocking(move || hash_secret(&password)).await??;
-    let mut conn = db.pool().acquire().await?;
-    if !store::set_password(&mut conn, email.trim(), &hash, now_ms()).await? {
-        bail!("no user with email {}", email.trim());
-    }
+    let mut tx = db.pool().begin().await?;
+    let now = now_ms();
+    let account = store::account_by_email(&mut tx, email.trim())
+        .await?
+        .with_context(|| format!("no user with email {}", email.trim()))?;
+    store::set_password(&mut tx, &account.email, &hash, now).await?;
+    // Whoever knew the old password may hold a session or refresh token: end them.
+    store::end_sign_ins(&mut tx, &account.id, now).await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -14,7 +14,7 @@ use super::{
     oauth_error::single_params,
     pages::{self, LoginForm},
     roles,
-    secrets::{random_token, same, token_hash, verify_secret},
+    secrets::{random_token, same, token_hash, verify_secret_bounded},
     store::{self, Account, ClientKind, CodeGrant, PendingLogin, Session},
     Provider, LOGIN_COOKIE, SESSION_COOKIE,
 };
@@ -24,6 +24,11 @@ use crate::store::now_ms;
 const CODE_TTL_MS: i64 = 60 * 1000;
 /// How long a login form stays usable.
 const LOGIN_FORM_TTL_MS: i64 = 10 * 60 * 1000;
+/// Longest email address (RFC 5321 path limit) and password read from the form.
+const MAX_EMAIL_BYTES: usize = 254;
+const MAX_PASSWORD_BYTES: usize = 1024;
+/// Longest `state`, `nonce` and `login_hint` kept while the login form is shown.
+const MAX_PARAM_BYTES: usize = 1024;
 
 /// An authorization request that passed every check, kept while the login form is shown.
 #[derive(Debug, Serialize, Deserialize)]
@@ -143,7 +148,11 @@ pub async fn authorize(
 
     // 2. The rest of the request; errors go back to the app.
     let issuer = provider.issuer();
-    let state = params.get("state").map(String::as_str);
+    // An oversized state is not echoed back (it would be stored and sent on).
+    let state = params
+        .get("state")
+        .map(String::as_str)
+        .filter(|state| state.len() <= MAX_PARAM_BYTES);
     let back = |code: &str, description: &str| {
         error_redirect(issuer, redirect_uri, state, code, description)
     };
@@ -151,6 +160,15 @@ pub async fn authorize(
         return back(
             "unauthorized_client",
             "this client uses client credentials, not sign-in",
+        );
+    }
+    let oversized = ["state", "nonce", "login_hint"]
+        .iter()
+        .any(|name| params.get(*name).is_some_and(|v| v.len() > MAX_PARAM_BYTES));
+    if oversized {
+        return back(
+            "invalid_request",
+            "state, nonce and login_hint are limited to 1024 bytes",
         );
     }
     if params.contains_key("request") || params.contains_key("request_uri") {
@@ -217,8 +235,9 @@ pub async fn authorize(
         Ok(session) => session,
         Err(error) => return failure(error),
     };
-    let fresh_enough =
-        |session: &Session| max_age.is_none_or(|max_age| now - session.auth_time <= max_age * 1000);
+    let fresh_enough = |session: &Session| {
+        max_age.is_none_or(|max_age| now - session.auth_time <= max_age.saturating_mul(1000))
+    };
     if let Some((session, account)) = session {
         if !prompts.contains(&"login") && fresh_enough(&session) {
             return match issue_code(
@@ -394,11 +413,16 @@ pub async fn login(
             &format!("Too many failed attempts. Try again in {minutes} minutes."),
         )
     };
-    match store::locked_until(&mut conn, &email, now).await {
-        Ok(Some(until)) => return locked(until),
-        Ok(None) => {}
-        Err(error) => return failure(error),
+    if email.len() > MAX_EMAIL_BYTES || fields.password.len() > MAX_PASSWORD_BYTES {
+        return form(StatusCode::BAD_REQUEST, WRONG_CREDENTIALS);
     }
+    // The attempt counts before the password is checked, so parallel guesses cannot all
+    // slip in under the limit.
+    let attempts = match store::begin_attempt(&mut conn, &email, now).await {
+        Ok(store::Attempt::Locked { until }) => return locked(until),
+        Ok(store::Attempt::Allowed { attempts }) => attempts,
+        Err(error) => return failure(error),
+    };
 
     let account = match store::account_by_email(&mut conn, &email).await {
         Ok(account) => account,
@@ -407,20 +431,21 @@ pub async fn login(
     let stored = account
         .as_ref()
         .map(|account| account.password_hash.clone());
-    let password = fields.password.clone();
-    // argon2 takes tens of milliseconds of CPU: off the async threads.
-    let matches = tokio::task::spawn_blocking(move || verify_secret(&password, stored.as_deref()))
-        .await
-        .unwrap_or(false);
+    let Ok(matches) = verify_secret_bounded(fields.password.clone(), stored).await else {
+        return form(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Too many people are signing in right now. Try again in a moment.",
+        );
+    };
     let account = match account {
         Some(account) if matches && !account.disabled => account,
-        _ => {
-            return match store::record_failure(&mut conn, &email, now).await {
-                Ok(Some(until)) => locked(until),
-                Ok(None) => form(StatusCode::BAD_REQUEST, WRONG_CREDENTIALS),
+        _ if attempts >= store::MAX_FAILURES => {
+            return match store::lock(&mut conn, &email, now).await {
+                Ok(until) => locked(until),
                 Err(error) => failure(error),
             };
         }
+        _ => return form(StatusCode::BAD_REQUEST, WRONG_CREDENTIALS),
     };
 
     // A new session id at every login (no fixation); the old session ends.

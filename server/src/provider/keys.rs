@@ -109,11 +109,20 @@ pub async fn current(conn: &mut AnyConnection) -> anyhow::Result<SigningKey> {
 
 /// The public keys to publish: those in use and those retired recently.
 pub async fn public_jwks(db: &Db) -> sqlx::Result<Vec<Value>> {
+    jwks_retired_after(db, now_ms() - RETIRED_KEY_PUBLISHED_MS).await
+}
+
+/// Every public key ever used: a logout's `id_token_hint` may be old.
+pub async fn all_public_jwks(db: &Db) -> sqlx::Result<Vec<Value>> {
+    jwks_retired_after(db, 0).await
+}
+
+async fn jwks_retired_after(db: &Db, retired_after: i64) -> sqlx::Result<Vec<Value>> {
     let rows = sqlx::query(
         "SELECT public_jwk FROM provider_keys WHERE retired_at IS NULL OR retired_at > $1
          ORDER BY created_at DESC",
     )
-    .bind(now_ms() - RETIRED_KEY_PUBLISHED_MS)
+    .bind(retired_after)
     .fetch_all(db.pool())
     .await?;
     rows.iter()

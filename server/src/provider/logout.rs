@@ -19,6 +19,7 @@ use crate::store::now_ms;
 
 #[derive(Deserialize)]
 struct Hint {
+    sub: String,
     aud: String,
     sid: Option<String>,
 }
@@ -30,10 +31,19 @@ fn refuse(message: &str) -> Response {
     )
 }
 
-/// The claims of an ID token we issued (signature and issuer checked, expiry not).
+/// The claims of an ID token we issued (signature and issuer checked, expiry not; an
+/// access token, typed `at+jwt`, is no ID token).
 async fn verify_hint(provider: &Provider, token: &str) -> Option<Hint> {
-    let kid = decode_header(token).ok()?.kid?;
-    let jwks = keys::public_jwks(provider.db()).await.ok()?;
+    let header = decode_header(token).ok()?;
+    if header
+        .typ
+        .as_deref()
+        .is_some_and(|typ| typ.eq_ignore_ascii_case("at+jwt"))
+    {
+        return None;
+    }
+    let kid = header.kid?;
+    let jwks = keys::all_public_jwks(provider.db()).await.ok()?;
     let jwk: Jwk = jwks
         .into_iter()
         .filter_map(|value| serde_json::from_value::<Jwk>(value).ok())
@@ -73,44 +83,53 @@ pub async fn logout(
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
+    let client = match store::client(&mut conn, &hint.aud).await {
+        Ok(Some(client)) => client,
+        Ok(None) => return refuse("The sign-out request names an unknown app."),
+        Err(error) => {
+            tracing::error!(%error, "logout failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
     let redirect_to = match params.get("post_logout_redirect_uri") {
         None => None,
-        Some(uri) => match store::client(&mut conn, &hint.aud).await {
-            Ok(Some(client)) if client.post_logout_redirect_uris.contains(uri) => Some(uri.clone()),
-            Ok(_) => {
-                return refuse(
-                    "The app asked to return to an address that is not registered for it.",
-                )
-            }
-            Err(error) => {
-                tracing::error!(%error, "logout failed");
-                return StatusCode::SERVICE_UNAVAILABLE.into_response();
-            }
-        },
+        Some(uri) if client.post_logout_redirect_uris.contains(uri) => Some(uri.clone()),
+        Some(_) => {
+            return refuse("The app asked to return to an address that is not registered for it.")
+        }
     };
 
     let now = now_ms();
-    let result: sqlx::Result<()> = async {
+    let result: sqlx::Result<bool> = async {
+        let mut ended_here = false;
         let mut sids: Vec<String> = hint.sid.into_iter().collect();
+        // This browser's session ends only if it is the hint's person: someone else's ID
+        // token in a link must not sign this browser out.
         if let Some(cookie) = jar.get(&provider.cookie_name(SESSION_COOKIE)) {
             let hash = token_hash(cookie.value());
             if let Some(session) = store::session(&mut conn, &hash).await? {
-                sids.push(session.sid);
+                if session.account_id == hint.sub {
+                    store::delete_session(&mut conn, &hash).await?;
+                    sids.push(session.sid);
+                    ended_here = true;
+                }
             }
-            store::delete_session(&mut conn, &hash).await?;
         }
         for sid in &sids {
             store::delete_session_by_sid(&mut conn, sid).await?;
             store::revoke_families_of_session(&mut conn, sid, now).await?;
         }
-        Ok(())
+        Ok(ended_here)
     }
     .await;
-    if let Err(error) = result {
-        tracing::error!(%error, "logout failed");
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
-    }
-    let jar = jar.add(provider.removal(SESSION_COOKIE));
+    let jar = match result {
+        Ok(true) => jar.add(provider.removal(SESSION_COOKIE)),
+        Ok(false) => jar,
+        Err(error) => {
+            tracing::error!(%error, "logout failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
     match redirect_to {
         Some(uri) => {
             let mut url = match url::Url::parse(&uri) {

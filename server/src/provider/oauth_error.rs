@@ -44,6 +44,16 @@ impl OAuthError {
         }
     }
 
+    /// Too many secret checks at once: retry shortly.
+    pub fn busy() -> OAuthError {
+        OAuthError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "temporarily_unavailable",
+            description: "too many requests at once; retry shortly".into(),
+            basic_challenge: false,
+        }
+    }
+
     pub fn server_error(error: impl std::fmt::Display) -> OAuthError {
         tracing::error!(%error, "the provider failed");
         OAuthError {

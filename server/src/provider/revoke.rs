@@ -3,7 +3,7 @@
 //! so the endpoint reveals nothing.
 
 use axum::{
-    extract::{Form, State},
+    extract::{rejection::FormRejection, Form, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
@@ -20,8 +20,11 @@ use crate::store::now_ms;
 pub async fn revoke(
     State(provider): State<Provider>,
     headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Result<Response, OAuthError> {
+    let Form(pairs) = form.map_err(|rejection| {
+        OAuthError::invalid_request(format!("expected a form-encoded body: {rejection}"))
+    })?;
     let params = single_params(pairs).map_err(OAuthError::invalid_request)?;
     let mut conn = provider.db().pool().acquire().await?;
     let client = authenticate_client(&mut conn, &headers, &params).await?;

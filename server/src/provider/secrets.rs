@@ -2,7 +2,7 @@
 //! aws-lc-rs for randomness, SHA-256 and constant-time comparison; argon2id (RustCrypto)
 //! for passwords and client secrets.
 
-use std::sync::LazyLock;
+use std::{sync::LazyLock, time::Duration};
 
 use argon2::{
     password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
@@ -69,6 +69,32 @@ pub fn verify_secret(secret: &str, stored: Option<&str>) -> bool {
         })
         .unwrap_or(false);
     real && matches
+}
+
+/// All argon2 checks in flight at once may not use more than this many threads: each
+/// takes ~19 MiB and tens of milliseconds, so a flood of logins must queue, not exhaust
+/// memory.
+static CHECKS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    tokio::sync::Semaphore::new(cores)
+});
+
+/// The server is too busy checking secrets right now; the caller should answer 503.
+#[derive(Debug)]
+pub struct Busy;
+
+/// [`verify_secret`] on a blocking thread, at most one per core at a time; `Busy` when no
+/// check could start within a few seconds.
+pub async fn verify_secret_bounded(secret: String, stored: Option<String>) -> Result<bool, Busy> {
+    let permit = tokio::time::timeout(Duration::from_secs(5), CHECKS.acquire())
+        .await
+        .map_err(|_| Busy)?
+        .map_err(|_| Busy)?;
+    let matches = tokio::task::spawn_blocking(move || verify_secret(&secret, stored.as_deref()))
+        .await
+        .unwrap_or(false);
+    drop(permit);
+    Ok(matches)
 }
 
 #[cfg(test)]

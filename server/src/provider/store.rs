@@ -391,33 +391,25 @@ pub async fn insert_code(
     Ok(())
 }
 
-pub enum Redeemed {
-    /// First use: the grant it carries.
-    Fresh(CodeGrant),
-    /// Used before: the family its first redemption started, to revoke.
-    Replayed {
-        family_id: String,
-    },
-    Unknown,
+pub struct StoredCode {
+    pub grant: CodeGrant,
+    pub used: bool,
 }
 
-/// Marks a code used, atomically: of two concurrent redemptions exactly one is `Fresh`.
-pub async fn redeem_code(
-    conn: &mut AnyConnection,
-    code_hash: &str,
-    now: i64,
-) -> sqlx::Result<Redeemed> {
-    let fresh = sqlx::query(
-        "UPDATE authorization_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL
-         RETURNING client_id, account_id, redirect_uri, scope, nonce, code_challenge,
-                   auth_time, sid, family_id, expires_at",
+pub async fn code(conn: &mut AnyConnection, code_hash: &str) -> sqlx::Result<Option<StoredCode>> {
+    let Some(row) = sqlx::query(
+        "SELECT client_id, account_id, redirect_uri, scope, nonce, code_challenge, auth_time,
+                sid, family_id, expires_at, used_at
+         FROM authorization_codes WHERE code_hash = $1",
     )
-    .bind(now)
     .bind(code_hash)
     .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(row) = fresh {
-        return Ok(Redeemed::Fresh(CodeGrant {
+    .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(StoredCode {
+        grant: CodeGrant {
             client_id: row.try_get("client_id")?,
             account_id: row.try_get("account_id")?,
             redirect_uri: row.try_get("redirect_uri")?,
@@ -428,18 +420,47 @@ pub async fn redeem_code(
             sid: row.try_get("sid")?,
             family_id: row.try_get("family_id")?,
             expires_at: row.try_get("expires_at")?,
-        }));
-    }
-    let used = sqlx::query("SELECT family_id FROM authorization_codes WHERE code_hash = $1")
-        .bind(code_hash)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(match used {
-        Some(row) => Redeemed::Replayed {
-            family_id: row.try_get("family_id")?,
         },
-        None => Redeemed::Unknown,
-    })
+        used: row.try_get::<Option<i64>, _>("used_at")?.is_some(),
+    }))
+}
+
+/// Marks a code used; false when another request did first (both in one transaction
+/// with what the redemption issues, so a replay always finds what to revoke).
+pub async fn mark_code_used(
+    conn: &mut AnyConnection,
+    code_hash: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE authorization_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL",
+    )
+    .bind(now)
+    .bind(code_hash)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends every sign-in of an account: its provider sessions and refresh-token families
+/// (a new password or a disabled account must shut out whoever held the old ones).
+pub async fn end_sign_ins(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM provider_sessions WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "UPDATE token_families SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(account_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 // ---- refresh-token families ----
@@ -582,50 +603,57 @@ pub async fn revoke_families_of_session(
 
 // ---- failed logins ----
 
-/// Failures counted within this window lock the email…
+/// Attempts counted within this window lock the email…
 pub const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
-/// …once there are this many…
+/// …once this many have failed…
 pub const MAX_FAILURES: i64 = 5;
 /// …for this long.
 pub const LOCKOUT_MS: i64 = 15 * 60 * 1000;
 
-/// Until when logins for this email are refused, if they are now.
-pub async fn locked_until(
-    conn: &mut AnyConnection,
-    email: &str,
-    now: i64,
-) -> sqlx::Result<Option<i64>> {
-    let until: Option<Option<i64>> =
-        sqlx::query_scalar("SELECT locked_until FROM login_failures WHERE email = $1")
-            .bind(email)
-            .fetch_optional(&mut *conn)
-            .await?;
-    Ok(until.flatten().filter(|until| *until > now))
+/// Whether a login attempt for an email may go ahead.
+pub enum Attempt {
+    /// Yes: this is attempt number `attempts` in the current window.
+    Allowed {
+        attempts: i64,
+    },
+    Locked {
+        until: i64,
+    },
 }
 
-/// Counts a failed login; returns the lockout's end when this failure starts one.
-pub async fn record_failure(
+/// Counts a login attempt for `email` (known or not) before its password is checked.
+pub async fn begin_attempt(
     conn: &mut AnyConnection,
     email: &str,
     now: i64,
-) -> sqlx::Result<Option<i64>> {
-    let failures: i64 = sqlx::query_scalar(
+) -> sqlx::Result<Attempt> {
+    let row = sqlx::query(
         "INSERT INTO login_failures (email, failures, window_start) VALUES ($1, 1, $2)
          ON CONFLICT (email) DO UPDATE SET
              failures = CASE WHEN login_failures.window_start < $3 THEN 1
                              ELSE login_failures.failures + 1 END,
              window_start = CASE WHEN login_failures.window_start < $3 THEN $2
                                  ELSE login_failures.window_start END
-         RETURNING failures",
+         RETURNING failures, locked_until",
     )
     .bind(email)
     .bind(now)
     .bind(now - FAILURE_WINDOW_MS)
     .fetch_one(&mut *conn)
     .await?;
-    if failures < MAX_FAILURES {
-        return Ok(None);
+    let attempts: i64 = row.try_get("failures")?;
+    let locked_until: Option<i64> = row.try_get("locked_until")?;
+    match locked_until {
+        Some(until) if until > now => Ok(Attempt::Locked { until }),
+        _ if attempts > MAX_FAILURES => Ok(Attempt::Locked {
+            until: lock(conn, email, now).await?,
+        }),
+        _ => Ok(Attempt::Allowed { attempts }),
     }
+}
+
+/// Locks `email` for [`LOCKOUT_MS`] from now; returns until when.
+pub async fn lock(conn: &mut AnyConnection, email: &str, now: i64) -> sqlx::Result<i64> {
     let until = now + LOCKOUT_MS;
     sqlx::query(
         "UPDATE login_failures SET locked_until = $1, failures = 0, window_start = $2
@@ -636,7 +664,7 @@ pub async fn record_failure(
     .bind(email)
     .execute(&mut *conn)
     .await?;
-    Ok(Some(until))
+    Ok(until)
 }
 
 pub async fn clear_failures(conn: &mut AnyConnection, email: &str) -> sqlx::Result<()> {

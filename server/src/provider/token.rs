@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use axum::{
-    extract::{Form, State},
+    extract::{rejection::FormRejection, Form, State},
     http::HeaderMap,
     response::{IntoResponse, Response},
     Json,
@@ -17,8 +17,8 @@ use super::{
     keys,
     oauth_error::{no_store, single_params, OAuthError},
     roles,
-    secrets::{pkce_matches, random_token, token_hash, verify_secret},
-    store::{self, Account, Client, ClientKind, Family, Redeemed},
+    secrets::{pkce_matches, random_token, token_hash, verify_secret_bounded},
+    store::{self, Account, Client, ClientKind, Family},
     tokens::{self, SignIn, Subject},
     Provider,
 };
@@ -29,15 +29,16 @@ type Params = HashMap<String, String>;
 pub async fn token(
     State(provider): State<Provider>,
     headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Result<Response, OAuthError> {
+    let Form(pairs) = form.map_err(|rejection| {
+        OAuthError::invalid_request(format!("expected a form-encoded body: {rejection}"))
+    })?;
     let params = single_params(pairs).map_err(OAuthError::invalid_request)?;
     let mut conn = provider.db().pool().acquire().await?;
     let client = authenticate_client(&mut conn, &headers, &params).await?;
     let body = match params.get("grant_type").map(String::as_str) {
-        Some("authorization_code") => {
-            authorization_code(&provider, &mut conn, &client, &params).await?
-        }
+        Some("authorization_code") => authorization_code(&provider, &client, &params).await?,
         Some("refresh_token") => refresh_token(&provider, &mut conn, &client, &params).await?,
         Some("client_credentials") => {
             client_credentials(&provider, &mut conn, &client, &params).await?
@@ -94,10 +95,9 @@ pub async fn authenticate_client(
         (ClientKind::Public, Some(_)) => false,
         (ClientKind::Confidential, None) => false,
         (ClientKind::Confidential, Some(secret)) => {
-            let stored = client.secret_hash.clone();
-            tokio::task::spawn_blocking(move || verify_secret(&secret, stored.as_deref()))
+            verify_secret_bounded(secret, client.secret_hash.clone())
                 .await
-                .unwrap_or(false)
+                .map_err(|_| OAuthError::busy())?
         }
     };
     if !authenticated {
@@ -144,23 +144,35 @@ fn ms(duration: std::time::Duration) -> i64 {
 
 async fn authorization_code(
     provider: &Provider,
-    conn: &mut AnyConnection,
     client: &Client,
     params: &Params,
 ) -> Result<Value, OAuthError> {
     let code = required(params, "code")?;
+    let hash = token_hash(code);
     let now = now_ms();
-    let grant = match store::redeem_code(conn, &token_hash(code), now).await? {
-        Redeemed::Fresh(grant) => grant,
-        Redeemed::Replayed { family_id } => {
-            // A stolen code is being replayed, or the client is broken: whatever its
-            // first redemption issued is no longer safe.
-            store::revoke_family(conn, &family_id, now).await?;
-            tracing::warn!(client_id = %client.id, "an authorization code was used twice; its tokens are revoked");
-            return Err(OAuthError::invalid_grant("the code was already used"));
-        }
-        Redeemed::Unknown => return Err(OAuthError::invalid_grant("unknown code")),
+    let verifier = params
+        .get("code_verifier")
+        .map(String::as_str)
+        .unwrap_or("");
+    // One transaction: the code is spent together with what it issues.
+    let mut tx = provider.db().pool().begin().await?;
+    let Some(stored) = store::code(&mut tx, &hash).await? else {
+        return Err(OAuthError::invalid_grant("unknown code"));
     };
+    let grant = stored.grant;
+    // Only the holder of the code *and* its verifier can burn or replay it; someone who
+    // merely saw the code (a log, a history entry) cannot spoil the real redemption.
+    let holder = grant.client_id == client.id && pkce_matches(verifier, &grant.code_challenge);
+    if stored.used || (holder && !store::mark_code_used(&mut tx, &hash, now).await?) {
+        if holder {
+            // A replayed code is stolen or the client is broken: what its first
+            // redemption issued is no longer safe.
+            store::revoke_family(&mut tx, &grant.family_id, now).await?;
+            tx.commit().await?;
+            tracing::warn!(client_id = %client.id, "an authorization code was used twice; its tokens are revoked");
+        }
+        return Err(OAuthError::invalid_grant("the code was already used"));
+    }
     if grant.expires_at <= now {
         return Err(OAuthError::invalid_grant("the code has expired"));
     }
@@ -174,16 +186,12 @@ async fn authorization_code(
             "redirect_uri differs from the authorization request",
         ));
     }
-    let verifier = params
-        .get("code_verifier")
-        .map(String::as_str)
-        .unwrap_or("");
-    if !pkce_matches(verifier, &grant.code_challenge) {
+    if !holder {
         return Err(OAuthError::invalid_grant(
             "the code_verifier does not match the code_challenge",
         ));
     }
-    let account = enabled_account(conn, &grant.account_id).await?;
+    let account = enabled_account(&mut tx, &grant.account_id).await?;
     let family = roles::has_scope(&grant.scope, "offline_access").then(|| Family {
         id: grant.family_id.clone(),
         account_id: account.id.clone(),
@@ -191,11 +199,14 @@ async fn authorization_code(
         scope: grant.scope.clone(),
         auth_time: grant.auth_time,
         sid: grant.sid.clone(),
-        expires_at: now.saturating_add(ms(provider.settings().refresh_absolute)),
+        // Counted from the sign-in itself, so a long session cannot stretch it.
+        expires_at: grant
+            .auth_time
+            .saturating_add(ms(provider.settings().refresh_absolute)),
         revoked: false,
     });
     if let Some(family) = &family {
-        store::insert_family(conn, family, now).await?;
+        store::insert_family(&mut tx, family, now).await?;
     }
     let sign_in = SignIn {
         client_id: &client.id,
@@ -205,7 +216,9 @@ async fn authorization_code(
         nonce: grant.nonce.as_deref(),
         sid: grant.sid.as_deref(),
     };
-    user_tokens(provider, conn, &sign_in, family.as_ref(), now).await
+    let body = user_tokens(provider, &mut tx, &sign_in, family.as_ref(), now).await?;
+    tx.commit().await?;
+    Ok(body)
 }
 
 async fn enabled_account(conn: &mut AnyConnection, id: &str) -> Result<Account, OAuthError> {

@@ -9,7 +9,9 @@ use axum::{
 };
 use serde_json::json;
 
-use super::{oauth_error::no_store, store, Provider};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+
+use super::{oauth_error::no_store, roles::has_scope, store, Provider};
 use crate::auth::bearer_token;
 
 fn unauthorized() -> Response {
@@ -34,6 +36,20 @@ pub async fn userinfo(State(provider): State<Provider>, headers: HeaderMap) -> R
         // Machine clients have no person to describe.
         Ok(Principal::Client(_)) | Err(_) => return unauthorized(),
     };
+    // The token is verified: its `scope` says which claims it may read (OIDC Core §5.4).
+    let scope = verified_scope(token);
+    if !has_scope(&scope, "openid") {
+        let mut response = (
+            StatusCode::FORBIDDEN,
+            Json(json!({"error": "insufficient_scope", "error_description": "the token lacks the openid scope"})),
+        )
+            .into_response();
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"insufficient_scope\", scope=\"openid\""),
+        );
+        return response;
+    }
     let account = match provider.db().pool().acquire().await {
         Ok(mut conn) => store::account(&mut conn, &user.subject).await,
         Err(error) => Err(error),
@@ -46,16 +62,29 @@ pub async fn userinfo(State(provider): State<Provider>, headers: HeaderMap) -> R
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
-    let mut claims = json!({
-        "sub": account.id,
-        "name": account.name,
-        "email": account.email,
-        "email_verified": true,
-    });
-    if let Some(picture) = account.picture {
-        claims["picture"] = picture.into();
+    let mut claims = json!({ "sub": account.id });
+    if has_scope(&scope, "profile") {
+        claims["name"] = account.name.into();
+        if let Some(picture) = account.picture {
+            claims["picture"] = picture.into();
+        }
+    }
+    if has_scope(&scope, "email") {
+        claims["email"] = account.email.into();
+        claims["email_verified"] = true.into();
     }
     let mut response = Json(claims).into_response();
     no_store(response.headers_mut());
     response
+}
+
+/// The `scope` claim of a token whose signature was checked already.
+fn verified_scope(token: &str) -> String {
+    token
+        .split('.')
+        .nth(1)
+        .and_then(|payload| URL_SAFE_NO_PAD.decode(payload).ok())
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|claims| claims["scope"].as_str().map(str::to_owned))
+        .unwrap_or_default()
 }

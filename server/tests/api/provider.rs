@@ -1817,6 +1817,53 @@ async fn five_failures_lock_an_email_even_for_the_right_password() {
     );
 }
 
+/// Guesses sent all at once count before any password is checked: no more than five of
+/// a burst get checked, and the email is locked afterwards.
+#[tokio::test]
+async fn parallel_guesses_cannot_outrun_the_lockout() {
+    let app = TestApp::spawn_embedded().await;
+    app.add_account(ANN, PASSWORD, "employee").await;
+    let mut attacker = Browser::new();
+    let page = attacker.login_page(&app, &pwa_login_url(&app)).await;
+    let body = form_encode(&[
+        ("request", hidden_input(&page, "request").as_str()),
+        ("csrf", hidden_input(&page, "csrf").as_str()),
+        ("email", ANN),
+        ("password", WRONG_PASSWORD),
+    ]);
+    let cookie = attacker.cookie_header().expect("the login cookie");
+    let burst: Vec<_> = (0..12)
+        .map(|_| {
+            let request = app
+                .client
+                .post(app.url("/oauth/authorize"))
+                .header(header::COOKIE, cookie.clone())
+                .header(header::CONTENT_TYPE, FORM)
+                .body(body.clone());
+            tokio::spawn(async move { request.send().await.expect("request sent").status() })
+        })
+        .collect();
+    let mut checked = 0;
+    for answer in burst {
+        let status = answer.await.expect("the request ran");
+        assert_ne!(
+            status,
+            StatusCode::SEE_OTHER,
+            "a wrong password never signs in"
+        );
+        if status == StatusCode::BAD_REQUEST {
+            checked += 1;
+        }
+    }
+    assert!(
+        checked <= 5,
+        "{checked} guesses were checked, at most 5 may be"
+    );
+    let mut ann = Browser::new();
+    let response = ann.login(&app, &pwa_login_url(&app), ANN, PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS, "locked");
+}
+
 /// Lockout must not reveal accounts either: an unknown email locks the same way.
 #[tokio::test]
 async fn a_locked_email_looks_the_same_whether_or_not_it_has_an_account() {
@@ -2476,4 +2523,156 @@ async fn logout_refuses_an_unregistered_post_logout_redirect_uri() {
         let response = browser.get(&app, &url).await;
         assert_refused_without_redirect(response, &format!("post_logout_redirect_uri={uri}")).await;
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Hardening found in review: who may burn a code, who may sign a browser out, what a new
+// password ends, what userinfo shows.
+
+/// Someone who only saw the code (a log line, the history) can neither spend it nor, by
+/// replaying it, revoke what the real redemption got.
+#[tokio::test]
+async fn a_code_without_its_verifier_can_neither_be_spent_nor_revoke() {
+    let app = TestApp::spawn_embedded().await;
+    app.add_account(ANN, PASSWORD, "employee").await;
+    let grant = obtain_code(&app, &mut Browser::new(), ANN, PASSWORD, PWA_SCOPE).await;
+    let without_verifier = |verifier: &'static str| {
+        let mut fields: Vec<(&str, &str)> = grant
+            .token_fields()
+            .into_iter()
+            .filter(|(name, _)| *name != "code_verifier")
+            .collect();
+        fields.push(("code_verifier", verifier));
+        fields
+    };
+    let wrong = "wrong-verifier-wrong-verifier-wrong-verifier-0";
+    let answer = token_request(&app, &without_verifier(wrong)).await;
+    assert_token_error(
+        &answer,
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+        "a wrong verifier",
+    );
+
+    let tokens = redeem(&app, &grant).await;
+    let answer = token_request(&app, &without_verifier(wrong)).await;
+    assert_token_error(
+        &answer,
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+        "a replay without the verifier",
+    );
+    let (status, body, _) = redeem_refresh(&app, tokens.refresh()).await;
+    assert_eq!(status, StatusCode::OK, "the real sign-in goes on: {body}");
+}
+
+/// A link carrying someone else's ID token must not sign this browser out; an access
+/// token is no ID token hint at all.
+#[tokio::test]
+async fn only_ones_own_id_token_signs_this_browser_out() {
+    let app = TestApp::spawn_embedded().await;
+    app.add_account(ANN, PASSWORD, "employee").await;
+    app.add_account(BOB, PASSWORD, "employee").await;
+    let mut ann = Browser::new();
+    let ann_tokens = sign_in_with(&app, &mut ann, ANN, PASSWORD, PWA_SCOPE).await;
+    let bob_tokens = sign_in(&app, BOB, PASSWORD, PWA_SCOPE).await;
+    let logout = |hint: &str| {
+        format!(
+            "{}?{}",
+            app.url("/oauth/logout"),
+            form_encode(&[("id_token_hint", hint)])
+        )
+    };
+
+    let response = ann.get(&app, &logout(&ann_tokens.access_token)).await;
+    assert_refused_without_redirect(response, "an access token as the hint").await;
+
+    let response = ann.get(&app, &logout(&bob_tokens.id_token)).await;
+    assert_eq!(response.status(), StatusCode::OK, "Bob is signed out");
+    let silent = AuthRequest::pwa(&app, &Pkce::new(), "still-ann").set("prompt", "none");
+    let response = ann.get(&app, &silent.url(&app)).await;
+    let redirect = expect_redirect(response, "prompt=none for Ann").await;
+    assert!(
+        redirect_params(&redirect.location).contains_key("code"),
+        "Ann's session in this browser goes on: {}",
+        redirect.location
+    );
+    let (status, body, _) = redeem_refresh(&app, ann_tokens.refresh()).await;
+    assert_eq!(status, StatusCode::OK, "Ann's refresh token works: {body}");
+    let answer = redeem_refresh(&app, bob_tokens.refresh()).await;
+    assert_token_error(
+        &answer,
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+        "Bob's refresh after his logout",
+    );
+}
+
+/// Whoever knew the old password may hold a session or a refresh token: a new password
+/// ends them all.
+#[tokio::test]
+async fn a_new_password_ends_every_sign_in() {
+    let app = TestApp::spawn_embedded().await;
+    app.add_account(ANN, PASSWORD, "employee").await;
+    let mut browser = Browser::new();
+    let tokens = sign_in_with(&app, &mut browser, ANN, PASSWORD, PWA_SCOPE).await;
+    server::provider::admin::set_password(&app.db, ANN, "a brand new password")
+        .await
+        .expect("changed");
+    let answer = redeem_refresh(&app, tokens.refresh()).await;
+    assert_token_error(
+        &answer,
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+        "refresh after a password change",
+    );
+    let silent = AuthRequest::pwa(&app, &Pkce::new(), "after-change").set("prompt", "none");
+    let response = browser.get(&app, &silent.url(&app)).await;
+    let redirect = expect_redirect(response, "prompt=none after a password change").await;
+    assert_error_redirect(
+        &app,
+        &redirect,
+        &pwa_redirect(&app),
+        "login_required",
+        "after-change",
+        "prompt=none after a password change",
+    );
+}
+
+/// Userinfo shows what the token's scopes allow, and nothing without `openid`.
+#[tokio::test]
+async fn userinfo_answers_by_the_tokens_scopes() {
+    let app = TestApp::spawn_embedded().await;
+    app.add_account(ANN, PASSWORD, "employee").await;
+    let tokens = sign_in(&app, ANN, PASSWORD, "openid offline_access read:timesheets").await;
+    let userinfo = |token: String| {
+        let request = app
+            .client
+            .get(app.url("/oauth/userinfo"))
+            .bearer_auth(token);
+        async move { request.send().await.expect("request sent") }
+    };
+    let response = userinfo(tokens.access_token.clone()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let claims: Value = response.json().await.expect("JSON");
+    assert!(claims["sub"].is_string(), "{claims}");
+    assert!(
+        claims.get("email").is_none() && claims.get("name").is_none(),
+        "{claims}"
+    );
+
+    let (status, body, _) = token_request(
+        &app,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens.refresh()),
+            ("client_id", PWA),
+            ("scope", "read:timesheets"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let narrowed = body["access_token"].as_str().expect("a token").to_owned();
+    let response = userinfo(narrowed).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN, "no openid scope");
 }
