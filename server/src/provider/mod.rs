@@ -92,28 +92,38 @@ impl Provider {
         self.inner.settings.issuer.as_str()
     }
 
-    /// Over https cookies get `Secure` and the `__Host-` prefix (bound to this host).
     fn cookie_name(&self, name: &'static str) -> String {
-        if self.settings().issuer.is_https() {
-            format!("__Host-{name}")
-        } else {
-            name.to_owned()
-        }
+        cookie_name(name, self.settings().issuer.is_https())
     }
 
     fn cookie(&self, name: &'static str, value: String, max_age_secs: i64) -> Cookie<'static> {
-        Cookie::build((self.cookie_name(name), value))
-            .path("/")
-            .http_only(true)
-            .same_site(SameSite::Lax)
-            .secure(self.settings().issuer.is_https())
-            .max_age(time::Duration::seconds(max_age_secs))
-            .build()
+        cookie(name, value, max_age_secs, self.settings().issuer.is_https())
     }
 
     fn removal(&self, name: &'static str) -> Cookie<'static> {
         self.cookie(name, String::new(), 0)
     }
+}
+
+/// Over https cookies get `Secure` and the `__Host-` prefix (bound to this host, path `/`).
+fn cookie_name(name: &'static str, https: bool) -> String {
+    if https {
+        format!("__Host-{name}")
+    } else {
+        name.to_owned()
+    }
+}
+
+/// The provider's cookies: never readable by scripts, sent on top-level navigations from
+/// other sites (the redirect back from an app) but not on their sub-requests.
+fn cookie(name: &'static str, value: String, max_age_secs: i64, https: bool) -> Cookie<'static> {
+    Cookie::build((cookie_name(name, https), value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(https)
+        .max_age(time::Duration::seconds(max_age_secs))
+        .build()
 }
 
 /// Cookie holding the provider session id.
@@ -151,4 +161,27 @@ pub fn router<S: Clone + Send + Sync + 'static>(provider: Provider) -> Router<S>
         .route("/oauth/logout", get(logout::logout))
         .merge(cross_origin)
         .with_state(provider)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn over_https_cookies_are_secure_and_host_bound() {
+        let secure = cookie(SESSION_COOKIE, "v".into(), 60, true).to_string();
+        assert!(secure.starts_with("__Host-ts_session=v"), "{secure}");
+        for part in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/", "Max-Age=60"] {
+            assert!(secure.contains(part), "{part} in {secure}");
+        }
+        assert!(
+            !secure.contains("Domain"),
+            "__Host- cookies have no Domain: {secure}"
+        );
+        let plain = cookie(SESSION_COOKIE, "v".into(), 60, false).to_string();
+        assert!(
+            plain.starts_with("ts_session=v") && !plain.contains("Secure"),
+            "{plain}"
+        );
+    }
 }

@@ -111,3 +111,22 @@ pub fn single_params(
     }
     Ok(params)
 }
+
+/// A form-encoded OAuth request body, each parameter at most once; anything else is an
+/// `invalid_request` in OAuth's JSON shape (not axum's plain-text rejection).
+pub struct OAuthForm(pub std::collections::HashMap<String, String>);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for OAuthForm {
+    type Rejection = OAuthError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, OAuthError> {
+        let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                OAuthError::invalid_request(format!("expected a form-encoded body: {rejection}"))
+            })?;
+        single_params(pairs)
+            .map(OAuthForm)
+            .map_err(OAuthError::invalid_request)
+    }
+}

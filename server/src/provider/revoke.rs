@@ -3,13 +3,13 @@
 //! so the endpoint reveals nothing.
 
 use axum::{
-    extract::{rejection::FormRejection, Form, State},
+    extract::State,
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
 
 use super::{
-    oauth_error::{no_store, single_params, OAuthError},
+    oauth_error::{no_store, OAuthError, OAuthForm},
     secrets::token_hash,
     store,
     token::authenticate_client,
@@ -20,12 +20,8 @@ use crate::store::now_ms;
 pub async fn revoke(
     State(provider): State<Provider>,
     headers: HeaderMap,
-    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+    OAuthForm(params): OAuthForm,
 ) -> Result<Response, OAuthError> {
-    let Form(pairs) = form.map_err(|rejection| {
-        OAuthError::invalid_request(format!("expected a form-encoded body: {rejection}"))
-    })?;
-    let params = single_params(pairs).map_err(OAuthError::invalid_request)?;
     let mut conn = provider.db().pool().acquire().await?;
     let client = authenticate_client(&mut conn, &headers, &params).await?;
     let token = params

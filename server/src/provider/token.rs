@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use axum::{
-    extract::{rejection::FormRejection, Form, State},
+    extract::State,
     http::HeaderMap,
     response::{IntoResponse, Response},
     Json,
@@ -15,7 +15,7 @@ use sqlx::AnyConnection;
 
 use super::{
     keys,
-    oauth_error::{no_store, single_params, OAuthError},
+    oauth_error::{no_store, OAuthError, OAuthForm},
     roles,
     secrets::{pkce_matches, random_token, token_hash, verify_secret_bounded},
     store::{self, Account, Client, ClientKind, Family},
@@ -29,12 +29,8 @@ type Params = HashMap<String, String>;
 pub async fn token(
     State(provider): State<Provider>,
     headers: HeaderMap,
-    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+    OAuthForm(params): OAuthForm,
 ) -> Result<Response, OAuthError> {
-    let Form(pairs) = form.map_err(|rejection| {
-        OAuthError::invalid_request(format!("expected a form-encoded body: {rejection}"))
-    })?;
-    let params = single_params(pairs).map_err(OAuthError::invalid_request)?;
     let mut conn = provider.db().pool().acquire().await?;
     let client = authenticate_client(&mut conn, &headers, &params).await?;
     let body = match params.get("grant_type").map(String::as_str) {

@@ -37,11 +37,31 @@ impl TestApp {
 
     /// An app whose settings `configure` changes first.
     pub async fn spawn_with(configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
+        TestApp::launch(true, configure).await
+    }
+
+    /// The app as its own OpenID Connect provider (no `OIDC_ISSUER`): the issuer is
+    /// `address`, and the PWA client `timesheets-pwa` is registered with the redirect URI
+    /// `<address>/auth/callback` and the post-logout URI `<address>/`.
+    pub async fn spawn_embedded() -> TestApp {
+        TestApp::spawn_embedded_with(|_| {}).await
+    }
+
+    /// The embedded-provider app with settings changed by `configure` first.
+    pub async fn spawn_embedded_with(configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
+        TestApp::launch(false, configure).await
+    }
+
+    /// Starts the app on a fresh database, trusting the test issuer or (without it) being
+    /// its own provider.
+    async fn launch(external_issuer: bool, configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
         let issuer = TestIssuer::start().await;
         let (database_url, db_dir) = fresh_database().await;
         let site = site_root();
         let mut args = serve_args(database_url.clone(), site.path().to_path_buf());
-        args.oidc.oidc_issuer = Some(issuer.url.parse().expect("an issuer URL"));
+        if external_issuer {
+            args.oidc.oidc_issuer = Some(issuer.url.parse().expect("an issuer URL"));
+        }
         configure(&mut args);
         let app = Application::build(args)
             .await
@@ -56,39 +76,6 @@ impl TestApp {
         TestApp {
             address,
             client,
-            db,
-            database_url,
-            issuer,
-            _dirs: db_dir.into_iter().chain(Some(site)).collect(),
-        }
-    }
-
-    /// The app as its own OpenID Connect provider (no `OIDC_ISSUER`): the issuer is
-    /// `address`, and the PWA client `timesheets-pwa` is registered with the redirect URI
-    /// `<address>/auth/callback` and the post-logout URI `<address>/`.
-    pub async fn spawn_embedded() -> TestApp {
-        TestApp::spawn_embedded_with(|_| {}).await
-    }
-
-    /// The embedded-provider app with settings changed by `configure` first.
-    pub async fn spawn_embedded_with(configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
-        let issuer = TestIssuer::start().await;
-        let (database_url, db_dir) = fresh_database().await;
-        let site = site_root();
-        let mut args = serve_args(database_url.clone(), site.path().to_path_buf());
-        configure(&mut args);
-        let app = Application::build(args)
-            .await
-            .expect("the application starts");
-        let address = format!("http://{}", app.address());
-        let db = app.db().clone();
-        tokio::spawn(app.run_until_stopped(std::future::pending(), Duration::from_secs(1)));
-        TestApp {
-            address,
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("a client"),
             db,
             database_url,
             issuer,
