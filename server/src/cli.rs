@@ -6,6 +6,7 @@ use anyhow::{bail, Context};
 use app::auth::Scope;
 
 use crate::{
+    batch,
     config::{DatabaseArgs, ServeArgs},
     db::Db,
     provider::{admin, roles::Role},
@@ -48,6 +49,73 @@ pub enum Command {
     /// The embedded provider's signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Upload a CSV file of entries as a batch client (client credentials).
+    Import(ImportArgs),
+    /// Download entries of a date range as CSV (the import's format) with an access token.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The CSV file (`-` for standard input). Header row; columns external_id,
+    /// user_email (or user_issuer + user_subject), date, project, duration (1.5, 1:30,
+    /// 90m; or minutes, or hours), note.
+    pub file: std::path::PathBuf,
+    /// The Timesheets server.
+    #[arg(
+        long,
+        env = "TIMESHEETS_API_URL",
+        default_value = "http://127.0.0.1:3000"
+    )]
+    pub api_url: String,
+    /// The OpenID Connect issuer that gives the token (default: the server itself, i.e.
+    /// its embedded provider).
+    #[arg(long, env = "TIMESHEETS_ISSUER")]
+    pub issuer: Option<String>,
+    /// The batch client's id.
+    #[arg(long, env = "TIMESHEETS_CLIENT_ID")]
+    pub client_id: Option<String>,
+    /// A file holding the client secret (else `TIMESHEETS_CLIENT_SECRET`). Never a flag.
+    #[arg(long)]
+    pub client_secret_file: Option<std::path::PathBuf>,
+    /// `audience` for the token request (Auth0 needs the API identifier).
+    #[arg(long, env = "TIMESHEETS_AUDIENCE")]
+    pub audience: Option<String>,
+    /// Rows per upload request (at most 10,000).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub chunk_size: u32,
+    /// Where refused rows and their reasons go (default: `<file>.rejected.csv`).
+    #[arg(long)]
+    pub rejected_file: Option<std::path::PathBuf>,
+    /// Check every row and report, without sending anything.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// First day, YYYY-MM-DD.
+    #[arg(long)]
+    pub from: String,
+    /// Last day, inclusive.
+    #[arg(long)]
+    pub to: String,
+    /// Only entries in this status (draft, submitted, approved, rejected).
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Everyone's approved entries (needs approve:timesheets), not one's own.
+    #[arg(long)]
+    pub everyone: bool,
+    /// The Timesheets server.
+    #[arg(
+        long,
+        env = "TIMESHEETS_API_URL",
+        default_value = "http://127.0.0.1:3000"
+    )]
+    pub api_url: String,
+    /// Write here instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -187,6 +255,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Users(command)) => users(command).await,
+        Some(Command::Import(args)) => import(args).await,
+        Some(Command::Export(args)) => export(args).await,
         Some(Command::Clients(command)) => clients(command).await,
         Some(Command::Keys(KeysCommand::Rotate { database: args })) => {
             let kid = admin::rotate_keys(&database(&args).await?).await?;
@@ -194,6 +264,83 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn import(args: ImportArgs) -> anyhow::Result<()> {
+    let credentials = if args.dry_run {
+        None
+    } else {
+        let client_id = args
+            .client_id
+            .clone()
+            .context("give the batch client's id with --client-id or TIMESHEETS_CLIENT_ID")?;
+        let client_secret = match &args.client_secret_file {
+            Some(path) => std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?
+                .trim()
+                .to_owned(),
+            None => std::env::var("TIMESHEETS_CLIENT_SECRET").map_err(|_| {
+                anyhow::anyhow!("give the client secret in TIMESHEETS_CLIENT_SECRET or with --client-secret-file")
+            })?,
+        };
+        Some(batch::Credentials {
+            issuer: args.issuer.clone().unwrap_or_else(|| args.api_url.clone()),
+            client_id,
+            client_secret,
+            audience: args.audience.clone(),
+        })
+    };
+    let rejected_file = args.rejected_file.clone().unwrap_or_else(|| {
+        if args.file.as_os_str() == "-" {
+            "rejected.csv".into()
+        } else {
+            let mut name = args.file.clone().into_os_string();
+            name.push(".rejected.csv");
+            name.into()
+        }
+    });
+    let options = batch::ImportOptions {
+        input: args.file,
+        api_url: args.api_url,
+        credentials,
+        chunk_size: args.chunk_size as usize,
+        rejected_file: rejected_file.clone(),
+        dry_run: args.dry_run,
+    };
+    let summary = batch::import(&options).await?;
+    println!("{}", summary.describe(options.dry_run));
+    if !summary.rejected.is_empty() {
+        bail!(
+            "{} rows were rejected; their lines and reasons are in {}",
+            summary.rejected.len(),
+            rejected_file.display()
+        );
+    }
+    Ok(())
+}
+
+async fn export(args: ExportArgs) -> anyhow::Result<()> {
+    let token = std::env::var("TIMESHEETS_ACCESS_TOKEN")
+        .map_err(|_| anyhow::anyhow!("give an access token in TIMESHEETS_ACCESS_TOKEN"))?;
+    let mut query = vec![("from", args.from.as_str()), ("to", args.to.as_str())];
+    if let Some(status) = &args.status {
+        query.push(("status", status));
+    }
+    if args.everyone {
+        query.push(("everyone", "true"));
+    }
+    let mut api = batch::ApiClient::with_token(&args.api_url, token)?;
+    let csv = api.export(&query).await?;
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, csv).with_context(|| format!("cannot write {}", path.display()))?
+        }
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(csv.as_bytes())?;
+        }
+    }
+    Ok(())
 }
 
 async fn users(command: UsersCommand) -> anyhow::Result<()> {

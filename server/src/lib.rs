@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod batch;
 pub mod cli;
 pub mod config;
 pub mod db;

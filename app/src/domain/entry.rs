@@ -89,6 +89,57 @@ impl Minutes {
         Minutes::new(minutes).map_err(|_| out_of_range())
     }
 
+    /// A duration as people type it: decimal hours (`1.5`, `7,5`), `h:mm` (`1:30`), or
+    /// with units (`90m`, `2h`, `1h30m`, `1h 30min`).
+    pub fn parse_duration(text: &str) -> Result<Minutes, ValidationError> {
+        let invalid = || {
+            ValidationError::new(
+                "duration",
+                "write hours (1.5), h:mm (1:30) or with units (90m, 1h30m)",
+            )
+        };
+        let text = text.trim().to_ascii_lowercase().replace(' ', "");
+        if text.is_empty() {
+            return Err(invalid());
+        }
+        let whole = |digits: &str| -> Result<u32, ValidationError> {
+            if digits.is_empty() || digits.len() > 4 || !digits.bytes().all(|b| b.is_ascii_digit())
+            {
+                return Err(invalid());
+            }
+            digits.parse().map_err(|_| invalid())
+        };
+        let minutes = if let Some((hours, minutes)) = text.split_once(':') {
+            if minutes.len() != 2 || whole(minutes)? >= 60 {
+                return Err(invalid());
+            }
+            whole(hours)? * 60 + whole(minutes)?
+        } else if let Some(rest) = text.strip_suffix("min").or_else(|| text.strip_suffix('m')) {
+            match rest.split_once('h') {
+                Some((hours, minutes)) => {
+                    let minutes = whole(minutes)?;
+                    if minutes >= 60 {
+                        return Err(invalid());
+                    }
+                    whole(hours)? * 60 + minutes
+                }
+                None => whole(rest)?,
+            }
+        } else {
+            let hours = text.strip_suffix('h').unwrap_or(&text).replace(',', ".");
+            let valid = !hours.is_empty()
+                && hours.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                && hours.matches('.').count() <= 1;
+            if !valid {
+                return Err(invalid());
+            }
+            let hours: f64 = hours.parse().map_err(|_| invalid())?;
+            return Minutes::from_hours(hours)
+                .map_err(|error| ValidationError::new("duration", error.message));
+        };
+        Minutes::new(minutes).map_err(|error| ValidationError::new("duration", error.message))
+    }
+
     pub fn get(self) -> u32 {
         u32::from(self.0)
     }
@@ -255,6 +306,36 @@ impl FromStr for EntryStatus {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn durations_read_as_people_type_them() {
+        for (text, minutes) in [
+            ("1.5", 90),
+            ("7,5", 450),
+            ("8", 480),
+            ("2h", 120),
+            ("1:30", 90),
+            ("0:05", 5),
+            ("90m", 90),
+            ("90 min", 90),
+            ("1h30m", 90),
+            ("1h 30min", 90),
+            (" 24:00 ", 1440),
+        ] {
+            assert_eq!(
+                Minutes::parse_duration(text).map(Minutes::get),
+                Ok(minutes),
+                "{text:?}"
+            );
+        }
+        for bad in [
+            "", "0", "0:00", "24:01", "1:3", "1:60", "1h60m", "abc", "-1", "1..5", "m", "25h",
+            "1.5.5",
+        ] {
+            let error = Minutes::parse_duration(bad).expect_err(bad);
+            assert_eq!(error.field, "duration", "{bad:?}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -6,6 +6,7 @@ mod cli;
 mod export;
 mod health;
 mod helpers;
+mod import;
 mod issuer;
 mod migrations;
 mod openapi;
