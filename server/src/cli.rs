@@ -68,8 +68,8 @@ pub struct ImportArgs {
         default_value = "http://127.0.0.1:3000"
     )]
     pub api_url: String,
-    /// The OpenID Connect issuer that gives the token (default: the server itself, i.e.
-    /// its embedded provider).
+    /// The OpenID Connect issuer that gives the token (default: `OIDC_ISSUER`, else the
+    /// server itself, i.e. its embedded provider).
     #[arg(long, env = "TIMESHEETS_ISSUER")]
     pub issuer: Option<String>,
     /// The batch client's id.
@@ -78,7 +78,8 @@ pub struct ImportArgs {
     /// A file holding the client secret (else `TIMESHEETS_CLIENT_SECRET`). Never a flag.
     #[arg(long)]
     pub client_secret_file: Option<std::path::PathBuf>,
-    /// `audience` for the token request (Auth0 needs the API identifier).
+    /// `audience` for the token request (Auth0 needs the API identifier; default
+    /// `OIDC_AUDIENCE`).
     #[arg(long, env = "TIMESHEETS_AUDIENCE")]
     pub audience: Option<String>,
     /// Rows per upload request (at most 10,000).
@@ -284,10 +285,19 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
             })?,
         };
         Some(batch::Credentials {
-            issuer: args.issuer.clone().unwrap_or_else(|| args.api_url.clone()),
+            // The server's own settings, when this runs beside it: its issuer, else the
+            // server itself (the embedded provider).
+            issuer: args
+                .issuer
+                .clone()
+                .or_else(|| std::env::var("OIDC_ISSUER").ok())
+                .unwrap_or_else(|| args.api_url.clone()),
             client_id,
             client_secret,
-            audience: args.audience.clone(),
+            audience: args
+                .audience
+                .clone()
+                .or_else(|| std::env::var("OIDC_AUDIENCE").ok()),
         })
     };
     let rejected_file = args.rejected_file.clone().unwrap_or_else(|| {

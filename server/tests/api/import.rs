@@ -23,6 +23,8 @@ async fn timesheets(args: &[&str], envs: &[(&str, &str)]) -> Output {
         .args(args)
         .env_remove("TIMESHEETS_CLIENT_SECRET")
         .env_remove("TIMESHEETS_ACCESS_TOKEN")
+        .env_remove("OIDC_ISSUER")
+        .env_remove("OIDC_AUDIENCE")
         .env("LOG_FORMAT", "human");
     for (name, value) in envs {
         command.env(name, value);
