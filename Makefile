@@ -15,7 +15,7 @@ export CARGO_BUILD_JOBS ?= 2
 BIN := $(CARGO_TARGET_DIR)/release/timesheets
 SITE := $(CURDIR)/target/site
 
-.PHONY: help run test setup setup-test build lint fmt test-rust e2e clean
+.PHONY: help run test setup setup-test build lint fmt test-rust e2e bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,6 +48,10 @@ test-rust: ## Rust unit and integration tests on SQLite and on PostgreSQL
 
 e2e: build ## Playwright on a phone profile in Debian's Chromium, against the release build
 	TIMESHEETS_BIN=$(BIN) LEPTOS_SITE_ROOT=$(SITE) scripts/e2e.sh
+
+bench: build ## Benchmarks of a release server (wrk; SQLite, and PostgreSQL when reachable)
+	@scripts/setup.sh bench
+	TIMESHEETS_BIN=$(BIN) LEPTOS_SITE_ROOT=$(SITE) python3 bench/run.py
 
 clean: ## Remove build output (the cargo target dir outside the clone included)
 	rm -rf target "$(CARGO_TARGET_DIR)"

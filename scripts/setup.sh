@@ -101,6 +101,10 @@ need_rust_target
 need_cargo_leptos
 need_wasm_bindgen
 need_wasm_opt
+if [ "$what" = bench ]; then
+  command -v wrk >/dev/null || apt_install wrk
+  command -v psql >/dev/null || apt_install postgresql-client
+fi
 if [ "$what" = test ]; then
   need_chromium
   need_e2e_packages

@@ -442,6 +442,7 @@ async fn clients(command: ClientsCommand) -> anyhow::Result<()> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let shutdown_timeout = args.shutdown_timeout();
+    let shutdown = crate::startup::shutdown_signal();
     let app = Application::build(args).await?;
     tracing::info!("Timesheets is listening on http://{}", app.address());
     if let Some(settings) = app.provider_settings() {
@@ -454,7 +455,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             );
         }
     }
-    app.run_until_stopped(crate::startup::shutdown_signal(), shutdown_timeout)
+    app.run_until_stopped(shutdown, shutdown_timeout)
         .await
         .context("the server stopped with an error")
 }

@@ -9,6 +9,10 @@ use serde::Deserialize;
 /// jsonwebtoken's `Validation` before this is looked at; `iss` and `sub` must be strings.
 #[derive(Debug, Deserialize)]
 pub struct AccessClaims {
+    /// Expiry (Unix seconds; RFC 7519 allows fractions), checked by the `Validation`;
+    /// kept to bound the verifier's cache.
+    #[serde(default)]
+    pub exp: Option<f64>,
     iss: String,
     sub: String,
     /// RFC 9068 / RFC 8693: space-separated scopes. Okta and Entra ID call it `scp`.

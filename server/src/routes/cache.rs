@@ -7,19 +7,19 @@ use axum::{
     response::Response,
 };
 
-use crate::startup::AppState;
-
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "no-cache";
 const ONE_DAY: &str = "public, max-age=86400";
 const NEVER: &str = "no-store";
 
+/// `hashed_bundle`: whether `/pkg` file names carry content hashes. (Only this flag, not
+/// the whole app state: the state would be cloned for every request.)
 pub async fn set_cache_headers(
-    State(state): State<AppState>,
+    State(hashed_bundle): State<bool>,
     request: Request,
     next: Next,
 ) -> Response {
-    let policy = policy_for(request.uri().path(), state.assets.hashed);
+    let policy = policy_for(request.uri().path(), hashed_bundle);
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if !headers.contains_key(header::CACHE_CONTROL) {

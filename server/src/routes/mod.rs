@@ -49,7 +49,7 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(pages::file_or_not_found)
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            state.assets.hashed,
             cache::set_cache_headers,
         ))
         .layer(CompressionLayer::new())

@@ -215,9 +215,12 @@ pub async fn minutes_on(
 
 /// The user's entries from `from` to `to` (inclusive), ordered by date then id, after
 /// the `(date, id)` position of `after`; at most `limit`.
+/// One person's entries (by issuer and subject: one statement, no separate user look-up,
+/// which is what a read costs most on SQLite, where each statement is a thread hop).
 pub async fn list_for_user(
     conn: &mut AnyConnection,
-    user_id: &str,
+    issuer: &str,
+    subject: &str,
     from: WorkDate,
     to: WorkDate,
     after: Option<(WorkDate, EntryId)>,
@@ -227,11 +230,13 @@ pub async fn list_for_user(
         .map(|(date, id)| (date.to_string(), id.to_string()))
         .unwrap_or_default();
     sqlx::query(&format!(
-        "{VIEW} WHERE e.user_id = $1 AND e.work_date >= $2 AND e.work_date <= $3
-           AND (e.work_date > $4 OR (e.work_date = $4 AND e.id > $5))
-         ORDER BY e.work_date, e.id LIMIT $6"
+        "{VIEW} WHERE e.user_id = (SELECT id FROM users WHERE issuer = $1 AND subject = $2)
+           AND e.work_date >= $3 AND e.work_date <= $4
+           AND (e.work_date > $5 OR (e.work_date = $5 AND e.id > $6))
+         ORDER BY e.work_date, e.id LIMIT $7"
     ))
-    .bind(user_id)
+    .bind(issuer)
+    .bind(subject)
     .bind(from.to_string())
     .bind(to.to_string())
     .bind(after_date)

@@ -149,6 +149,38 @@ async fn a_tampered_payload_is_rejected() {
     assert_rejected(app.get_as(&tampered, "/api/me").await, "scope added").await;
 }
 
+/// The verifier remembers tokens it checked: a tampered copy of a remembered token is
+/// still a different token, checked in full.
+#[tokio::test]
+async fn a_tampered_copy_of_an_accepted_token_is_rejected() {
+    let app = TestApp::spawn().await;
+    let token = app.user_token("read:timesheets");
+    assert_eq!(app.get_as(&token, "/api/me").await.status(), StatusCode::OK);
+    let parts: Vec<&str> = token.split('.').collect();
+    let mut claims: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    claims["scope"] = json!("read:timesheets approve:timesheets");
+    let tampered = format!("{}.{}.{}", parts[0], b64(&claims), parts[2]);
+    assert_rejected(app.get_as(&tampered, "/api/me").await, "scope added").await;
+    assert_eq!(app.get_as(&token, "/api/me").await.status(), StatusCode::OK);
+}
+
+/// A remembered token stops working when it expires, like any other.
+#[tokio::test]
+async fn an_accepted_token_is_refused_once_it_expires() {
+    let app = TestApp::spawn_with(|args| args.oidc.oidc_leeway_secs = 0).await;
+    let mut claims = app.issuer.user_claims(USER_SCOPES);
+    claims["exp"] = json!(now() + 2);
+    let token = app.issuer.sign(&claims);
+    assert_eq!(app.get_as(&token, "/api/me").await.status(), StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    assert_rejected(
+        app.get_as(&token, "/api/me").await,
+        "expired after it was accepted",
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn a_token_signed_by_another_key_reusing_a_valid_kid_is_rejected() {
     let app = TestApp::spawn().await;

@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+"""`make bench`: measured speed of a release server on loopback.
+
+Starts the release binary (SQLite, then PostgreSQL when a server is reachable) with the
+embedded provider and a seeded company — 100 people (10 managers) × 12 weeks of entries,
+all but the last week approved — signs everyone in through the real login flow, and runs
+wrk (64 connections, fixed duration) against:
+  1. GET  /api/timesheets?week=…      (authenticated read)
+  2. POST /api/timesheets             (authenticated write, unique entries)
+  3. GET  /api/approvals              (a manager's queue)
+  4. GET  /healthz                    (no token, no database: the machine's ceiling)
+then a 10,000-row batch upload (`timesheets import`) and the release bundle sizes.
+Prints one table per backend with req/s, p50/p99 latency, errors and peak server RSS.
+
+Only the Python standard library, wrk (Debian) and the binary are used.
+"""
+
+import base64
+import datetime
+import hashlib
+import http.cookiejar
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BIN = os.environ.get("TIMESHEETS_BIN", "timesheets")
+SITE = Path(os.environ.get("LEPTOS_SITE_ROOT", "target/site"))
+DURATION = os.environ.get("BENCH_DURATION", "10s")
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
+PEOPLE = 100
+WEEKS = 12
+PASSWORD = "bench-password-1"
+SCOPE = "openid email profile read:timesheets create:timesheets delete:timesheets approve:timesheets"
+CLIENT_ID, CLIENT_SECRET = "exampleco-payroll", "exampleco-payroll-demo-secret"
+
+
+def say(text):
+    print(f"==> {text}", file=sys.stderr, flush=True)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def request(opener, method, url, form=None, headers=None, json_body=None):
+    data = None
+    headers = dict(headers or {})
+    if form is not None:
+        data = urllib.parse.urlencode(form).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    elif json_body is not None:
+        data = json.dumps(json_body).encode()
+        headers["Content-Type"] = "application/json"
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with opener.open(req, timeout=30) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def sign_in(base, email):
+    """The PWA's flow: authorize (login form), code, token with PKCE."""
+    opener = urllib.request.build_opener(
+        NoRedirect, urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    verifier = b64url(secrets.token_bytes(32))
+    challenge = b64url(hashlib.sha256(verifier.encode()).digest())
+    redirect_uri = f"{base}/auth/callback"
+    query = urllib.parse.urlencode({
+        "client_id": "timesheets-pwa", "redirect_uri": redirect_uri, "response_type": "code",
+        "scope": SCOPE, "state": "bench", "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    })
+    status, _, page = request(opener, "GET", f"{base}/oauth/authorize?{query}")
+    assert status == 200, f"login page: {status}"
+    fields = dict(re.findall(r'name="(request|csrf)" value="([^"]*)"', page.decode()))
+    status, headers, _ = request(opener, "POST", f"{base}/oauth/authorize",
+                                 {**fields, "email": email, "password": PASSWORD})
+    assert status in (302, 303), f"login of {email}: {status}"
+    code = urllib.parse.parse_qs(urllib.parse.urlparse(headers["Location"]).query)["code"][0]
+    status, _, body = request(opener, "POST", f"{base}/oauth/token", {
+        "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
+        "client_id": "timesheets-pwa", "code_verifier": verifier,
+    })
+    assert status == 200, f"token for {email}: {status} {body}"
+    return json.loads(body)["access_token"]
+
+
+def rss_peak_kb(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def start_server(database_url, port, workdir):
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "LEPTOS_SITE_ADDR": f"127.0.0.1:{port}",
+        "LEPTOS_SITE_ROOT": str(SITE),
+        "DEMO": "true",
+        "PROVIDER_ACCESS_TOKEN_SECS": "3600",
+        "RUST_LOG": "warn",
+    }
+    env.pop("OIDC_ISSUER", None)
+    log = open(workdir / f"server-{port}.log", "w")
+    server = subprocess.Popen([BIN, "serve"], env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            status, _, _ = request(urllib.request.build_opener(), "GET", f"{base}/readyz")
+            if status == 200:
+                return server, base
+        except OSError:
+            pass
+        time.sleep(0.1)
+    server.kill()
+    raise SystemExit(f"the server did not start; see {workdir}/server-{port}.log")
+
+
+def cli(args, env=None):
+    result = subprocess.run([BIN, *args], env={**os.environ, **(env or {})},
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"timesheets {' '.join(args)} failed: {result.stderr.strip()}")
+    return result.stdout
+
+
+def monday_weeks_ago(weeks):
+    today = datetime.date.today()
+    return today - datetime.timedelta(days=today.weekday() + 7 * weeks)
+
+
+def seed(base, database_url, workdir):
+    say(f"adding {PEOPLE} people")
+    emails = [f"bench{n}@exampleco.test" for n in range(PEOPLE)]
+    for n, email in enumerate(emails):
+        role = "manager" if n % 10 == 0 else "employee"
+        cli(["users", "add", "--database-url", database_url, "--email", email,
+             "--name", f"Bench {n}", "--role", role], {"TIMESHEETS_PASSWORD": PASSWORD})
+    say("signing everyone in through the login page")
+    tokens = [sign_in(base, email) for email in emails]
+    opener = urllib.request.build_opener()
+    auth = lambda token: {"Authorization": f"Bearer {token}"}
+    # One entry each makes everyone known to the API (people sign in once before uploads).
+    for token in tokens:
+        status, _, body = request(opener, "POST", f"{base}/api/timesheets", headers=auth(token),
+                                  json_body={"project": "ACME", "date": "2020-01-01",
+                                             "minutes": 1, "status": "draft"})
+        assert status == 201, body
+    say(f"uploading {WEEKS} weeks of entries for everyone")
+    rows = ["external_id,user_email,date,project,duration,note"]
+    for week in range(WEEKS):
+        monday = monday_weeks_ago(week)
+        for n, email in enumerate(emails):
+            for day in range(5):
+                date = monday + datetime.timedelta(days=day)
+                rows.append(f"seed-{n}-{date},{email},{date},ACME,7:30,seeded")
+    seed_file = workdir / "seed.csv"
+    seed_file.write_text("\n".join(rows) + "\n")
+    cli(["import", str(seed_file), "--api-url", base, "--client-id", CLIENT_ID],
+        {"TIMESHEETS_CLIENT_SECRET": CLIENT_SECRET})
+    say("managers approve all but the last week")
+    subjects = [json.loads(request(opener, "GET", f"{base}/api/me", headers=auth(token))[2])["subject"]
+                for token in tokens]
+    for week in range(1, WEEKS):
+        iso = monday_weeks_ago(week).isocalendar()
+        week_name = f"{iso[0]}-W{iso[1]:02d}"
+        for n, subject in enumerate(subjects):
+            manager = tokens[10 if n == 0 else 0]
+            status, _, body = request(opener, "POST", f"{base}/api/approvals/weeks/{week_name}",
+                                      headers=auth(manager), json_body={"user_id": subject})
+            assert status == 200, body
+    return tokens
+
+
+def wrk(base, path, script, tokens_file, env=None):
+    result = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--timeout", "10s",
+         "-s", str(HERE / script), f"{base}{path}"],
+        env={**os.environ, "BENCH_TOKENS": str(tokens_file), **(env or {})},
+        capture_output=True, text=True)
+    match = re.search(r"^BENCH (\{.*\})$", result.stdout, re.M)
+    if result.returncode != 0 or not match:
+        raise SystemExit(f"wrk failed: {result.stdout}{result.stderr}")
+    return json.loads(match.group(1))
+
+
+def run_backend(name, database_url, port, workdir):
+    server, base = start_server(database_url, port, workdir)
+    try:
+        tokens = seed(base, database_url, workdir)
+        tokens_file = workdir / f"tokens-{port}.txt"
+        tokens_file.write_text("\n".join(tokens) + "\n")
+        managers_file = workdir / f"managers-{port}.txt"
+        managers_file.write_text("\n".join(tokens[::10]) + "\n")
+        iso = monday_weeks_ago(1).isocalendar()
+        week = f"{iso[0]}-W{iso[1]:02d}"
+        results = []
+        say(f"{name}: wrk, {CONNECTIONS} connections, {DURATION} each")
+        results.append(("GET /api/timesheets?week (token)", wrk(base, f"/api/timesheets?week={week}", "get.lua", tokens_file)))
+        results.append(("POST /api/timesheets (token)", wrk(base, "/api/timesheets", "post.lua", tokens_file)))
+        results.append(("GET /api/approvals (manager)", wrk(base, "/api/approvals", "get.lua", managers_file)))
+        results.append(("GET /healthz (no token, no DB)", wrk(base, "/healthz", "get.lua", tokens_file, {"BENCH_NO_TOKEN": "1"})))
+        say(f"{name}: 10,000-row batch upload")
+        rows = ["external_id,user_email,date,project,duration,note"]
+        for n in range(10_000):
+            day = datetime.date(2019, 1, 1) + datetime.timedelta(days=n // 100)
+            rows.append(f"upload-{n},bench{n % PEOPLE}@exampleco.test,{day},ACME,5m,upload")
+        upload_file = workdir / f"upload-{port}.csv"
+        upload_file.write_text("\n".join(rows) + "\n")
+        started = time.monotonic()
+        summary = cli(["import", str(upload_file), "--api-url", base, "--client-id", CLIENT_ID,
+                       "--chunk-size", "10000"], {"TIMESHEETS_CLIENT_SECRET": CLIENT_SECRET})
+        upload_ms = (time.monotonic() - started) * 1000
+        rss_mb = rss_peak_kb(server.pid) / 1024
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(f"\n### {name} ({datetime.date.today()}, {os.cpu_count()} cores)\n")
+    print("| scenario | req/s | p50 | p99 | errors (non-2xx + socket) |")
+    print("|---|---|---|---|---|")
+    ceiling = results[-1][1]["rps"]
+    for label, r in results:
+        print(f"| {label} | {r['rps']:.0f} | {r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms | {r['errors']} |")
+    read = results[0][1]["rps"]
+    print(f"\nauthenticated read = {100 * read / ceiling:.0f} % of the bare endpoint's req/s")
+    print(f"10,000-row upload (timesheets import, one request): {upload_ms:.0f} ms — {summary.strip()}")
+    print(f"peak server RSS: {rss_mb:.0f} MB")
+
+
+def bundle_sizes():
+    print("\n### release bundle\n")
+    print("| file | raw | brotli |")
+    print("|---|---|---|")
+    total = 0
+    for pattern in ("*.wasm", "*.js", "*.css"):
+        for path in sorted((SITE / "pkg").glob(pattern)):
+            br = path.with_name(path.name + ".br")
+            size_br = br.stat().st_size if br.exists() else 0
+            total += size_br
+            print(f"| {path.name} | {path.stat().st_size:,} B | {size_br:,} B |")
+    print(f"\nJS + WASM + CSS, brotli: {total:,} B")
+
+
+def postgres_admin_url():
+    url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    probe = subprocess.run(["psql", url, "-Atqc", "SELECT 1"], capture_output=True, text=True)
+    return url if probe.returncode == 0 else None
+
+
+def main():
+    workdir = Path(tempfile.mkdtemp(prefix="timesheets-bench-"))
+    run_backend("SQLite", f"sqlite://{workdir}/bench.db", 3901, workdir)
+    admin = postgres_admin_url()
+    if admin:
+        name = f"ts_bench_{os.getpid()}"
+        subprocess.run(["psql", admin, "-qc", f'CREATE DATABASE "{name}"'], check=True)
+        try:
+            run_backend("PostgreSQL", admin.rsplit("/", 1)[0] + f"/{name}", 3902, workdir)
+        finally:
+            subprocess.run(["psql", admin, "-qc", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'])
+    else:
+        say("no PostgreSQL reachable: skipped (set BENCH_POSTGRES_URL)")
+    bundle_sizes()
+
+
+if __name__ == "__main__":
+    main()
