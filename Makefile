@@ -15,7 +15,7 @@ export CARGO_BUILD_JOBS ?= 2
 BIN := $(CARGO_TARGET_DIR)/release/timesheets
 SITE := $(CURDIR)/target/site
 
-.PHONY: help run test setup setup-test build lint fmt test-rust e2e bench clean
+.PHONY: help run test setup setup-test build lint fmt test-rust e2e bench reliability clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ e2e: build ## Playwright on a phone profile in Debian's Chromium, against the re
 bench: build ## Benchmarks of a release server (wrk; SQLite, and PostgreSQL when reachable)
 	@scripts/setup.sh bench
 	TIMESHEETS_BIN=$(BIN) LEPTOS_SITE_ROOT=$(SITE) python3 bench/run.py
+
+reliability: build ## Load without loss and kill -9 under write load (release server, SQLite)
+	TIMESHEETS_BIN=$(BIN) LEPTOS_SITE_ROOT=$(SITE) python3 bench/reliability.py
 
 clean: ## Remove build output (the cargo target dir outside the clone included)
 	rm -rf target "$(CARGO_TARGET_DIR)"
