@@ -15,7 +15,7 @@ export CARGO_BUILD_JOBS ?= 2
 BIN := $(CARGO_TARGET_DIR)/release/timesheets
 SITE := $(CURDIR)/target/site
 
-.PHONY: help run test setup setup-test build lint fmt test-rust e2e bench reliability clean
+.PHONY: help run test setup setup-test build lint fmt test-rust e2e bench reliability fuzz clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,6 +55,10 @@ bench: build ## Benchmarks of a release server (wrk; SQLite, and PostgreSQL when
 
 reliability: build ## Load without loss and kill -9 under write load (release server, SQLite)
 	TIMESHEETS_BIN=$(BIN) LEPTOS_SITE_ROOT=$(SITE) python3 bench/reliability.py
+
+fuzz: build ## schemathesis against /api/openapi.json as employee, manager and batch client
+	@scripts/setup.sh bench
+	SCHEMATHESIS=$(TIMESHEETS_TOOLS)/venv/bin/st TIMESHEETS_BIN=$(BIN) LEPTOS_SITE_ROOT=$(SITE) python3 bench/fuzz.py
 
 clean: ## Remove build output (the cargo target dir outside the clone included)
 	rm -rf target "$(CARGO_TARGET_DIR)"

@@ -104,6 +104,11 @@ need_wasm_opt
 if [ "$what" = bench ]; then
   command -v wrk >/dev/null || apt_install wrk
   command -v psql >/dev/null || apt_install postgresql-client
+  if [ ! -x "$tools/venv/bin/st" ]; then
+    python3 -m venv "$tools/venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$tools/venv"; }
+    say "installing schemathesis (PyPI) into $tools/venv"
+    "$tools/venv/bin/pip" install --quiet schemathesis
+  fi
 fi
 if [ "$what" = test ]; then
   need_chromium

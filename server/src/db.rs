@@ -156,6 +156,17 @@ impl Db {
         &self.pool
     }
 
+    /// A transaction that will write. On SQLite it takes the write lock at `BEGIN`
+    /// (`IMMEDIATE`), waiting up to the busy timeout: a deferred transaction that reads and
+    /// then writes fails at once with "database is locked" when another writer committed
+    /// meanwhile, which the busy timeout cannot help (found by fuzzing with parallel clients).
+    pub async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// Applies pending migrations. A database changed by hand or by a newer version of
     /// Timesheets fails here, and the server refuses to start on it.
     pub async fn migrate(&self) -> anyhow::Result<()> {

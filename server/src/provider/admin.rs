@@ -85,7 +85,7 @@ pub async fn list_users(db: &Db) -> anyhow::Result<Vec<Account>> {
 /// Disables (or enables again) a person: they cannot sign in, their provider sessions end
 /// and their refresh tokens are revoked (their last access token lives out its minutes).
 pub async fn set_disabled(db: &Db, email: &str, disabled: bool) -> anyhow::Result<()> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let now = now_ms();
     let account = store::account_by_email(&mut tx, email.trim())
         .await?
@@ -102,7 +102,7 @@ pub async fn set_password(db: &Db, email: &str, password: &str) -> anyhow::Resul
     check_password(password)?;
     let password = password.to_owned();
     let hash = tokio::task::spawn_blocking(move || hash_secret(&password)).await??;
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let now = now_ms();
     let account = store::account_by_email(&mut tx, email.trim())
         .await?
@@ -284,7 +284,7 @@ pub async fn seed_demo(db: &Db, settings: &ProviderSettings) -> anyhow::Result<(
     .await?;
 
     let now = now_ms();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let mut project_ids = Vec::new();
     for (code, name) in DEMO_PROJECTS {
         let code = ProjectCode::parse(code).map_err(|e| anyhow::anyhow!("{}", e.message))?;

@@ -77,7 +77,7 @@ pub async fn ensure(db: &Db) -> anyhow::Result<()> {
 
 /// Retires the signing key(s) in use and makes a new one; returns the new `kid`.
 pub async fn rotate(db: &Db) -> anyhow::Result<String> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query("UPDATE provider_keys SET retired_at = $1 WHERE retired_at IS NULL")
         .bind(now_ms())
         .execute(&mut *tx)

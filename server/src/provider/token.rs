@@ -151,7 +151,7 @@ async fn authorization_code(
         .map(String::as_str)
         .unwrap_or("");
     // One transaction: the code is spent together with what it issues.
-    let mut tx = provider.db().pool().begin().await?;
+    let mut tx = provider.db().begin_write().await?;
     let Some(stored) = store::code(&mut tx, &hash).await? else {
         return Err(OAuthError::invalid_grant("unknown code"));
     };

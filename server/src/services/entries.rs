@@ -50,7 +50,7 @@ impl ServerServices {
     ) -> Result<(Entry, bool), ApiError> {
         user.require(Scope::CreateTimesheets)?;
         let now = now_ms();
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let user_id = users::upsert(&mut tx, user, now).await?;
         if let Some(id) = draft.id {
             if let Some(existing) = entry_store::get(&mut tx, id).await? {
@@ -163,7 +163,7 @@ impl ServerServices {
     ) -> Result<Entry, ApiError> {
         user.require(Scope::CreateTimesheets)?;
         let now = now_ms();
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let stored = own_entry(&mut tx, user, id).await?;
         let current = &stored.entry;
         if if_match.is_some_and(|version| version != current.version) {
@@ -213,7 +213,7 @@ impl ServerServices {
     /// Submits every draft of the user's `week` for approval; answers the submitted entries.
     pub async fn submit_week(&self, user: &User, week: IsoWeek) -> Result<Vec<Entry>, ApiError> {
         user.require(Scope::CreateTimesheets)?;
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let Some(user_id) = users::find(&mut tx, &user.issuer, &user.subject).await? else {
             return Ok(Vec::new());
         };
@@ -243,7 +243,7 @@ impl ServerServices {
         if owner_issuer == user.issuer && owner_subject == user.subject {
             return Err(own_decision().into());
         }
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let owner_id = users::find(&mut tx, owner_issuer, owner_subject)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -265,7 +265,7 @@ impl ServerServices {
     pub async fn delete_entry(&self, user: &User, id: EntryId) -> Result<(), ApiError> {
         user.require(Scope::DeleteTimesheets)?;
         let now = now_ms();
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let stored = own_entry(&mut tx, user, id).await?;
         if !stored.entry.status.is_deletable() {
             return Err(AppError::Conflict {
@@ -319,7 +319,7 @@ impl ServerServices {
         note: Option<Note>,
     ) -> Result<Entry, ApiError> {
         user.require(Scope::ApproveTimesheets)?;
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let stored = entry_store::get(&mut tx, id)
             .await?
             .ok_or(AppError::NotFound)?;

@@ -78,7 +78,7 @@ impl ServerServices {
             }
         }
 
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
 
         // 2. Rows stored by an earlier upload are reported, not written again.
         let external_ids: Vec<&str> = parsed
