@@ -140,13 +140,17 @@ async fn an_algorithm_allowed_by_configuration_is_the_only_one_accepted() {
 #[tokio::test]
 async fn a_tampered_payload_is_rejected() {
     let app = TestApp::spawn().await;
-    let token = app.user_token("read:timesheets");
+    let tampered = with_scope_added(&app.user_token("read:timesheets"));
+    assert_rejected(app.get_as(&tampered, "/api/me").await, "scope added").await;
+}
+
+/// The token with `approve:timesheets` added to its payload, signature unchanged.
+fn with_scope_added(token: &str) -> String {
     let parts: Vec<&str> = token.split('.').collect();
     let mut claims: Value =
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
     claims["scope"] = json!("read:timesheets approve:timesheets");
-    let tampered = format!("{}.{}.{}", parts[0], b64(&claims), parts[2]);
-    assert_rejected(app.get_as(&tampered, "/api/me").await, "scope added").await;
+    format!("{}.{}.{}", parts[0], b64(&claims), parts[2])
 }
 
 /// The verifier remembers tokens it checked: a tampered copy of a remembered token is
@@ -156,11 +160,7 @@ async fn a_tampered_copy_of_an_accepted_token_is_rejected() {
     let app = TestApp::spawn().await;
     let token = app.user_token("read:timesheets");
     assert_eq!(app.get_as(&token, "/api/me").await.status(), StatusCode::OK);
-    let parts: Vec<&str> = token.split('.').collect();
-    let mut claims: Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
-    claims["scope"] = json!("read:timesheets approve:timesheets");
-    let tampered = format!("{}.{}.{}", parts[0], b64(&claims), parts[2]);
+    let tampered = with_scope_added(&token);
     assert_rejected(app.get_as(&tampered, "/api/me").await, "scope added").await;
     assert_eq!(app.get_as(&token, "/api/me").await.status(), StatusCode::OK);
 }
