@@ -5,6 +5,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use server::{cli::Cli, telemetry};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
