@@ -2,6 +2,7 @@
 //! when `TEST_DATABASE_URL` names a server (see `helpers.rs`).
 
 mod auth;
+mod bad_input;
 mod cli;
 mod export;
 mod health;
