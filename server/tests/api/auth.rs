@@ -165,6 +165,29 @@ async fn a_tampered_copy_of_an_accepted_token_is_rejected() {
     assert_eq!(app.get_as(&token, "/api/me").await.status(), StatusCode::OK);
 }
 
+/// The issuer's JWKS endpoint going down logs nobody out: keys already fetched keep
+/// verifying, even when they are due for a refresh.
+#[tokio::test]
+async fn tokens_with_known_keys_verify_while_the_jwks_endpoint_is_down() {
+    // Keys are due for a refresh at every use, so each new token tries the JWKS.
+    let app = TestApp::spawn_with(|args| args.oidc.oidc_jwks_max_age_secs = 0).await;
+    assert_eq!(
+        app.get_as(&app.employee_token(), "/api/me").await.status(),
+        StatusCode::OK
+    );
+    app.issuer.go_down();
+    let before = app.issuer.jwks_fetches();
+    for _ in 0..3 {
+        // A new token each time (new `jti`), so no verified-token memory helps.
+        let token = app.employee_token();
+        assert_eq!(app.get_as(&token, "/api/me").await.status(), StatusCode::OK);
+    }
+    assert!(
+        app.issuer.jwks_fetches() > before,
+        "the verifier did try the JWKS"
+    );
+}
+
 /// A remembered token stops working when it expires, like any other.
 #[tokio::test]
 async fn an_accepted_token_is_refused_once_it_expires() {

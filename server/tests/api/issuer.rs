@@ -118,6 +118,8 @@ struct IssuerState {
     jwks_uri: String,
     keys: Arc<RwLock<Vec<Jwk>>>,
     jwks_fetches: Arc<AtomicUsize>,
+    /// The JWKS endpoint answers 503 (a provider outage).
+    down: Arc<std::sync::atomic::AtomicBool>,
 }
 
 pub struct TestIssuer {
@@ -145,6 +147,7 @@ impl TestIssuer {
             jwks_uri: format!("{url}/jwks.json"),
             keys: Arc::new(RwLock::new(vec![key.jwk(), TestKey::ec("ec-1").jwk()])),
             jwks_fetches: Arc::new(AtomicUsize::new(0)),
+            down: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         };
         let router = Router::new()
             .route("/.well-known/openid-configuration", get(discovery))
@@ -157,6 +160,11 @@ impl TestIssuer {
     /// Adds a key to the published JWKS (as a provider does when it rotates keys).
     pub fn publish(&self, key: &TestKey) {
         self.state.keys.write().expect("keys").push(key.jwk());
+    }
+
+    /// From now on the JWKS endpoint fails with 503.
+    pub fn go_down(&self) {
+        self.state.down.store(true, Ordering::SeqCst);
     }
 
     /// How many times the JWKS was fetched.
@@ -221,8 +229,12 @@ async fn discovery(State(state): State<IssuerState>) -> Json<Value> {
     }))
 }
 
-async fn jwks(State(state): State<IssuerState>) -> Json<Value> {
+async fn jwks(State(state): State<IssuerState>) -> axum::response::Response {
+    use axum::response::IntoResponse;
     state.jwks_fetches.fetch_add(1, Ordering::SeqCst);
+    if state.down.load(Ordering::SeqCst) {
+        return axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
     let keys = state.keys.read().expect("keys").clone();
-    Json(json!({ "keys": keys }))
+    Json(json!({ "keys": keys })).into_response()
 }
