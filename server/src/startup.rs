@@ -103,7 +103,7 @@ impl Application {
 
     /// The embedded provider's settings, when it runs.
     pub fn provider_settings(&self) -> Option<&ProviderSettings> {
-        self.state.provider.as_ref().map(Provider::public_settings)
+        self.state.provider.as_ref().map(Provider::settings)
     }
 
     /// Serves until `shutdown` resolves, then lets in-flight requests finish for at most
@@ -148,14 +148,14 @@ async fn token_verifier(
     args: &ServeArgs,
     db: &Db,
     public_url: PublicUrl,
-) -> anyhow::Result<(Option<Arc<TokenVerifier>>, Option<Provider>)> {
+) -> anyhow::Result<(Arc<TokenVerifier>, Option<Provider>)> {
     if let Some(settings) = args.oidc.verifier_settings() {
         let verifier = TokenVerifier::discover(settings)
             .await
             .context("cannot set up access-token verification")?;
         let settings = verifier.settings();
         tracing::info!(issuer = %settings.issuer, audience = %settings.audience, "verifying access tokens");
-        return Ok((Some(Arc::new(verifier)), None));
+        return Ok((Arc::new(verifier), None));
     }
     let issuer = public_url.as_str().parse().map_err(|err: String| {
         anyhow::anyhow!("PUBLIC_URL {public_url} cannot be the issuer: {err}")
@@ -170,7 +170,7 @@ async fn token_verifier(
     tracing::info!(issuer = %settings.issuer, "embedded OpenID Connect provider: no OIDC_ISSUER configured");
     let provider = Provider::new(db.clone(), settings, verifier.clone());
     provider.spawn_housekeeping();
-    Ok((Some(verifier), Some(provider)))
+    Ok((verifier, Some(provider)))
 }
 
 fn leptos_options(args: &ServeArgs, address: SocketAddr) -> LeptosOptions {

@@ -21,14 +21,15 @@ pub use self::{
     verifier::{TokenError, TokenVerifier, VerifierError},
 };
 
-/// Verifies requests' access tokens. Without a configured issuer every token is refused.
+/// Verifies requests' access tokens: those of the configured issuer, or of the embedded
+/// provider when there is none.
 #[derive(Clone)]
 pub struct Gate {
-    verifier: Option<Arc<TokenVerifier>>,
+    verifier: Arc<TokenVerifier>,
 }
 
 impl Gate {
-    pub fn new(verifier: Option<Arc<TokenVerifier>>) -> Gate {
+    pub fn new(verifier: Arc<TokenVerifier>) -> Gate {
         Gate { verifier }
     }
 }
@@ -37,8 +38,7 @@ impl Gate {
 impl Authenticator for Gate {
     async fn authenticate(&self, headers: &HeaderMap) -> Result<Principal, AppError> {
         let token = bearer_token(headers).ok_or(AppError::Unauthorized)?;
-        let verifier = self.verifier.as_ref().ok_or(AppError::Unauthorized)?;
-        verifier.verify(token).await.map_err(|reason| {
+        self.verifier.verify(token).await.map_err(|reason| {
             // Why, for the operator; the client gets the same 401 whatever the reason.
             tracing::debug!(%reason, "access token refused");
             AppError::Unauthorized

@@ -135,30 +135,29 @@ pub struct VerifierSettings {
 impl OidcArgs {
     /// The verifier settings for the configured external issuer, if any.
     pub fn verifier_settings(&self) -> Option<VerifierSettings> {
+        let algorithms = self.oidc_algorithms.iter().map(|alg| alg.0).collect();
         let issuer = self.oidc_issuer.clone()?;
-        Some(VerifierSettings {
-            issuer,
-            audience: self.oidc_audience.clone(),
-            permissions_claim: self.oidc_permissions_claim.clone(),
-            algorithms: self.oidc_algorithms.iter().map(|alg| alg.0).collect(),
-            require_at_jwt: self.oidc_require_at_jwt,
-            leeway: Duration::from_secs(self.oidc_leeway_secs),
-            jwks_refetch_interval: Duration::from_secs(self.oidc_jwks_refetch_secs),
-            jwks_max_age: Duration::from_secs(self.oidc_jwks_max_age_secs),
-        })
+        Some(self.settings_for(issuer, algorithms, self.oidc_require_at_jwt))
     }
-}
 
-impl OidcArgs {
     /// The verifier settings for the embedded provider's tokens: ES256 only, `typ`
     /// `at+jwt` required (it always sends it).
     pub fn embedded_verifier_settings(&self, issuer: Issuer) -> VerifierSettings {
+        self.settings_for(issuer, vec![Algorithm::ES256], true)
+    }
+
+    fn settings_for(
+        &self,
+        issuer: Issuer,
+        algorithms: Vec<Algorithm>,
+        require_at_jwt: bool,
+    ) -> VerifierSettings {
         VerifierSettings {
             issuer,
             audience: self.oidc_audience.clone(),
             permissions_claim: self.oidc_permissions_claim.clone(),
-            algorithms: vec![Algorithm::ES256],
-            require_at_jwt: true,
+            algorithms,
+            require_at_jwt,
             leeway: Duration::from_secs(self.oidc_leeway_secs),
             jwks_refetch_interval: Duration::from_secs(self.oidc_jwks_refetch_secs),
             jwks_max_age: Duration::from_secs(self.oidc_jwks_max_age_secs),

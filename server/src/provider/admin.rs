@@ -90,7 +90,7 @@ pub async fn set_disabled(db: &Db, email: &str, disabled: bool) -> anyhow::Resul
     let account = store::account_by_email(&mut tx, email.trim())
         .await?
         .with_context(|| format!("no user with email {}", email.trim()))?;
-    store::set_disabled(&mut tx, &account.email, disabled, now).await?;
+    store::set_disabled(&mut tx, &account.id, disabled, now).await?;
     if disabled {
         store::end_sign_ins(&mut tx, &account.id, now).await?;
     }
@@ -107,7 +107,7 @@ pub async fn set_password(db: &Db, email: &str, password: &str) -> anyhow::Resul
     let account = store::account_by_email(&mut tx, email.trim())
         .await?
         .with_context(|| format!("no user with email {}", email.trim()))?;
-    store::set_password(&mut tx, &account.email, &hash, now).await?;
+    store::set_password(&mut tx, &account.id, &hash, now).await?;
     // Whoever knew the old password may hold a session or refresh token: end them.
     store::end_sign_ins(&mut tx, &account.id, now).await?;
     tx.commit().await?;
@@ -346,19 +346,7 @@ pub async fn seed_demo(db: &Db, settings: &ProviderSettings) -> anyhow::Result<(
         .collect();
     entries::insert_many(&mut tx, &new_rows).await?;
     let ids: Vec<String> = rows.iter().map(|row| row.0.to_string()).collect();
-    let records: Vec<audit::Record> = ids
-        .iter()
-        .map(|entry_id| audit::Record {
-            entry_id,
-            actor: Actor::Client { client_id: "demo" },
-            action: "import",
-            from: None,
-            to: Some(EntryStatus::Submitted),
-            note: None,
-            at: now,
-        })
-        .collect();
-    audit::record_many(&mut tx, &records).await?;
+    audit::record_imports(&mut tx, &ids, Actor::Client { client_id: "demo" }, now).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -4,7 +4,7 @@
 
 use axum::{
     extract::{Form, Query, State},
-    http::{header, HeaderValue, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
 use axum_extra::extract::cookie::CookieJar;
@@ -57,26 +57,6 @@ fn dead_end(status: StatusCode, title: &str, message: &str) -> Response {
     pages::respond(status, pages::error(title, message))
 }
 
-/// 302 to `uri` with `params` added to its query.
-fn redirect(status: StatusCode, uri: &str, params: &[(&str, &str)]) -> Response {
-    let Ok(mut url) = url::Url::parse(uri) else {
-        return dead_end(
-            StatusCode::BAD_REQUEST,
-            "Invalid redirect address",
-            "The app's registered address is not a valid URL.",
-        );
-    };
-    url.query_pairs_mut().extend_pairs(params);
-    let mut response = status.into_response();
-    if let Ok(location) = HeaderValue::from_str(url.as_str()) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
 /// An error sent back to the client (RFC 6749 §4.1.2.1, with `iss` from RFC 9207).
 fn error_redirect(
     issuer: &str,
@@ -93,7 +73,7 @@ fn error_redirect(
     if let Some(state) = state {
         params.push(("state", state));
     }
-    redirect(StatusCode::FOUND, redirect_uri, &params)
+    pages::redirect(StatusCode::FOUND, redirect_uri, &params)
 }
 
 pub async fn authorize(
@@ -341,7 +321,7 @@ async fn issue_code(
     if let Some(state) = &request.state {
         params.push(("state", state));
     }
-    Ok(redirect(status, &request.redirect_uri, &params))
+    Ok(pages::redirect(status, &request.redirect_uri, &params))
 }
 
 #[derive(Deserialize)]

@@ -132,15 +132,12 @@ pub async fn logout(
     };
     match redirect_to {
         Some(uri) => {
-            let mut url = match url::Url::parse(&uri) {
-                Ok(url) => url,
-                Err(_) => return refuse("The registered address is not a valid URL."),
-            };
-            if let Some(state) = params.get("state") {
-                url.query_pairs_mut().append_pair("state", state);
-            }
-            let found = [(axum::http::header::LOCATION, url.to_string())];
-            (StatusCode::FOUND, jar, found).into_response()
+            let state: Vec<(&str, &str)> = params
+                .get("state")
+                .map(|state| ("state", state.as_str()))
+                .into_iter()
+                .collect();
+            (jar, pages::redirect(StatusCode::FOUND, &uri, &state)).into_response()
         }
         None => (jar, pages::respond(StatusCode::OK, pages::signed_out())).into_response(),
     }

@@ -80,11 +80,7 @@ impl Provider {
         &self.inner.db
     }
 
-    fn settings(&self) -> &ProviderSettings {
-        &self.inner.settings
-    }
-
-    pub fn public_settings(&self) -> &ProviderSettings {
+    pub fn settings(&self) -> &ProviderSettings {
         &self.inner.settings
     }
 

@@ -55,6 +55,29 @@ pub fn respond(status: StatusCode, page: Markup) -> Response {
     response
 }
 
+/// A redirect (302, or 303 after a form) to a registered `uri` with `params` added to its
+/// query; a registered address that is not a URL ends on an error page instead.
+pub fn redirect(status: StatusCode, uri: &str, params: &[(&str, &str)]) -> Response {
+    let Ok(mut url) = url::Url::parse(uri) else {
+        return respond(
+            StatusCode::BAD_REQUEST,
+            error(
+                "Invalid redirect address",
+                "The app's registered address is not a valid URL.",
+            ),
+        );
+    };
+    url.query_pairs_mut().extend_pairs(params);
+    let mut response = status.into_response();
+    if let Ok(location) = HeaderValue::from_str(url.as_str()) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 pub struct LoginForm<'a> {
     pub request: &'a str,
     pub csrf: &'a str,

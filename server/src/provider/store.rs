@@ -107,37 +107,34 @@ pub async fn accounts(conn: &mut AnyConnection) -> sqlx::Result<Vec<Account>> {
     .collect()
 }
 
-/// Returns whether the account exists.
 pub async fn set_disabled(
     conn: &mut AnyConnection,
-    email: &str,
+    account_id: &str,
     disabled: bool,
     now: i64,
-) -> sqlx::Result<bool> {
-    let done = sqlx::query("UPDATE accounts SET disabled = $1, updated_at = $2 WHERE email = $3")
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE accounts SET disabled = $1, updated_at = $2 WHERE id = $3")
         .bind(i64::from(disabled))
         .bind(now)
-        .bind(email.to_lowercase())
+        .bind(account_id)
         .execute(&mut *conn)
         .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(())
 }
 
-/// Returns whether the account exists.
 pub async fn set_password(
     conn: &mut AnyConnection,
-    email: &str,
+    account_id: &str,
     password_hash: &str,
     now: i64,
-) -> sqlx::Result<bool> {
-    let done =
-        sqlx::query("UPDATE accounts SET password_hash = $1, updated_at = $2 WHERE email = $3")
-            .bind(password_hash)
-            .bind(now)
-            .bind(email.to_lowercase())
-            .execute(&mut *conn)
-            .await?;
-    Ok(done.rows_affected() == 1)
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE accounts SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(password_hash)
+        .bind(now)
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 // ---- clients ----

@@ -400,7 +400,7 @@ async fn transition_all(
             conn,
             &audit::Record {
                 entry_id: &entry.id.to_string(),
-                actor: actor.clone(),
+                actor,
                 action: transition_action(transition),
                 from: Some(entry.status),
                 to: Some(to),

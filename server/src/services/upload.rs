@@ -189,21 +189,10 @@ impl ServerServices {
             .collect();
         entry_store::insert_many(&mut tx, &new_rows).await?;
         let entry_ids: Vec<String> = accepted.iter().map(|(id, _)| id.to_string()).collect();
-        let records: Vec<audit::Record> = entry_ids
-            .iter()
-            .map(|entry_id| audit::Record {
-                entry_id,
-                actor: Actor::Client {
-                    client_id: &client.client_id,
-                },
-                action: "import",
-                from: None,
-                to: Some(EntryStatus::Submitted),
-                note: None,
-                at: now,
-            })
-            .collect();
-        audit::record_many(&mut tx, &records).await?;
+        let actor = Actor::Client {
+            client_id: &client.client_id,
+        };
+        audit::record_imports(&mut tx, &entry_ids, actor, now).await?;
         tx.commit().await?;
 
         report

@@ -4,7 +4,7 @@ use app::domain::EntryStatus;
 use sqlx::AnyConnection;
 
 /// Who made a change: a user (issuer, subject) or a machine client.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub enum Actor<'a> {
     User { issuer: &'a str, subject: &'a str },
     Client { client_id: &'a str },
@@ -69,6 +69,28 @@ pub async fn record_many(conn: &mut AnyConnection, records: &[Record<'_>]) -> sq
         query.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// The records of entries that arrived already submitted (batch uploads, the demo seed).
+pub async fn record_imports(
+    conn: &mut AnyConnection,
+    entry_ids: &[String],
+    actor: Actor<'_>,
+    at: i64,
+) -> sqlx::Result<()> {
+    let records: Vec<Record> = entry_ids
+        .iter()
+        .map(|entry_id| Record {
+            entry_id,
+            actor,
+            action: "import",
+            from: None,
+            to: Some(EntryStatus::Submitted),
+            note: None,
+            at,
+        })
+        .collect();
+    record_many(conn, &records).await
 }
 
 impl Actor<'_> {
