@@ -334,3 +334,27 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// Runs the `timesheets` binary with `envs` and without the secrets, tokens and issuer
+/// settings of the environment running the tests. On a blocking thread: the server under
+/// test shares this test's single-threaded runtime and must keep serving meanwhile.
+pub async fn run_timesheets(args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_timesheets"));
+    command.args(args).env("LOG_FORMAT", "human");
+    for name in [
+        "TIMESHEETS_PASSWORD",
+        "TIMESHEETS_CLIENT_SECRET",
+        "TIMESHEETS_ACCESS_TOKEN",
+        "OIDC_ISSUER",
+        "OIDC_AUDIENCE",
+    ] {
+        command.env_remove(name);
+    }
+    for (name, value) in envs {
+        command.env(name, value);
+    }
+    tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("the command thread")
+        .expect("the binary runs")
+}

@@ -1,39 +1,18 @@
 //! `timesheets import` and `timesheets export` as operators run them: the real binary
 //! against a running server with its embedded provider (client credentials).
 
-use std::{
-    path::Path,
-    process::{Command, Output},
-    time::Instant,
-};
+use std::{path::Path, process::Output, time::Instant};
 
 use app::auth::{ScopeSet, User};
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::{helpers::TestApp, provider::sign_in};
+use crate::{
+    helpers::{run_timesheets, TestApp},
+    provider::sign_in,
+};
 
 const CLIENT: &str = "payroll";
-
-/// Runs the binary on a blocking thread: the server under test shares this test's
-/// single-threaded runtime and must keep serving meanwhile.
-async fn timesheets(args: &[&str], envs: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_timesheets"));
-    command
-        .args(args)
-        .env_remove("TIMESHEETS_CLIENT_SECRET")
-        .env_remove("TIMESHEETS_ACCESS_TOKEN")
-        .env_remove("OIDC_ISSUER")
-        .env_remove("OIDC_AUDIENCE")
-        .env("LOG_FORMAT", "human");
-    for (name, value) in envs {
-        command.env(name, value);
-    }
-    tokio::task::spawn_blocking(move || command.output())
-        .await
-        .expect("the command thread")
-        .expect("the binary runs")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -51,7 +30,7 @@ async fn import(app: &TestApp, file: &Path, secret: &str, extra: &[&str]) -> Out
         CLIENT,
     ];
     args.extend(extra);
-    timesheets(&args, &[("TIMESHEETS_CLIENT_SECRET", secret)]).await
+    run_timesheets(&args, &[("TIMESHEETS_CLIENT_SECRET", secret)]).await
 }
 
 /// People the uploads name must have signed in once: here they are created as if they had.
@@ -211,7 +190,7 @@ async fn wrong_credentials_and_unreadable_files_are_clear_errors() {
     );
     assert_eq!(entry_count(&app).await, 0);
 
-    let unreachable = timesheets(
+    let unreachable = run_timesheets(
         &[
             "import",
             file.to_str().expect("path"),
@@ -286,7 +265,7 @@ async fn an_export_imports_into_a_fresh_database_unchanged() {
     let items = mine["items"].as_array().expect("items").clone();
     let first = items[0]["date"].as_str().expect("a date");
     let last = items[items.len() - 1]["date"].as_str().expect("a date");
-    let exported = timesheets(
+    let exported = run_timesheets(
         &[
             "export",
             "--from",

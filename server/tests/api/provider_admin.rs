@@ -1,7 +1,7 @@
 //! The embedded provider's administration: key rotation, refresh-token lifetimes, secrets
 //! at rest, demo mode and the `users`/`clients`/`keys` subcommands.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -12,7 +12,7 @@ use server::{
 use sqlx::Row;
 
 use crate::{
-    helpers::{fresh_database, TestApp},
+    helpers::{fresh_database, run_timesheets, TestApp},
     issuer::AUDIENCE,
     provider::{jwt_claims, jwt_header, redeem_refresh, sign_in, token_request, PWA_SCOPE},
 };
@@ -212,17 +212,10 @@ async fn demo_mode_seeds_exampleco_once_and_its_people_can_work() {
     assert_eq!(counts.get::<i64, _>("entries"), 10);
 }
 
-fn timesheets(database_url: &str, args: &[&str], password: Option<&str>) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_timesheets"));
-    command
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .env("LOG_FORMAT", "human")
-        .env_remove("TIMESHEETS_PASSWORD");
-    if let Some(password) = password {
-        command.env("TIMESHEETS_PASSWORD", password);
-    }
-    command.output().expect("the binary runs")
+async fn timesheets(database_url: &str, args: &[&str], password: Option<&str>) -> Output {
+    let mut envs = vec![("DATABASE_URL", database_url)];
+    envs.extend(password.map(|password| ("TIMESHEETS_PASSWORD", password)));
+    run_timesheets(args, &envs).await
 }
 
 fn stdout(output: &Output) -> String {
@@ -252,7 +245,8 @@ async fn the_cli_manages_users_clients_and_keys() {
             "manager",
         ],
         Some(password),
-    );
+    )
+    .await;
     assert!(added.status.success(), "{}", stderr(&added));
     assert!(
         stdout(&added).contains("max@example.com"),
@@ -274,7 +268,8 @@ async fn the_cli_manages_users_clients_and_keys() {
             "manager",
         ],
         Some(password),
-    );
+    )
+    .await;
     assert!(!again.status.success());
     assert!(
         stderr(&again).contains("exists already"),
@@ -295,7 +290,8 @@ async fn the_cli_manages_users_clients_and_keys() {
             "employee",
         ],
         Some("short"),
-    );
+    )
+    .await;
     assert!(!short.status.success());
     assert!(stderr(&short).contains("at least 8"), "{}", stderr(&short));
 
@@ -312,16 +308,18 @@ async fn the_cli_manages_users_clients_and_keys() {
             "boss",
         ],
         Some(password),
-    );
+    )
+    .await;
     assert_eq!(bad_role.status.code(), Some(2), "{}", stderr(&bad_role));
 
     let disabled = timesheets(
         &url,
         &["users", "disable", "--email", "max@example.com"],
         None,
-    );
+    )
+    .await;
     assert!(disabled.status.success(), "{}", stderr(&disabled));
-    let listed = timesheets(&url, &["users", "list"], None);
+    let listed = timesheets(&url, &["users", "list"], None).await;
     let line = stdout(&listed)
         .lines()
         .find(|line| line.starts_with("max@example.com"))
@@ -332,7 +330,7 @@ async fn the_cli_manages_users_clients_and_keys() {
         "{line}"
     );
 
-    let client = timesheets(&url, &["clients", "add", "--id", "payroll"], None);
+    let client = timesheets(&url, &["clients", "add", "--id", "payroll"], None).await;
     assert!(client.status.success(), "{}", stderr(&client));
     let printed = stdout(&client);
     let secret = printed
@@ -364,14 +362,15 @@ async fn the_cli_manages_users_clients_and_keys() {
             "http://evil.example/cb",
         ],
         None,
-    );
+    )
+    .await;
     assert!(
         !public.status.success(),
         "plain http off loopback is refused"
     );
 
-    let first = timesheets(&url, &["keys", "rotate"], None);
-    let second = timesheets(&url, &["keys", "rotate"], None);
+    let first = timesheets(&url, &["keys", "rotate"], None).await;
+    let second = timesheets(&url, &["keys", "rotate"], None).await;
     assert!(
         first.status.success() && second.status.success(),
         "{}",
