@@ -40,7 +40,8 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (url.pathname.startsWith("/api/")) return;
+  // Time data and sign-in traffic always go to the network, never to a cache.
+  if (["/api/", "/oauth/", "/.well-known/", "/auth/"].some((prefix) => url.pathname.startsWith(prefix))) return;
 
   if (request.mode === "navigate") {
     // Pages: the network first (they are rendered for the latest build), the cached

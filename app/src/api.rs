@@ -24,7 +24,7 @@ pub async fn get_server_status() -> Result<ServerStatus, AppError> {
 }
 
 /// Who is signed in and which of the API's scopes their token grants.
-#[server(prefix = "/api/rpc", endpoint = "me")]
+#[server(prefix = "/api/rpc", endpoint = "me", client = crate::api_client::BearerClient)]
 pub async fn get_me() -> Result<User, AppError> {
     crate::error::with_status(crate::ports::current_user().await)
 }

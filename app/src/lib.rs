@@ -5,18 +5,23 @@
 //! - [`domain`]: typed timesheet values whose rules run in the browser and the server.
 //! - [`error`]: the one error type that crosses the wire.
 //! - [`api`]: server functions, thin adapters over the server's [`ports::Services`].
+//! - [`oidc`], [`session`], [`api_client`]: sign-in in the browser, the session, and calls
+//!   with the access token.
 
 pub mod api;
+pub mod api_client;
 pub mod auth;
 pub mod domain;
 pub mod entries;
 pub mod error;
+pub mod oidc;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
 mod pwa;
 #[cfg(feature = "ssr")]
 mod schema;
+pub mod session;
 mod shell;
 
 pub use shell::{shell, App};

@@ -3,14 +3,28 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
-    components::{Route, Router, Routes},
-    StaticSegment,
+    components::{Route, Router, Routes, A},
+    path, StaticSegment,
 };
 
-use crate::{pages::home::HomePage, pwa};
+use crate::{
+    auth::Scope,
+    oidc::{AuthConfig, META_NAME},
+    pages::{
+        approvals::ApprovalsPage, callback::CallbackPage, home::HomePage,
+        profile::{Avatar, ProfilePage},
+    },
+    pwa,
+    session::{provide_session, start_in_browser, use_session},
+};
 
-/// The document around [`App`]; only the server renders it.
+/// The document around [`App`]; only the server renders it. The server provides the
+/// provider settings ([`AuthConfig`]) as context; they go into a `<meta>` for the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let auth_config = use_context::<AuthConfig>();
+    #[cfg(feature = "ssr")]
+    security_headers(auth_config.as_ref());
+    let auth_json = auth_config.and_then(|config| serde_json::to_string(&config).ok());
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -19,6 +33,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
                 <meta name="description" content="Log your working time from your phone; managers approve it."/>
                 <meta name="theme-color" content=pwa::THEME_COLOR/>
+                <meta name=META_NAME content=auth_json/>
                 <link rel="manifest" href="/manifest.webmanifest"/>
                 <link rel="icon" href="/icons/favicon-32.png" type="image/png" sizes="32x32"/>
                 <link rel="apple-touch-icon" href="/icons/apple-touch-icon.png"/>
@@ -34,26 +49,92 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Content-Security-Policy of every page: scripts only from this origin or with this
+/// response's nonce (Leptos puts it on its hydration scripts), connections only to this
+/// origin and the sign-in provider, never framed.
+#[cfg(feature = "ssr")]
+fn security_headers(config: Option<&AuthConfig>) {
+    use http::{header::CONTENT_SECURITY_POLICY, HeaderValue};
+
+    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    let nonce = leptos::nonce::use_nonce()
+        .map(|nonce| format!(" 'nonce-{nonce}'"))
+        .unwrap_or_default();
+    let issuer = config
+        .and_then(AuthConfig::issuer_origin)
+        .map(|origin| format!(" {origin}"))
+        .unwrap_or_default();
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{nonce}; \
+         connect-src 'self'{issuer}; img-src 'self' data: https:; style-src 'self'; \
+         font-src 'self'; manifest-src 'self'; worker-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response.insert_header(CONTENT_SECURITY_POLICY, value);
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let session = provide_session();
     pwa::on_hydrated();
+    start_in_browser(session);
 
     view! {
         <Title text="Timesheets"/>
         <Router>
             <header class="app-header">
-                <a class="brand" href="/">
+                <A href="/" attr:class="brand">
                     <img src="/icons/icon-mark.svg" alt="" width="28" height="28"/>
                     <span>"Timesheets"</span>
-                </a>
+                </A>
+                <HeaderAvatar/>
             </header>
             <main id="main" class="app-main">
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=StaticSegment("") view=HomePage/>
+                    <Route path=path!("/auth/callback") view=CallbackPage/>
+                    <Route path=StaticSegment("profile") view=ProfilePage/>
+                    <Route path=StaticSegment("approvals") view=ApprovalsPage/>
                 </Routes>
             </main>
+            <TabBar/>
         </Router>
+    }
+}
+
+#[component]
+fn HeaderAvatar() -> impl IntoView {
+    let session = use_session();
+    move || {
+        session.profile().map(|profile| {
+            view! {
+                <A href="/profile" attr:class="header-avatar" attr:aria-label="Your profile">
+                    <Avatar profile size="small"/>
+                </A>
+            }
+        })
+    }
+}
+
+/// The bottom navigation; a tab shows only when the token grants what it needs.
+#[component]
+fn TabBar() -> impl IntoView {
+    let session = use_session();
+    move || {
+        session.is_signed_in().then(|| {
+            view! {
+                <nav class="tab-bar" aria-label="Main">
+                    <A href="/" exact=true>"Week"</A>
+                    {session.has(Scope::ApproveTimesheets).then(|| view! { <A href="/approvals">"Approvals"</A> })}
+                    <A href="/profile">"Profile"</A>
+                </nav>
+            }
+        })
     }
 }
 

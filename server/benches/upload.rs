@@ -40,6 +40,8 @@ async fn main() {
             oidc_leeway_secs: 30,
             oidc_jwks_refetch_secs: 60,
             oidc_jwks_max_age_secs: 3600,
+            oidc_pwa_scopes: "openid profile email offline_access read:timesheets".into(),
+            oidc_authorize_params: String::new(),
         },
         provider: Default::default(),
         cors_allowed_origins: Vec::new(),

@@ -41,6 +41,8 @@ pub struct AppState {
     pub cors_origins: Arc<[Origin]>,
     /// The embedded OpenID Connect provider, when no external issuer is configured.
     pub provider: Option<Provider>,
+    /// How the PWA signs in: provider, client id, scopes (written into every page).
+    pub pwa_auth: Arc<app::oidc::AuthConfig>,
 }
 
 pub struct Application {
@@ -67,6 +69,10 @@ impl Application {
             .clone()
             .unwrap_or_else(|| PublicUrl::for_address(address));
         let (verifier, provider) = token_verifier(&args, &db, public_url).await?;
+        let pwa_auth = Arc::new(args.oidc.pwa_auth_config(
+            verifier.settings().issuer.as_str(),
+            &args.provider.oidc_client_id,
+        ));
         let gate = Gate::new(verifier);
         let leptos_options = leptos_options(&args, address);
         let assets = Arc::new(Assets::load(&leptos_options));
@@ -81,6 +87,7 @@ impl Application {
             assets,
             cors_origins: args.cors_allowed_origins.clone().into(),
             provider,
+            pwa_auth,
         };
         Ok(Self {
             listener,

@@ -1,41 +1,79 @@
-//! The home screen. For now it proves the round trip browser → server function → database.
+//! The home screen: the sign-in card, or the signed-in user's start page.
 
 use leptos::prelude::*;
 
-use crate::api::GetServerStatus;
+use crate::{
+    api::get_me,
+    api_client::authorized,
+    session::{use_session, AuthState},
+};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let check = ServerAction::<GetServerStatus>::new();
-    let status_text = move || match check.value().get() {
-        None if check.pending().get() => "Checking…".to_string(),
-        None => "Not checked yet.".to_string(),
-        Some(Ok(status)) => format!(
-            "{} {} is up · database: {} ({})",
-            status.name,
-            status.version,
-            status.database,
-            if status.database_ok {
-                "reachable"
-            } else {
-                "unreachable"
-            }
-        ),
-        Some(Err(err)) => format!("Could not reach the server: {err}"),
-    };
+    let session = use_session();
+    move || match session.state() {
+        AuthState::Starting => view! { <Opening/> }.into_any(),
+        AuthState::SignedOut { message } => view! { <SignIn message/> }.into_any(),
+        AuthState::SignedIn { profile, .. } => view! {
+            <section class="card">
+                <h1>"Hello, " {profile.display_name().to_owned()}</h1>
+                <p>"Log your working time wherever you are; your manager approves it."</p>
+                <AccessCheck/>
+            </section>
+        }
+        .into_any(),
+    }
+}
 
+/// While the app finds out whether a session can be restored.
+#[component]
+pub fn Opening() -> impl IntoView {
+    view! {
+        <section class="card skeleton" aria-busy="true">
+            <h1>"Timesheets"</h1>
+            <p role="status">"Opening your session…"</p>
+        </section>
+    }
+}
+
+/// The sign-in screen, with the reason when the app signed the user out itself.
+#[component]
+pub fn SignIn(message: Option<String>) -> impl IntoView {
+    let session = use_session();
     view! {
         <section class="card">
             <h1>"Your week, on your phone"</h1>
             <p>"Log your working time wherever you are; your manager approves it."</p>
-            <ActionForm action=check>
-                <button type="submit" class="button primary" disabled=move || check.pending().get()>
-                    "Check the server"
-                </button>
-            </ActionForm>
-            <p class="status" role="status" aria-live="polite" data-testid="server-status">
-                {status_text}
-            </p>
+            {message.map(|message| view! { <p class="notice" role="alert">{message}</p> })}
+            <button type="button" class="button primary" on:click=move |_| session.sign_in()>
+                "Sign in"
+            </button>
         </section>
+    }
+}
+
+/// Asks the API who it sees: the access token on a server function, renewed if due.
+#[component]
+fn AccessCheck() -> impl IntoView {
+    let check = Action::new_unsync(|_: &()| authorized(get_me));
+    let text = move || match check.value().get() {
+        None if check.pending().get() => "Asking the server…".to_owned(),
+        None => String::new(),
+        Some(Ok(user)) => format!(
+            "The server knows you as {} · {}",
+            user.email.or(user.name).unwrap_or(user.subject),
+            if user.scopes == crate::auth::ScopeSet::EMPTY {
+                "no timesheet scopes".to_owned()
+            } else {
+                user.scopes.to_string()
+            }
+        ),
+        Some(Err(err)) => format!("The server refused: {err}"),
+    };
+    view! {
+        <button type="button" class="button" on:click=move |_| { check.dispatch(()); }>
+            "Check my access"
+        </button>
+        <p class="status" role="status" aria-live="polite" data-testid="api-me">{text}</p>
     }
 }

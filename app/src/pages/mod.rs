@@ -1,3 +1,6 @@
-//! One module per screen.
+//! The app's screens, one module each.
 
+pub mod approvals;
+pub mod callback;
 pub mod home;
+pub mod profile;

@@ -117,6 +117,20 @@ pub struct OidcArgs {
     /// Seconds a fetched JWKS is used before it is fetched again.
     #[arg(long, env = "OIDC_JWKS_MAX_AGE_SECS", default_value_t = 3600)]
     pub oidc_jwks_max_age_secs: u64,
+
+    /// Scopes the PWA asks for at sign-in, space-separated; the provider grants a subset.
+    #[arg(
+        long,
+        env = "OIDC_PWA_SCOPES",
+        default_value = "openid profile email offline_access read:timesheets create:timesheets delete:timesheets approve:timesheets"
+    )]
+    pub oidc_pwa_scopes: String,
+
+    /// Extra parameters of the PWA's authorization requests, form-encoded: what a provider
+    /// needs to issue JWT access tokens for this API, e.g. `audience=timesheets-api`
+    /// (Auth0) or `resource=https://time.example.com/api` (RFC 8707).
+    #[arg(long, env = "OIDC_AUTHORIZE_PARAMS", default_value = "")]
+    pub oidc_authorize_params: String,
 }
 
 /// The verifier's settings once an issuer is known.
@@ -133,6 +147,19 @@ pub struct VerifierSettings {
 }
 
 impl OidcArgs {
+    /// What the PWA is told about signing in (written into every page).
+    pub fn pwa_auth_config(&self, issuer: &str, client_id: &str) -> app::oidc::AuthConfig {
+        app::oidc::AuthConfig {
+            issuer: issuer.to_owned(),
+            client_id: client_id.to_owned(),
+            audience: self.oidc_audience.clone(),
+            scopes: self.oidc_pwa_scopes.clone(),
+            extra_params: url::form_urlencoded::parse(self.oidc_authorize_params.as_bytes())
+                .into_owned()
+                .collect(),
+        }
+    }
+
     /// The verifier settings for the configured external issuer, if any.
     pub fn verifier_settings(&self) -> Option<VerifierSettings> {
         let algorithms = self.oidc_algorithms.iter().map(|alg| alg.0).collect();

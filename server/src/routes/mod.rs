@@ -10,12 +10,12 @@ mod timesheets;
 
 use std::path::Path;
 
-use axum::http::header;
+use axum::http::{header, HeaderValue};
 use axum::{routing::get, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::{
     compression::CompressionLayer, sensitive_headers::SetSensitiveRequestHeadersLayer,
-    services::ServeDir, trace::TraceLayer,
+    services::ServeDir, set_header::SetResponseHeaderLayer, trace::TraceLayer,
 };
 
 use crate::{assets, startup::AppState};
@@ -51,6 +51,16 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.assets.hashed,
             cache::set_cache_headers,
+        ))
+        // No page, and above all not the sign-in callback with its code in the URL,
+        // tells other sites where the user came from.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
         ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

@@ -16,9 +16,11 @@ use crate::{error::app_error_response, startup::AppState};
 fn provide_request_context(state: &AppState) -> impl Fn() + Clone + Send + 'static {
     let services = state.services.clone();
     let gate = state.gate.clone();
+    let pwa_auth = state.pwa_auth.clone();
     move || {
         provide_context(services.clone());
         provide_context(gate.clone());
+        provide_context(app::oidc::AuthConfig::clone(&pwa_auth));
     }
 }
 

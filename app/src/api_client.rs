@@ -1,0 +1,118 @@
+//! Calls from the app to the server with the signed-in user's access token: server
+//! functions through [`BearerClient`] (`#[server(client = BearerClient)]`), REST routes
+//! through [`get_with_token`], and [`authorized`] for one renewal and one retry on a 401.
+
+use std::future::Future;
+
+use server_fn::{
+    client::{browser::BrowserClient, Client},
+    error::FromServerFnError,
+    request::browser::BrowserRequest,
+    response::browser::BrowserResponse,
+};
+
+use crate::error::AppError;
+
+/// The browser's `fetch` client plus `Authorization: Bearer <access token>` when signed in.
+pub struct BearerClient;
+
+impl<E, IS, OS> Client<E, IS, OS> for BearerClient
+where
+    E: FromServerFnError,
+    IS: FromServerFnError,
+    OS: FromServerFnError,
+{
+    type Request = BrowserRequest;
+    type Response = BrowserResponse;
+
+    fn send(request: Self::Request) -> impl Future<Output = Result<Self::Response, E>> + Send {
+        #[cfg(feature = "hydrate")]
+        if let Some(token) = crate::session::access_token() {
+            request
+                .headers()
+                .set("Authorization", &format!("Bearer {token}"));
+        }
+        <BrowserClient as Client<E, IS, OS>>::send(request)
+    }
+
+    fn open_websocket(
+        path: &str,
+    ) -> impl Future<
+        Output = Result<
+            (
+                impl futures::Stream<Item = Result<bytes::Bytes, bytes::Bytes>> + Send + 'static,
+                impl futures::Sink<bytes::Bytes> + Send + 'static,
+            ),
+            E,
+        >,
+    > + Send {
+        <BrowserClient as Client<E, IS, OS>>::open_websocket(path)
+    }
+
+    fn spawn(future: impl Future<Output = ()> + Send + 'static) {
+        <BrowserClient as Client<E, IS, OS>>::spawn(future)
+    }
+}
+
+/// Runs `call` with a fresh access token; after a 401 renews once and retries once.
+pub async fn authorized<T, F, Fut>(call: F) -> Result<T, AppError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    #[cfg(feature = "hydrate")]
+    {
+        let Some(token) = crate::session::fresh_access_token().await else {
+            return Err(AppError::Unauthorized);
+        };
+        let first = call().await;
+        if matches!(first, Err(AppError::Unauthorized))
+            && crate::session::renew_after_unauthorized(token).await
+        {
+            return call().await;
+        }
+        first
+    }
+    #[cfg(not(feature = "hydrate"))]
+    call().await
+}
+
+/// A file from a REST route with the access token (e.g. the CSV export), as its name and
+/// bytes' object URL for a download link.
+#[cfg(feature = "hydrate")]
+pub async fn download_with_token(path: &str) -> Result<String, AppError> {
+    let path = path.to_owned();
+    let response = authorized(|| {
+        let path = path.clone();
+        async move {
+            let token = crate::session::access_token().ok_or(AppError::Unauthorized)?;
+            let response = gloo_net::http::Request::get(&path)
+                .header("Authorization", &format!("Bearer {token}"))
+                .send()
+                .await
+                .map_err(|err| AppError::Transport {
+                    message: err.to_string(),
+                })?;
+            if response.ok() {
+                return Ok(response);
+            }
+            // The API's errors are this same JSON type.
+            Err(response
+                .json::<AppError>()
+                .await
+                .unwrap_or(AppError::Transport {
+                    message: format!("the server answered {}", response.status()),
+                }))
+        }
+    })
+    .await?;
+    let body = response.binary().await.map_err(|err| AppError::Transport {
+        message: err.to_string(),
+    })?;
+    let parts = web_sys::js_sys::Array::of1(&web_sys::js_sys::Uint8Array::from(body.as_slice()));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(&response.headers().get("content-type").unwrap_or_default());
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(|_| AppError::Internal)?;
+    web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| AppError::Internal)
+}

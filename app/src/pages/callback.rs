@@ -1,0 +1,48 @@
+//! `/auth/callback`: where the provider sends the browser back after sign-in.
+
+use leptos::prelude::*;
+
+use super::home::Opening;
+
+#[component]
+pub fn CallbackPage() -> impl IntoView {
+    let failure = RwSignal::new(None::<String>);
+    #[cfg(feature = "hydrate")]
+    {
+        let navigate = leptos_router::hooks::use_navigate();
+        Effect::new(move |_| {
+            let search = window().location().search().unwrap_or_default();
+            let query: Vec<(String, String)> =
+                oauth2::url::form_urlencoded::parse(search.trim_start_matches('?').as_bytes())
+                    .into_owned()
+                    .collect();
+            let navigate = navigate.clone();
+            leptos::task::spawn_local(async move {
+                match crate::session::complete_callback(query).await {
+                    Ok(return_to) => navigate(
+                        &return_to,
+                        leptos_router::NavigateOptions {
+                            replace: true,
+                            ..Default::default()
+                        },
+                    ),
+                    Err(err) => failure.set(Some(err.to_string())),
+                }
+            });
+        });
+    }
+    let session = crate::session::use_session();
+    move || match failure.get() {
+        None => view! { <Opening/> }.into_any(),
+        Some(message) => view! {
+            <section class="card">
+                <h1>"Sign-in did not work"</h1>
+                <p class="notice" role="alert">{message}</p>
+                <button type="button" class="button primary" on:click=move |_| session.sign_in()>
+                    "Sign in again"
+                </button>
+            </section>
+        }
+        .into_any(),
+    }
+}

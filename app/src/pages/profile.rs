@@ -1,0 +1,52 @@
+//! `/profile`: who is signed in (from the ID token), what the token grants, sign out.
+
+use leptos::prelude::*;
+
+use super::home::{Opening, SignIn};
+use crate::session::{use_session, AuthState};
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let session = use_session();
+    move || match session.state() {
+        AuthState::Starting => view! { <Opening/> }.into_any(),
+        AuthState::SignedOut { message } => view! { <SignIn message/> }.into_any(),
+        AuthState::SignedIn { profile, scopes } => view! {
+            <section class="card profile" data-testid="profile">
+                <div class="profile-head">
+                    <Avatar profile=profile.clone() size="large"/>
+                    <div>
+                        <h1 data-testid="profile-name">{profile.display_name().to_owned()}</h1>
+                        {profile.email.clone().map(|email| view! {
+                            <p class="muted" data-testid="profile-email">{email}</p>
+                        })}
+                    </div>
+                </div>
+                <h2>"What you may do"</h2>
+                <ul class="scopes" data-testid="profile-scopes">
+                    {scopes.iter().map(|scope| view! { <li><code>{scope.as_str()}</code></li> }).collect_view()}
+                </ul>
+                <button type="button" class="button danger" on:click=move |_| session.sign_out()>
+                    "Sign out"
+                </button>
+            </section>
+        }
+        .into_any(),
+    }
+}
+
+/// The profile picture, else the initials on a coloured disc.
+#[component]
+pub fn Avatar(profile: crate::oidc::id_token::Profile, size: &'static str) -> impl IntoView {
+    let class = format!("avatar {size}");
+    match profile.picture.clone() {
+        Some(url) => view! {
+            <img class=class src=url alt="" referrerpolicy="no-referrer" data-testid="avatar"/>
+        }
+        .into_any(),
+        None => view! {
+            <span class=class aria-hidden="true" data-testid="avatar">{profile.initials()}</span>
+        }
+        .into_any(),
+    }
+}

@@ -1,0 +1,446 @@
+//! The signed-in session as the UI sees it: who (profile from the ID token) and what they
+//! may do (the access token's scopes). The tokens themselves stay in the WASM module's
+//! memory (`driver`, browser only) and are never rendered, stored or logged.
+
+use leptos::prelude::*;
+
+use crate::{
+    auth::{Scope, ScopeSet},
+    oidc::id_token::Profile,
+};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuthState {
+    /// Server rendering, or the app is still finding out (restoring a session).
+    Starting,
+    /// `message` says why, when the user did not sign out themselves.
+    SignedOut { message: Option<String> },
+    SignedIn { profile: Profile, scopes: ScopeSet },
+}
+
+/// The session context: `provide_session()` in the root component, `use_session()` below.
+#[derive(Debug, Clone, Copy)]
+pub struct Session {
+    state: RwSignal<AuthState>,
+    /// Counts renewals, so views can show (and tests can see) that one happened.
+    renewals: RwSignal<u32>,
+}
+
+pub fn provide_session() -> Session {
+    let session = Session {
+        state: RwSignal::new(AuthState::Starting),
+        renewals: RwSignal::new(0),
+    };
+    provide_context(session);
+    session
+}
+
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
+
+impl Session {
+    pub fn state(&self) -> AuthState {
+        self.state.get()
+    }
+
+    pub fn profile(&self) -> Option<Profile> {
+        self.state.with(|state| match state {
+            AuthState::SignedIn { profile, .. } => Some(profile.clone()),
+            _ => None,
+        })
+    }
+
+    pub fn scopes(&self) -> ScopeSet {
+        self.state.with(|state| match state {
+            AuthState::SignedIn { scopes, .. } => *scopes,
+            _ => ScopeSet::EMPTY,
+        })
+    }
+
+    /// Whether the current access token grants `scope` (exact scope tokens; re-derived
+    /// at every renewal). The server checks again regardless.
+    pub fn has(&self, scope: Scope) -> bool {
+        self.scopes().contains(scope)
+    }
+
+    pub fn is_signed_in(&self) -> bool {
+        self.state
+            .with(|state| matches!(state, AuthState::SignedIn { .. }))
+    }
+
+    pub fn renewals(&self) -> u32 {
+        self.renewals.get()
+    }
+
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub(crate) fn set(&self, state: AuthState) {
+        self.state.set(state);
+    }
+
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub(crate) fn count_renewal(&self) {
+        self.renewals.update(|count| *count += 1);
+    }
+
+    /// Sends the browser to the provider's sign-in page; back here afterwards.
+    pub fn sign_in(&self) {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(driver::sign_in());
+    }
+
+    /// Revokes the refresh token, forgets the tokens in every tab and ends the provider
+    /// session (RP-initiated logout).
+    pub fn sign_out(&self) {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(driver::sign_out());
+    }
+}
+
+/// Starts the browser side once the app is hydrated: restores the session (from another
+/// tab, else with `prompt=none`) unless this page is the sign-in callback.
+pub fn start_in_browser(session: Session) {
+    let _ = session;
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| driver::start(session));
+}
+
+#[cfg(feature = "hydrate")]
+pub(crate) use driver::{access_token, complete_callback, fresh_access_token, renew_after_unauthorized};
+
+#[cfg(feature = "hydrate")]
+mod driver {
+    use std::{cell::RefCell, rc::Rc, time::Duration};
+
+    use gloo_storage::{LocalStorage, Storage as _};
+    use leptos::prelude::*;
+    use wasm_bindgen::{prelude::*, JsCast};
+
+    use super::{AuthState, Session};
+    use crate::oidc::{
+        browser::{
+            flow::{self, Completed, SignInError, TokenSet},
+            tabs::{self, TabMessage},
+        },
+        AuthConfig, CALLBACK_PATH, META_NAME,
+    };
+
+    /// Not a token: only "this browser was signed in", so a reload knows to restore the
+    /// session silently instead of showing the sign-in button first.
+    const SIGNED_IN_HINT: &str = "timesheets.signed_in";
+    /// How long a tab waits for another tab to share its tokens.
+    const ASK_TABS_MS: i32 = 250;
+    /// A renewal that failed for want of network is retried after this long.
+    const RETRY_MS: f64 = 15_000.0;
+
+    thread_local! {
+        static TOKENS: RefCell<Option<TokenSet>> = const { RefCell::new(None) };
+        static CONFIG: RefCell<Option<Rc<AuthConfig>>> = const { RefCell::new(None) };
+        static SESSION: RefCell<Option<Session>> = const { RefCell::new(None) };
+        static TIMER: RefCell<Option<TimeoutHandle>> = const { RefCell::new(None) };
+    }
+
+    fn now_ms() -> f64 {
+        web_sys::js_sys::Date::now()
+    }
+
+    fn session() -> Option<Session> {
+        SESSION.with_borrow(|session| *session)
+    }
+
+    /// The provider settings the server wrote into the page.
+    fn config() -> Option<Rc<AuthConfig>> {
+        if let Some(config) = CONFIG.with_borrow(Clone::clone) {
+            return Some(config);
+        }
+        let meta = document()
+            .query_selector(&format!("meta[name=\"{META_NAME}\"]"))
+            .ok()??;
+        let config: AuthConfig = serde_json::from_str(&meta.get_attribute("content")?).ok()?;
+        let config = Rc::new(config);
+        CONFIG.set(Some(config.clone()));
+        Some(config)
+    }
+
+    fn current_path() -> String {
+        let location = window().location();
+        format!(
+            "{}{}",
+            location.pathname().unwrap_or_default(),
+            location.search().unwrap_or_default()
+        )
+    }
+
+    async fn sleep(ms: i32) {
+        let promise = web_sys::js_sys::Promise::new(&mut |resolve, _| {
+            let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+
+    pub fn start(session: Session) {
+        if session_started() {
+            return;
+        }
+        SESSION.set(Some(session));
+        tabs::listen(on_tab_message);
+        on_page_events();
+        if window().location().pathname().ok().as_deref() == Some(CALLBACK_PATH) {
+            return; // The callback page completes the sign-in.
+        }
+        leptos::task::spawn_local(restore());
+    }
+
+    fn session_started() -> bool {
+        SESSION.with_borrow(Option::is_some)
+    }
+
+    /// After a reload or a relaunch: take the tokens of another tab, else ask the
+    /// provider with `prompt=none` (no page is shown while its session lives).
+    async fn restore() {
+        let was_signed_in = LocalStorage::get::<bool>(SIGNED_IN_HINT).unwrap_or(false);
+        if !was_signed_in {
+            set_state(AuthState::SignedOut { message: None });
+            return;
+        }
+        tabs::post(&TabMessage::Ask);
+        sleep(ASK_TABS_MS).await;
+        if TOKENS.with_borrow(Option::is_some) {
+            return;
+        }
+        let Some(config) = config() else {
+            set_state(signed_out_because("This page has no sign-in settings."));
+            return;
+        };
+        if let Err(err) = flow::start(&config, &current_path(), true).await {
+            set_state(signed_out_because(&err.to_string()));
+        }
+    }
+
+    fn signed_out_because(message: &str) -> AuthState {
+        AuthState::SignedOut {
+            message: Some(message.to_owned()),
+        }
+    }
+
+    fn set_state(state: AuthState) {
+        if let Some(session) = session() {
+            session.set(state);
+        }
+    }
+
+    fn on_tab_message(message: TabMessage) {
+        match message {
+            TabMessage::Ask => {
+                if let Some(set) = TOKENS.with_borrow(Clone::clone) {
+                    tabs::post(&TabMessage::Tokens { set });
+                }
+            }
+            TabMessage::Tokens { set } => {
+                let newer = TOKENS.with_borrow(|current| {
+                    current
+                        .as_ref()
+                        .is_none_or(|current| set.expires_at_ms > current.expires_at_ms)
+                });
+                if newer {
+                    adopt(set);
+                }
+            }
+            TabMessage::SignedOut => forget(None),
+        }
+    }
+
+    /// Keeps `set` in memory, shows the user and schedules the renewal.
+    fn adopt(set: TokenSet) {
+        let _ = LocalStorage::set(SIGNED_IN_HINT, true);
+        set_state(AuthState::SignedIn {
+            profile: set.profile.clone(),
+            scopes: set.scopes,
+        });
+        let renew_in = (set.expires_at_ms - renewal_margin_ms(&set) - now_ms()).max(0.0);
+        TOKENS.set(Some(set));
+        schedule_renewal(renew_in);
+    }
+
+    /// Renew this long before expiry: a quarter of the lifetime, at most a minute.
+    fn renewal_margin_ms(set: &TokenSet) -> f64 {
+        (set.lifetime_ms / 4.0).min(60_000.0)
+    }
+
+    fn schedule_renewal(after_ms: f64) {
+        let handle = set_timeout_with_handle(
+            || leptos::task::spawn_local(renew_if_due()),
+            Duration::from_millis(after_ms as u64),
+        )
+        .ok();
+        if let Some(previous) = TIMER.replace(handle) {
+            previous.clear();
+        }
+    }
+
+    fn forget(message: Option<String>) {
+        TOKENS.set(None);
+        if let Some(timer) = TIMER.take() {
+            timer.clear();
+        }
+        LocalStorage::delete(SIGNED_IN_HINT);
+        set_state(AuthState::SignedOut { message });
+    }
+
+    fn is_due(set: &TokenSet) -> bool {
+        now_ms() >= set.expires_at_ms - renewal_margin_ms(set)
+    }
+
+    /// The timer's and the page's renewal: only if the tokens (possibly renewed by another
+    /// tab meanwhile) are still due.
+    async fn renew_if_due() {
+        let _ = renew(|set| is_due(set)).await;
+    }
+
+    /// Renews under the cross-tab lock when `needed` still holds for the current tokens
+    /// once the lock is held; `Ok(true)` when the tokens changed.
+    async fn renew(needed: impl Fn(&TokenSet) -> bool + 'static) -> Result<bool, SignInError> {
+        let outcome = tabs::with_renewal_lock(async move {
+            // Another tab may have renewed just before we got the lock: hear it first.
+            tabs::post(&TabMessage::Ask);
+            sleep(ASK_TABS_MS).await;
+            let current = TOKENS.with_borrow(Clone::clone)?;
+            if !needed(&current) {
+                return Some(Ok(true));
+            }
+            let config = config()?;
+            Some(match flow::refresh(&config, &current).await {
+                Ok(set) => {
+                    adopt(set.clone());
+                    tabs::post(&TabMessage::Tokens { set });
+                    if let Some(session) = session() {
+                        session.count_renewal();
+                    }
+                    Ok(true)
+                }
+                Err(err) => Err(err),
+            })
+        })
+        .await
+        .flatten();
+        match outcome {
+            None => Ok(false),
+            Some(Ok(changed)) => Ok(changed),
+            Some(Err(SignInError::SessionEnded)) => {
+                // No retry: the refresh token is dead; every tab shows the sign-in button.
+                forget(Some(SignInError::SessionEnded.to_string()));
+                tabs::post(&TabMessage::SignedOut);
+                Err(SignInError::SessionEnded)
+            }
+            Some(Err(err)) => {
+                schedule_renewal(RETRY_MS);
+                Err(err)
+            }
+        }
+    }
+
+    /// The access token in memory, as it is.
+    pub fn access_token() -> Option<String> {
+        TOKENS.with_borrow(|set| set.as_ref().map(|set| set.access_token.clone()))
+    }
+
+    /// The access token, renewed first when it is due (a phone waking from sleep has
+    /// missed its timer).
+    pub async fn fresh_access_token() -> Option<String> {
+        if TOKENS.with_borrow(|set| set.as_ref().is_some_and(is_due)) {
+            let _ = renew(|set| is_due(set)).await;
+        }
+        access_token()
+    }
+
+    /// After a 401 with `failed`: one renewal (unless another call already replaced that
+    /// token); `true` when there is a new token to retry with.
+    pub async fn renew_after_unauthorized(failed: String) -> bool {
+        let failed_again = failed.clone();
+        match renew(move |set| set.access_token == failed_again).await {
+            Ok(_) => access_token().is_some_and(|token| token != failed),
+            Err(_) => false,
+        }
+    }
+
+    pub async fn sign_in() {
+        let Some(config) = config() else {
+            set_state(signed_out_because("This page has no sign-in settings."));
+            return;
+        };
+        let return_to = match current_path() {
+            path if path.starts_with(CALLBACK_PATH) => "/".to_owned(),
+            path => path,
+        };
+        if let Err(err) = flow::start(&config, &return_to, false).await {
+            set_state(signed_out_because(&err.to_string()));
+        }
+    }
+
+    pub async fn sign_out() {
+        let tokens = TOKENS.with_borrow(Clone::clone);
+        forget(None);
+        tabs::post(&TabMessage::SignedOut);
+        let (Some(config), Some(tokens)) = (config(), tokens) else {
+            return;
+        };
+        flow::revoke(&config, &tokens).await;
+        match flow::logout_url(&config, &tokens).await {
+            Some(url) => {
+                let _ = window().location().replace(&url);
+            }
+            None => {
+                let _ = window().location().replace("/");
+            }
+        }
+    }
+
+    /// The callback page: completes the sign-in and says where to go next.
+    pub async fn complete_callback(query: Vec<(String, String)>) -> Result<String, SignInError> {
+        // The code and state leave the address bar (and history) at once.
+        let _ = window()
+            .history()
+            .and_then(|history| history.replace_state_with_url(&JsValue::NULL, "", Some(CALLBACK_PATH)));
+        let config = config().ok_or_else(|| {
+            SignInError::Refused("this page has no sign-in settings".to_owned())
+        })?;
+        match flow::complete(&config, &query).await {
+            Ok(Completed::SignedIn { tokens, return_to }) => {
+                adopt(tokens.clone());
+                tabs::post(&TabMessage::Tokens { set: tokens });
+                Ok(return_to)
+            }
+            Ok(Completed::LoginRequired { return_to }) => {
+                forget(None);
+                Ok(return_to)
+            }
+            Err(err) => {
+                forget(Some(err.to_string()));
+                Err(err)
+            }
+        }
+    }
+
+    /// A phone wakes the app: renew if the timer could not fire while it slept. A page
+    /// restored from the back/forward cache after sign-out must not show old data.
+    fn on_page_events() {
+        let on_visible = Closure::<dyn Fn()>::new(|| {
+            if document().visibility_state() == web_sys::VisibilityState::Visible {
+                leptos::task::spawn_local(renew_if_due());
+            }
+        });
+        let _ = document()
+            .add_event_listener_with_callback("visibilitychange", on_visible.as_ref().unchecked_ref());
+        on_visible.forget();
+        let on_pageshow = Closure::<dyn Fn(web_sys::PageTransitionEvent)>::new(
+            |event: web_sys::PageTransitionEvent| {
+                if event.persisted() {
+                    let _ = window().location().reload();
+                }
+            },
+        );
+        let _ = window()
+            .add_event_listener_with_callback("pageshow", on_pageshow.as_ref().unchecked_ref());
+        on_pageshow.forget();
+    }
+}
