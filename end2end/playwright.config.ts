@@ -3,12 +3,19 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-// The suite starts the release server itself on its own port, with a fresh SQLite file,
-// so it never touches the data of `make run`.
+// The suite starts the release server itself on its own ports, with fresh SQLite files,
+// so it never touches the data of `make run`: one with the embedded provider (demo people,
+// 30-second access tokens so renewal happens during the tests), one signing in at
+// `oidc-provider` from npm, started on loopback by the suite too.
 const port = Number(process.env.E2E_PORT ?? 3100);
+const externalPort = port + 1;
+const oidcPort = port + 100;
 const baseURL = `http://127.0.0.1:${port}`;
+export const externalURL = `http://127.0.0.1:${externalPort}`;
+export const oidcProviderURL = `http://127.0.0.1:${oidcPort}`;
 const bin = process.env.TIMESHEETS_BIN ?? `${process.env.HOME}/.cache/timesheets/target/release/timesheets`;
 const dataDir = mkdtempSync(join(tmpdir(), 'timesheets-e2e-'));
+const serverEnv = { LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? '../target/site', RUST_LOG: 'warn' };
 
 // Debian's Chromium (never a downloaded browser); flags these machines need.
 export const chromiumLaunch = {
@@ -39,13 +46,33 @@ export default defineConfig({
     launchOptions: chromiumLaunch,
   },
   projects: [{ name: 'pixel-7', use: { ...devices['Pixel 7'], launchOptions: chromiumLaunch } }],
-  webServer: {
-    command: `${bin} serve --addr 127.0.0.1:${port} --database-url sqlite://${dataDir}/e2e.db`,
-    url: `${baseURL}/readyz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-    env: { LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? '../target/site', RUST_LOG: 'warn' },
-  },
+  webServer: [
+    {
+      command: `${bin} serve --addr 127.0.0.1:${port} --database-url sqlite://${dataDir}/e2e.db`,
+      url: `${baseURL}/readyz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: { ...serverEnv, DEMO: 'true', PROVIDER_ACCESS_TOKEN_SECS: '30' },
+    },
+    {
+      command: 'node oidc-provider.mjs',
+      url: `${oidcProviderURL}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: { OIDC_PORT: String(oidcPort), APP_ORIGIN: externalURL, ACCESS_TOKEN_SECS: '30' },
+    },
+    {
+      command: `${bin} serve --addr 127.0.0.1:${externalPort} --database-url sqlite://${dataDir}/external.db`,
+      url: `${externalURL}/readyz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: { ...serverEnv, OIDC_ISSUER: oidcProviderURL, OIDC_CLIENT_ID: 'timesheets-pwa' },
+    },
+  ],
 });

@@ -138,6 +138,7 @@ mod driver {
         static CONFIG: RefCell<Option<Rc<AuthConfig>>> = const { RefCell::new(None) };
         static SESSION: RefCell<Option<Session>> = const { RefCell::new(None) };
         static TIMER: RefCell<Option<TimeoutHandle>> = const { RefCell::new(None) };
+        static STARTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     }
 
     fn now_ms() -> f64 {
@@ -179,7 +180,7 @@ mod driver {
     }
 
     pub fn start(session: Session) {
-        if session_started() {
+        if STARTED.replace(true) {
             return;
         }
         SESSION.set(Some(session));
@@ -189,10 +190,6 @@ mod driver {
             return; // The callback page completes the sign-in.
         }
         leptos::task::spawn_local(restore());
-    }
-
-    fn session_started() -> bool {
-        SESSION.with_borrow(Option::is_some)
     }
 
     /// After a reload or a relaunch: take the tokens of another tab, else ask the
@@ -396,7 +393,12 @@ mod driver {
     }
 
     /// The callback page: completes the sign-in and says where to go next.
-    pub async fn complete_callback(query: Vec<(String, String)>) -> Result<String, SignInError> {
+    pub async fn complete_callback(
+        session: Session,
+        query: Vec<(String, String)>,
+    ) -> Result<String, SignInError> {
+        // The page's effect may run before the app's: the session must be known here.
+        SESSION.with_borrow_mut(|known| *known = Some(session));
         // The code and state leave the address bar (and history) at once.
         let _ = window()
             .history()

@@ -4,24 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumLaunch } from '../playwright.config';
 
-test('the home page hydrates and calls the server function', async ({ page }) => {
-  const rpcCalls: string[] = [];
-  page.on('request', (request) => {
-    if (request.url().includes('/api/rpc/')) rpcCalls.push(request.method() + ' ' + new URL(request.url()).pathname);
-  });
-
+test('the home page hydrates and offers to sign in', async ({ page }) => {
   await page.goto('/');
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your week, on your phone');
-  const status = page.getByTestId('server-status');
-  await expect(status).toHaveText('Not checked yet.');
-
-  await page.getByRole('button', { name: 'Check the server' }).click();
-
-  await expect(status).toHaveText(/^Timesheets \d+\.\d+\.\d+ is up · database: sqlite \(reachable\)$/);
-  // The hydrated app called the function with fetch; the page did not navigate away.
-  expect(rpcCalls).toEqual(['POST /api/rpc/server_status']);
-  expect(new URL(page.url()).pathname).toBe('/');
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+  // Nothing for signed-in people is shown to a visitor.
+  await expect(page.getByRole('navigation', { name: 'Main' })).toHaveCount(0);
 });
 
 test('the page fits a phone and its touch targets are large enough', async ({ page }) => {
@@ -30,7 +19,7 @@ test('the page fits a phone and its touch targets are large enough', async ({ pa
   const viewport = page.viewportSize()!;
   const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
   expect(scrollWidth).toBeLessThanOrEqual(viewport.width);
-  const button = await page.getByRole('button', { name: 'Check the server' }).boundingBox();
+  const button = await page.getByRole('button', { name: 'Sign in' }).boundingBox();
   expect(button!.height).toBeGreaterThanOrEqual(44);
 });
 

@@ -7,6 +7,7 @@ use super::home::Opening;
 #[component]
 pub fn CallbackPage() -> impl IntoView {
     let failure = RwSignal::new(None::<String>);
+    let session = crate::session::use_session();
     #[cfg(feature = "hydrate")]
     {
         let navigate = leptos_router::hooks::use_navigate();
@@ -18,7 +19,7 @@ pub fn CallbackPage() -> impl IntoView {
                     .collect();
             let navigate = navigate.clone();
             leptos::task::spawn_local(async move {
-                match crate::session::complete_callback(query).await {
+                match crate::session::complete_callback(session, query).await {
                     Ok(return_to) => navigate(
                         &return_to,
                         leptos_router::NavigateOptions {
@@ -31,7 +32,6 @@ pub fn CallbackPage() -> impl IntoView {
             });
         });
     }
-    let session = crate::session::use_session();
     move || match failure.get() {
         None => view! { <Opening/> }.into_any(),
         Some(message) => view! {
