@@ -3,7 +3,7 @@
 // PKCE client for the PWA, JWT access tokens for our API's audience (RFC 8707 resource
 // indicators), refresh-token rotation, and the brief's scopes by person.
 import { generateKeyPairSync } from 'node:crypto';
-import Provider, { errors } from 'oidc-provider';
+import Provider, { errors, interactionPolicy } from 'oidc-provider';
 
 const port = Number(process.env.OIDC_PORT ?? 3200);
 const appOrigin = process.env.APP_ORIGIN ?? 'http://127.0.0.1:3101';
@@ -30,7 +30,13 @@ const keys = [
   { ...jwk(['ec', { namedCurve: 'P-256' }]), kid: 'e2e-es256', use: 'sig', alg: 'ES256' },
 ];
 
+// Like most providers, grant each person the scopes they may have out of those the app
+// asks for, without a consent screen for scopes they may not have.
+const policy = interactionPolicy.base();
+policy.get('consent').checks.remove('rs_scopes_missing');
+
 const configuration = {
+  interactions: { policy },
   clients: [
     {
       client_id: 'timesheets-pwa',

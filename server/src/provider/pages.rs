@@ -67,7 +67,10 @@ pub fn redirect(status: StatusCode, uri: &str, params: &[(&str, &str)]) -> Respo
             ),
         );
     };
-    url.query_pairs_mut().extend_pairs(params);
+    // Without parameters the registered URI is used as is (no dangling `?`).
+    if !params.is_empty() {
+        url.query_pairs_mut().extend_pairs(params);
+    }
     let mut response = status.into_response();
     if let Ok(location) = HeaderValue::from_str(url.as_str()) {
         response.headers_mut().insert(header::LOCATION, location);
