@@ -14,8 +14,13 @@ pub enum AuthState {
     /// Server rendering, or the app is still finding out (restoring a session).
     Starting,
     /// `message` says why, when the user did not sign out themselves.
-    SignedOut { message: Option<String> },
-    SignedIn { profile: Profile, scopes: ScopeSet },
+    SignedOut {
+        message: Option<String>,
+    },
+    SignedIn {
+        profile: Profile,
+        scopes: ScopeSet,
+    },
 }
 
 /// The session context: `provide_session()` in the root component, `use_session()` below.
@@ -106,7 +111,9 @@ pub fn start_in_browser(session: Session) {
 }
 
 #[cfg(feature = "hydrate")]
-pub(crate) use driver::{access_token, complete_callback, fresh_access_token, renew_after_unauthorized};
+pub(crate) use driver::{
+    access_token, complete_callback, fresh_access_token, renew_after_unauthorized,
+};
 
 #[cfg(feature = "hydrate")]
 mod driver {
@@ -291,7 +298,7 @@ mod driver {
     /// The timer's and the page's renewal: only if the tokens (possibly renewed by another
     /// tab meanwhile) are still due.
     async fn renew_if_due() {
-        let _ = renew(|set| is_due(set)).await;
+        let _ = renew(is_due).await;
     }
 
     /// Renews under the cross-tab lock when `needed` still holds for the current tokens
@@ -345,7 +352,7 @@ mod driver {
     /// missed its timer).
     pub async fn fresh_access_token() -> Option<String> {
         if TOKENS.with_borrow(|set| set.as_ref().is_some_and(is_due)) {
-            let _ = renew(|set| is_due(set)).await;
+            let _ = renew(is_due).await;
         }
         access_token()
     }
@@ -400,12 +407,11 @@ mod driver {
         // The page's effect may run before the app's: the session must be known here.
         SESSION.with_borrow_mut(|known| *known = Some(session));
         // The code and state leave the address bar (and history) at once.
-        let _ = window()
-            .history()
-            .and_then(|history| history.replace_state_with_url(&JsValue::NULL, "", Some(CALLBACK_PATH)));
-        let config = config().ok_or_else(|| {
-            SignInError::Refused("this page has no sign-in settings".to_owned())
-        })?;
+        let _ = window().history().and_then(|history| {
+            history.replace_state_with_url(&JsValue::NULL, "", Some(CALLBACK_PATH))
+        });
+        let config = config()
+            .ok_or_else(|| SignInError::Refused("this page has no sign-in settings".to_owned()))?;
         match flow::complete(&config, &query).await {
             Ok(Completed::SignedIn { tokens, return_to }) => {
                 adopt(tokens.clone());
@@ -431,8 +437,10 @@ mod driver {
                 leptos::task::spawn_local(renew_if_due());
             }
         });
-        let _ = document()
-            .add_event_listener_with_callback("visibilitychange", on_visible.as_ref().unchecked_ref());
+        let _ = document().add_event_listener_with_callback(
+            "visibilitychange",
+            on_visible.as_ref().unchecked_ref(),
+        );
         on_visible.forget();
         let on_pageshow = Closure::<dyn Fn(web_sys::PageTransitionEvent)>::new(
             |event: web_sys::PageTransitionEvent| {

@@ -11,7 +11,9 @@ use crate::{
     auth::Scope,
     oidc::{AuthConfig, META_NAME},
     pages::{
-        approvals::ApprovalsPage, callback::CallbackPage, home::HomePage,
+        approvals::ApprovalsPage,
+        callback::CallbackPage,
+        home::HomePage,
         profile::{Avatar, ProfilePage},
     },
     pwa,

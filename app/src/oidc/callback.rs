@@ -35,7 +35,9 @@ pub enum CallbackOutcome {
 pub enum CallbackError {
     #[error("This sign-in link was already used or has expired.")]
     NoPendingSignIn,
-    #[error("The answer from the sign-in page does not match the sign-in this app started (state).")]
+    #[error(
+        "The answer from the sign-in page does not match the sign-in this app started (state)."
+    )]
     StateMismatch,
     #[error("The answer came from {found}, not from the configured sign-in provider.")]
     WrongIssuer { found: String },
@@ -163,7 +165,12 @@ mod tests {
         );
         assert_eq!(
             read(
-                &[("code", "c1"), ("state", "s1"), ("state", "s1"), ("iss", ISSUER)],
+                &[
+                    ("code", "c1"),
+                    ("state", "s1"),
+                    ("state", "s1"),
+                    ("iss", ISSUER)
+                ],
                 false
             ),
             Err(CallbackError::Malformed)
@@ -187,7 +194,14 @@ mod tests {
     #[test]
     fn another_issuer_is_refused_and_a_missing_one_when_the_provider_sends_it() {
         assert_eq!(
-            read(&[("code", "c1"), ("state", "s1"), ("iss", "https://evil.example")], false),
+            read(
+                &[
+                    ("code", "c1"),
+                    ("state", "s1"),
+                    ("iss", "https://evil.example")
+                ],
+                false
+            ),
             Err(CallbackError::WrongIssuer {
                 found: "https://evil.example".into()
             })
@@ -218,7 +232,11 @@ mod tests {
                 description: "The user said no".into()
             })
         );
-        let login_required = [("error", "login_required"), ("state", "s1"), ("iss", ISSUER)];
+        let login_required = [
+            ("error", "login_required"),
+            ("state", "s1"),
+            ("iss", ISSUER),
+        ];
         assert_eq!(
             read(&login_required, true),
             Ok(CallbackOutcome::LoginRequired)
@@ -227,7 +245,10 @@ mod tests {
             read(&login_required, false),
             Err(CallbackError::Provider { .. })
         ));
-        assert!(matches!(read(&denied, true), Err(CallbackError::Provider { .. })));
+        assert!(matches!(
+            read(&denied, true),
+            Err(CallbackError::Provider { .. })
+        ));
     }
 
     #[test]

@@ -310,7 +310,11 @@ mod tests {
             token(r#"{"alg":"RS256"}"#, r#"{"iss":"x"}"#),
             token("not json", CLAIMS),
         ] {
-            assert_eq!(CompactJws::parse(&raw), Err(IdTokenError::Malformed), "{raw}");
+            assert_eq!(
+                CompactJws::parse(&raw),
+                Err(IdTokenError::Malformed),
+                "{raw}"
+            );
         }
     }
 
@@ -389,6 +393,9 @@ mod tests {
         let profile = token.profile();
         assert_eq!(profile.display_name(), "emma@example.test");
         assert_eq!(profile.initials(), "E");
-        assert_eq!(profile.picture.as_deref(), Some("https://img.example/a.png"));
+        assert_eq!(
+            profile.picture.as_deref(),
+            Some("https://img.example/a.png")
+        );
     }
 }

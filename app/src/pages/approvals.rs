@@ -13,7 +13,8 @@ use crate::{
 #[component]
 pub fn ApprovalsPage() -> impl IntoView {
     let session = use_session();
-    move || match session.state() {
+    move || {
+        match session.state() {
         AuthState::Starting => view! { <Opening/> }.into_any(),
         AuthState::SignedOut { message } => view! { <SignIn message/> }.into_any(),
         AuthState::SignedIn { scopes, .. } if !scopes.contains(Scope::ApproveTimesheets) => view! {
@@ -31,6 +32,7 @@ pub fn ApprovalsPage() -> impl IntoView {
         }
         .into_any(),
     }
+    }
 }
 
 /// Downloads everyone's approved entries of a date range (`GET /api/timesheets/export`
@@ -45,7 +47,11 @@ fn Export() -> impl IntoView {
     Effect::new(move |_| {
         // This month so far, in the device's time zone.
         let today = web_sys::js_sys::Date::new_0();
-        let (year, month, day) = (today.get_full_year(), today.get_month() + 1, today.get_date());
+        let (year, month, day) = (
+            today.get_full_year(),
+            today.get_month() + 1,
+            today.get_date(),
+        );
         from.set(format!("{year:04}-{month:02}-01"));
         to.set(format!("{year:04}-{month:02}-{day:02}"));
     });
@@ -53,7 +59,8 @@ fn Export() -> impl IntoView {
         let dates = WorkDate::parse(&from.get())
             .map_err(|err| format!("From: {}", err.message))
             .and_then(|start| {
-                let end = WorkDate::parse(&to.get()).map_err(|err| format!("To: {}", err.message))?;
+                let end =
+                    WorkDate::parse(&to.get()).map_err(|err| format!("To: {}", err.message))?;
                 if end < start {
                     return Err("To: must not be before From".to_owned());
                 }
@@ -67,7 +74,8 @@ fn Export() -> impl IntoView {
                 let _ = (start, end);
                 #[cfg(feature = "hydrate")]
                 leptos::task::spawn_local(async move {
-                    let path = format!("/api/timesheets/export?from={start}&to={end}&everyone=true");
+                    let path =
+                        format!("/api/timesheets/export?from={start}&to={end}&everyone=true");
                     match crate::api_client::download_with_token(&path).await {
                         Ok(url) => save(&url, &format!("timesheets-{start}-{end}.csv")),
                         Err(err) => error.set(Some(err.to_string())),

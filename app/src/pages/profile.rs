@@ -8,7 +8,8 @@ use crate::session::{use_session, AuthState};
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let session = use_session();
-    move || match session.state() {
+    move || {
+        match session.state() {
         AuthState::Starting => view! { <Opening/> }.into_any(),
         AuthState::SignedOut { message } => view! { <SignIn message/> }.into_any(),
         AuthState::SignedIn { profile, scopes } => view! {
@@ -32,6 +33,7 @@ pub fn ProfilePage() -> impl IntoView {
             </section>
         }
         .into_any(),
+    }
     }
 }
 

@@ -8,10 +8,9 @@ use oauth2::{
         BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse,
         BasicTokenIntrospectionResponse, BasicTokenType,
     },
-    AuthUrl, AuthorizationCode, ClientId, CsrfToken, EndpointMaybeSet, EndpointNotSet,
-    EndpointSet, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken,
-    RequestTokenError, RevocationUrl, StandardRevocableToken, StandardTokenResponse,
-    TokenResponse, TokenUrl,
+    AuthUrl, AuthorizationCode, ClientId, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError,
+    RevocationUrl, StandardRevocableToken, StandardTokenResponse, TokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +21,9 @@ use super::{
 use crate::{
     auth::ScopeSet,
     oidc::{
-        callback::{read_callback, safe_return_path, CallbackError, CallbackOutcome, PendingSignIn},
+        callback::{
+            read_callback, safe_return_path, CallbackError, CallbackOutcome, PendingSignIn,
+        },
         id_token::{Expected, Profile},
         AuthConfig, CALLBACK_PATH,
     },
@@ -169,14 +170,22 @@ pub async fn start(config: &AuthConfig, return_to: &str, silent: bool) -> Result
 
 /// What the callback came to.
 pub enum Completed {
-    SignedIn { tokens: TokenSet, return_to: String },
+    SignedIn {
+        tokens: TokenSet,
+        return_to: String,
+    },
     /// A silent attempt found no provider session.
-    LoginRequired { return_to: String },
+    LoginRequired {
+        return_to: String,
+    },
 }
 
 /// Handles `/auth/callback`: takes (and deletes) this tab's pending sign-in, checks the
 /// answer, exchanges the code with the PKCE verifier and verifies the ID token.
-pub async fn complete(config: &AuthConfig, query: &[(String, String)]) -> Result<Completed, SignInError> {
+pub async fn complete(
+    config: &AuthConfig,
+    query: &[(String, String)],
+) -> Result<Completed, SignInError> {
     let pending: Option<PendingSignIn> = SessionStorage::get(PENDING_KEY).ok();
     // One use only: a reload or a replayed link finds nothing.
     SessionStorage::delete(PENDING_KEY);
@@ -288,7 +297,11 @@ async fn token_set(
     let id_token = match (response.extra_fields().id_token.clone(), previous) {
         (Some(id_token), _) => id_token,
         (None, Some(previous)) => previous.id_token.clone(),
-        (None, None) => return Err(refused("the answer has no ID token (is `openid` requested?)")),
+        (None, None) => {
+            return Err(refused(
+                "the answer has no ID token (is `openid` requested?)",
+            ))
+        }
     };
     let expected = Expected {
         issuer: &config.issuer,
@@ -314,7 +327,11 @@ async fn token_set(
     };
     // RFC 6749 §5.1: without `scope` in the answer, what was asked for was granted.
     let scopes = match response.scopes() {
-        Some(scopes) => scopes.iter().map(|scope| scope.as_str()).collect::<Vec<_>>().join(" "),
+        Some(scopes) => scopes
+            .iter()
+            .map(|scope| scope.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
         None => previous
             .map(|previous| previous.scopes.to_string())
             .unwrap_or_else(|| config.scopes.clone()),

@@ -62,7 +62,10 @@ pub async fn discovery(config: &AuthConfig) -> Result<Rc<Discovery>, ProviderErr
     Ok(document)
 }
 
-async fn key_set(discovery: &Discovery, refetch: bool) -> Result<Rc<Vec<serde_json::Value>>, ProviderError> {
+async fn key_set(
+    discovery: &Discovery,
+    refetch: bool,
+) -> Result<Rc<Vec<serde_json::Value>>, ProviderError> {
     if !refetch {
         if let Some(keys) = KEYS.with_borrow(Clone::clone) {
             return Ok(keys);

@@ -20,7 +20,9 @@ pub enum TabMessage {
     /// "Does a tab have tokens?" (a new tab, or a tab about to renew).
     Ask,
     /// The current token set, answering `Ask` or after a sign-in or renewal.
-    Tokens { set: TokenSet },
+    Tokens {
+        set: TokenSet,
+    },
     SignedOut,
 }
 
