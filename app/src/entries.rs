@@ -125,6 +125,14 @@ impl NewEntry {
     }
 }
 
+/// A project time can be booked on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Project {
+    pub code: String,
+    pub name: String,
+    pub active: bool,
+}
+
 /// One page of a list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -9,6 +9,8 @@ use std::sync::Arc;
 use crate::{
     api::ServerStatus,
     auth::{Principal, User},
+    domain::{EntryId, IsoWeek, Note, Transition},
+    entries::{Entry, EntryDraft, Project},
     error::AppError,
 };
 
@@ -16,6 +18,47 @@ use crate::{
 pub trait Services: Send + Sync + 'static {
     /// Name, version and database status of this server.
     async fn server_status(&self) -> Result<ServerStatus, AppError>;
+
+    /// The user's own entries of one ISO week, Monday to Sunday.
+    async fn week_entries(&self, user: &User, week: IsoWeek) -> Result<Vec<Entry>, AppError>;
+
+    /// The projects time can be booked on.
+    async fn projects(&self, user: &User) -> Result<Vec<Project>, AppError>;
+
+    /// Creates the entry (idempotent by its client-chosen id) when `version` is `None`,
+    /// else updates it if `version` is still the stored one.
+    async fn save_entry(
+        &self,
+        user: &User,
+        draft: EntryDraft,
+        version: Option<i64>,
+    ) -> Result<Entry, AppError>;
+
+    async fn delete_entry(&self, user: &User, id: EntryId) -> Result<(), AppError>;
+
+    /// Submits the user's drafts and rejected entries of `week` for approval.
+    async fn submit_week(&self, user: &User, week: IsoWeek) -> Result<Vec<Entry>, AppError>;
+
+    /// Others' submitted entries awaiting a decision.
+    async fn awaiting_approval(&self, user: &User) -> Result<Vec<Entry>, AppError>;
+
+    /// Approves or rejects someone else's submitted entry.
+    async fn decide(
+        &self,
+        user: &User,
+        id: EntryId,
+        transition: Transition,
+        note: Option<Note>,
+    ) -> Result<Entry, AppError>;
+
+    /// Approves every submitted entry of one person's week.
+    async fn approve_week(
+        &self,
+        user: &User,
+        owner_issuer: &str,
+        owner_subject: &str,
+        week: IsoWeek,
+    ) -> Result<Vec<Entry>, AppError>;
 }
 
 /// How server functions receive the services: `provide_context(SharedServices::new(..))`.

@@ -1,102 +1,8 @@
 // Signing in to the PWA (Authorization Code + PKCE in the browser), against the embedded
 // provider and against `oidc-provider` from npm, on a phone profile.
-import { test, expect, type Page, type Request } from '@playwright/test';
+import { test, expect, type Request } from '@playwright/test';
 import { externalURL, oidcProviderURL } from '../playwright.config';
-
-type Who = 'employee' | 'manager';
-
-interface ProviderUnderTest {
-  name: string;
-  /// The app signing in at this provider.
-  app: string;
-  tokenEndpoint: string;
-  /// `apiName`: how the API names the person (access tokens of `oidc-provider` carry no
-  /// profile claims, so the API shows the subject).
-  people: Record<Who, { name: string; email: string; apiName: string }>;
-  /// Fills in the provider's own login page.
-  logIn: (page: Page, who: Who) => Promise<void>;
-  /// The provider's RP-initiated logout page, if it asks before signing out.
-  confirmLogout: (page: Page) => Promise<void>;
-}
-
-const embeddedApp = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100)}`;
-
-const providers: ProviderUnderTest[] = [
-  {
-    name: 'embedded provider',
-    app: embeddedApp,
-    tokenEndpoint: `${embeddedApp}/oauth/token`,
-    people: {
-      employee: { name: 'Emma Employee', email: 'emma@exampleco.test', apiName: 'emma@exampleco.test' },
-      manager: { name: 'Maria Manager', email: 'maria@exampleco.test', apiName: 'maria@exampleco.test' },
-    },
-    async logIn(page, who) {
-      const [email, password] =
-        who === 'employee' ? ['emma@exampleco.test', 'emma-demo-pass'] : ['maria@exampleco.test', 'maria-demo-pass'];
-      await page.getByLabel('Email').fill(email);
-      await page.getByLabel('Password').fill(password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-    },
-    async confirmLogout() {},
-  },
-  {
-    name: 'oidc-provider',
-    app: externalURL,
-    tokenEndpoint: `${oidcProviderURL}/token`,
-    people: {
-      employee: { name: 'Emma Employee', email: 'emma@oidc.test', apiName: 'emma' },
-      manager: { name: 'Maria Manager', email: 'maria@oidc.test', apiName: 'maria' },
-    },
-    async logIn(page, who) {
-      await page.locator('input[name=login]').fill(who === 'employee' ? 'emma' : 'maria');
-      await page.locator('input[name=password]').fill('any password');
-      await page.getByRole('button', { name: 'Sign-in' }).click();
-    },
-    async confirmLogout(page) {
-      await page.getByRole('button', { name: 'Yes, sign me out' }).click();
-    },
-  },
-];
-
-/// Every token the provider handed out on this page (to prove none of them is stored).
-function captureTokens(page: Page, provider: ProviderUnderTest): string[] {
-  const tokens: string[] = [];
-  page.on('response', async (response) => {
-    if (response.url() !== provider.tokenEndpoint || response.request().method() !== 'POST') return;
-    const body = await response.json().catch(() => ({}));
-    for (const name of ['access_token', 'refresh_token', 'id_token']) if (body[name]) tokens.push(body[name]);
-  });
-  return tokens;
-}
-
-async function signIn(page: Page, provider: ProviderUnderTest, who: Who) {
-  await page.goto(`${provider.app}/`);
-  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await provider.logIn(page, who);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Hello, ${provider.people[who].name}`);
-  expect(new URL(page.url()).pathname).toBe('/');
-}
-
-async function expectNoTokenStored(page: Page, tokens: string[]) {
-  expect(tokens.length).toBeGreaterThan(0);
-  const stored = await page.evaluate(async () => {
-    const values: string[] = [document.cookie];
-    for (const storage of [localStorage, sessionStorage]) {
-      for (let index = 0; index < storage.length; index++) {
-        const key = storage.key(index)!;
-        values.push(key, storage.getItem(key) ?? '');
-      }
-    }
-    const databases = await indexedDB.databases();
-    return { values, databases: databases.map((db) => db.name) };
-  });
-  for (const token of tokens) {
-    for (const value of stored.values) expect(value.includes(token), 'a token is in browser storage').toBe(false);
-  }
-  expect(stored.values.join(' ')).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+/);
-  expect(stored.databases).toEqual([]);
-}
+import { captureTokens, expectNoTokenStored, providers, signIn } from '../support';
 
 for (const provider of providers) {
   test.describe(`sign-in with the ${provider.name}`, () => {
@@ -116,7 +22,6 @@ for (const provider of providers) {
       await expect(scopes).not.toContainText('approve:timesheets');
 
       // A server function called with the access token: the server sees the same person.
-      await nav.getByRole('link', { name: 'Week' }).click();
       await page.getByRole('button', { name: 'Check my access' }).click();
       await expect(page.getByTestId('api-me')).toHaveText(
         `The server knows you as ${provider.people.employee.apiName} · read:timesheets create:timesheets delete:timesheets`,
@@ -145,6 +50,7 @@ for (const provider of providers) {
       await expect.poll(() => refreshes.length, { timeout: 45_000 }).toBeGreaterThan(0);
       // Past the first access token's lifetime, a call still works.
       await page.waitForTimeout(Math.max(0, 32_000 - (Date.now() - signedInAt)));
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Profile' }).click();
       await page.getByRole('button', { name: 'Check my access' }).click();
       await expect(page.getByTestId('api-me')).toHaveText(/^The server knows you as /);
       expect(new URL(page.url()).origin).toBe(provider.app);
@@ -160,7 +66,7 @@ for (const provider of providers) {
         }
       });
       await page.reload();
-      await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Hello, ${provider.people.employee.name}`);
+      await expect(page.getByTestId('greeting')).toHaveText(`Hello, ${provider.people.employee.name}`);
       expect(silent.length).toBe(1);
       expect(new URL(page.url()).pathname).toBe('/');
     });
@@ -213,10 +119,65 @@ for (const provider of providers) {
       // "Sign in again" starts a fresh sign-in that works.
       await page.getByRole('button', { name: 'Sign in again' }).click();
       await provider.logIn(page, 'employee');
-      await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Hello, ${provider.people.employee.name}`);
+      await expect(page.getByTestId('greeting')).toHaveText(`Hello, ${provider.people.employee.name}`);
     });
   });
 }
+
+test.describe('sessions across tabs (embedded provider)', () => {
+  const provider = providers[0];
+
+  test('a second tab shares the session, and each renewal is one refresh for both tabs', async ({ context }) => {
+    test.setTimeout(90_000);
+    const refreshes: number[] = [];
+    const silentSignIns: string[] = [];
+    context.on('request', (request) => {
+      if (request.url() === provider.tokenEndpoint && request.postData()?.includes('grant_type=refresh_token')) {
+        refreshes.push(Date.now());
+      }
+      if (new URL(request.url()).searchParams.get('prompt') === 'none') silentSignIns.push(request.url());
+    });
+    const first = await context.newPage();
+    await signIn(first, provider, 'employee');
+    const second = await context.newPage();
+    await second.goto(`${provider.app}/`);
+    await expect(second.getByTestId('greeting')).toHaveText(`Hello, ${provider.people.employee.name}`);
+    expect(silentSignIns, 'the second tab took the tokens of the first, no redirect').toEqual([]);
+
+    // 30-second tokens renew ~22 s in: both tabs' timers fire, one refresh goes out.
+    await expect.poll(() => refreshes.length, { timeout: 45_000 }).toBeGreaterThan(0);
+    await second.waitForTimeout(5_000);
+    expect(refreshes.length).toBe(1);
+    for (const page of [first, second]) {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Profile' }).click();
+      await page.getByRole('button', { name: 'Check my access' }).click();
+      await expect(page.getByTestId('api-me')).toHaveText(/^The server knows you as emma@exampleco.test/);
+    }
+  });
+
+  test('a revoked session signs out everywhere after one failed renewal, without retrying', async ({ page, request }) => {
+    test.setTimeout(90_000);
+    const tokens = captureTokens(page, provider);
+    const refreshes: number[] = [];
+    page.on('request', (request) => {
+      if (request.url() === provider.tokenEndpoint && request.postData()?.includes('grant_type=refresh_token')) {
+        refreshes.push(Date.now());
+      }
+    });
+    await signIn(page, provider, 'employee');
+    // Someone ends the session at the provider (e.g. an admin, or another device).
+    const refreshToken = tokens.filter((token) => !token.startsWith('eyJ')).at(-1)!;
+    const revoked = await request.post(`${provider.app}/oauth/revoke`, {
+      form: { token: refreshToken, token_type_hint: 'refresh_token', client_id: 'timesheets-pwa' },
+    });
+    expect(revoked.status()).toBe(200);
+
+    await expect(page.getByRole('alert')).toHaveText('Your session has ended. Please sign in again.', { timeout: 45_000 });
+    await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+    await page.waitForTimeout(5_000);
+    expect(refreshes.length).toBe(1);
+  });
+});
 
 test('pages carry a strict Content-Security-Policy and an injected inline script does not run', async ({ page, request }) => {
   const response = await page.goto('/');

@@ -141,6 +141,11 @@ impl IsoWeek {
         WorkDate(self.monday().0.saturating_add(time::Duration::days(6)))
     }
 
+    /// The week `weeks` later (earlier when negative).
+    pub fn plus_weeks(self, weeks: i64) -> IsoWeek {
+        WorkDate(self.monday().0.saturating_add(time::Duration::weeks(weeks))).week()
+    }
+
     /// Monday to Sunday.
     pub fn days(self) -> impl Iterator<Item = WorkDate> {
         let monday = self.monday().0;

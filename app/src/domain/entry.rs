@@ -61,6 +61,11 @@ impl From<EntryId> for String {
     }
 }
 
+/// A number of minutes as `h:mm` (a day's or a week's total).
+pub fn clock(minutes: u32) -> String {
+    format!("{}:{:02}", minutes / 60, minutes % 60)
+}
+
 /// How long one entry is: 1 to 1440 minutes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "u32", into = "u32")]
@@ -77,6 +82,11 @@ impl Minutes {
                 "must be between 1 minute and 24 hours",
             ))
         }
+    }
+
+    /// As a clock duration, `1:30`.
+    pub fn clock(self) -> String {
+        clock(u32::from(self.0))
     }
 
     /// Decimal hours as the seed's clients send them (`7.5`), rounded to the minute.

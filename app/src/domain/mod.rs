@@ -7,7 +7,7 @@ mod entry;
 mod project;
 
 pub use calendar::{IsoWeek, WorkDate};
-pub use entry::{EntryId, EntryStatus, Minutes, Note, Transition, MAX_MINUTES_PER_DAY};
+pub use entry::{clock, EntryId, EntryStatus, Minutes, Note, Transition, MAX_MINUTES_PER_DAY};
 pub use project::{ProjectCode, ProjectName};
 
 use crate::error::AppError;

@@ -1,12 +1,17 @@
 //! `/approvals`: for people whose token grants `approve:timesheets` (the server checks
-//! again on every call). Exports everyone's approved time as CSV for payroll.
+//! again on every call): others' submitted entries by person and week, to approve or
+//! reject; and everyone's approved time as CSV for payroll.
 
 use leptos::prelude::*;
 
 use super::home::{Opening, SignIn};
 use crate::{
+    api::{approve_week, decide_entry, get_awaiting_approval},
+    api_client::authorized,
     auth::Scope,
-    domain::WorkDate,
+    domain::{clock, IsoWeek, WorkDate},
+    entries::Entry,
+    error::AppError,
     session::{use_session, AuthState},
 };
 
@@ -25,13 +30,184 @@ pub fn ApprovalsPage() -> impl IntoView {
         }
         .into_any(),
         AuthState::SignedIn { .. } => view! {
+            <h1 class="page-title">"Approvals"</h1>
+            <Pending/>
             <section class="card">
-                <h1>"Approvals"</h1>
                 <Export/>
             </section>
         }
         .into_any(),
     }
+    }
+}
+
+/// One person's week of submitted entries.
+struct Group {
+    name: String,
+    issuer: String,
+    subject: String,
+    week: IsoWeek,
+    entries: Vec<Entry>,
+}
+
+fn group(entries: Vec<Entry>) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    for entry in entries {
+        let week = entry.date.week();
+        let found = groups.iter_mut().find(|group| {
+            group.issuer == entry.owner.issuer
+                && group.subject == entry.owner.subject
+                && group.week == week
+        });
+        match found {
+            Some(group) => group.entries.push(entry),
+            None => groups.push(Group {
+                name: entry
+                    .owner
+                    .name
+                    .clone()
+                    .or_else(|| entry.owner.email.clone())
+                    .unwrap_or_else(|| entry.owner.subject.clone()),
+                issuer: entry.owner.issuer.clone(),
+                subject: entry.owner.subject.clone(),
+                week,
+                entries: vec![entry],
+            }),
+        }
+    }
+    groups.sort_by(|a, b| (a.week, &a.name).cmp(&(b.week, &b.name)));
+    for group in &mut groups {
+        group.entries.sort_by_key(|entry| entry.date);
+    }
+    groups
+}
+
+/// Submitted entries grouped by person and week, decided one by one or a week at once.
+#[component]
+fn Pending() -> impl IntoView {
+    let reload = RwSignal::new(0u32);
+    let pending = LocalResource::new(move || {
+        reload.track();
+        authorized(get_awaiting_approval)
+    });
+    move || match pending.get() {
+        None => view! {
+            <section class="card" aria-busy="true"><p class="muted">"Loading entries to approve…"</p></section>
+        }
+        .into_any(),
+        Some(Err(err)) => view! {
+            <section class="card">
+                <p class="notice" role="alert">{format!("Could not load the entries to approve: {err}")}</p>
+                <button type="button" class="button" on:click=move |_| reload.update(|count| *count += 1)>"Retry"</button>
+            </section>
+        }
+        .into_any(),
+        Some(Ok(entries)) if entries.is_empty() => view! {
+            <section class="card"><p data-testid="nothing-to-approve">"Nothing waits for your approval."</p></section>
+        }
+        .into_any(),
+        Some(Ok(entries)) => group(entries)
+            .into_iter()
+            .map(|group| view! { <PersonWeek group reload/> })
+            .collect_view()
+            .into_any(),
+    }
+}
+
+#[component]
+fn PersonWeek(group: Group, reload: RwSignal<u32>) -> impl IntoView {
+    let total: u32 = group.entries.iter().map(|entry| u32::from(entry.minutes)).sum();
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let (issuer, subject, week) = (group.issuer.clone(), group.subject.clone(), group.week);
+    let approve_all = move |_| {
+        let (issuer, subject) = (issuer.clone(), subject.clone());
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match authorized(|| approve_week(issuer.clone(), subject.clone(), week.to_string())).await {
+                Ok(_) => reload.update(|count| *count += 1),
+                Err(err) => error.set(Some(format!("Not approved: {err}"))),
+            }
+            busy.set(false);
+        });
+    };
+    let label = format!("{} · {}", group.name, group.week);
+    let aria_label = label.clone();
+    view! {
+        <section class="card person-week" aria-label=aria_label data-testid="person-week">
+            <h2 class="day-head"><span>{label}</span><span class="day-total">{clock(total)}</span></h2>
+            <ul class="entries">
+                {group.entries.into_iter().map(|entry| view! { <Decision entry/> }).collect_view()}
+            </ul>
+            {move || error.get().map(|text| view! { <p class="field-error" role="alert">{text}</p> })}
+            <button type="button" class="button primary" disabled=move || busy.get() on:click=approve_all>
+                "Approve week"
+            </button>
+        </section>
+    }
+}
+
+/// Approve or reject one entry. Optimistic: the decision shows at once and is undone,
+/// with the reason, when the server refuses (e.g. the entry changed meanwhile).
+#[component]
+fn Decision(entry: Entry) -> impl IntoView {
+    let decided = RwSignal::new(None::<&'static str>);
+    let rejecting = RwSignal::new(false);
+    let note = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let id = StoredValue::new(entry.id.to_string());
+    let decide = move |approve: bool| {
+        let id = id.get_value();
+        let text = note.get_untracked();
+        if !approve && text.trim().is_empty() {
+            error.set(Some("Say why, so they can fix it.".into()));
+            return;
+        }
+        error.set(None);
+        decided.set(Some(if approve { "Approved" } else { "Rejected" }));
+        leptos::task::spawn_local(async move {
+            let note = (!approve).then(|| text.clone());
+            if let Err(err) = authorized(|| decide_entry(id.clone(), approve, note.clone())).await {
+                decided.set(None);
+                error.set(Some(match err {
+                    AppError::Conflict { .. } | AppError::PreconditionFailed => {
+                        "Someone changed this entry meanwhile; reload to see it.".to_owned()
+                    }
+                    err => format!("Not saved: {err}"),
+                }));
+            }
+        });
+    };
+    view! {
+        <li class="entry" data-testid="pending-entry">
+            <div class="entry-main">
+                <span class="entry-project">{format!("{} · {}", entry.date, entry.project_name)}</span>
+                <span class="entry-duration">{entry.minutes.clock()}</span>
+            </div>
+            {entry.note.clone().map(|text| view! { <p class="entry-note">{text}</p> })}
+            {move || match decided.get() {
+                Some(outcome) => view! { <p class="badge decided" role="status">{outcome}</p> }.into_any(),
+                None if rejecting.get() => view! {
+                    <label class="field">
+                        <span>"Why is it rejected?"</span>
+                        <textarea rows="2" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+                    </label>
+                    <div class="entry-actions">
+                        <button type="button" class="button small danger-solid" on:click=move |_| decide(false)>"Reject"</button>
+                        <button type="button" class="button small" on:click=move |_| rejecting.set(false)>"Cancel"</button>
+                    </div>
+                }
+                .into_any(),
+                None => view! {
+                    <div class="entry-actions">
+                        <button type="button" class="button small" on:click=move |_| decide(true)>"Approve"</button>
+                        <button type="button" class="button small" on:click=move |_| rejecting.set(true)>"Reject…"</button>
+                    </div>
+                }
+                .into_any(),
+            }}
+            {move || error.get().map(|text| view! { <p class="field-error" role="alert">{text}</p> })}
+        </li>
     }
 }
 

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::week::WeekView;
 use crate::{
     api::get_me,
     api_client::authorized,
@@ -15,11 +16,8 @@ pub fn HomePage() -> impl IntoView {
         AuthState::Starting => view! { <Opening/> }.into_any(),
         AuthState::SignedOut { message } => view! { <SignIn message/> }.into_any(),
         AuthState::SignedIn { profile, .. } => view! {
-            <section class="card">
-                <h1>"Hello, " {profile.display_name().to_owned()}</h1>
-                <p>"Log your working time wherever you are; your manager approves it."</p>
-                <AccessCheck/>
-            </section>
+            <p class="greeting" data-testid="greeting">"Hello, " {profile.display_name().to_owned()}</p>
+            <WeekView/>
         }
         .into_any(),
     }
@@ -54,7 +52,7 @@ pub fn SignIn(message: Option<String>) -> impl IntoView {
 
 /// Asks the API who it sees: the access token on a server function, renewed if due.
 #[component]
-fn AccessCheck() -> impl IntoView {
+pub fn AccessCheck() -> impl IntoView {
     let check = Action::new_unsync(|_: &()| authorized(get_me));
     let text = move || match check.value().get() {
         None if check.pending().get() => "Asking the server…".to_owned(),

@@ -4,3 +4,4 @@ pub mod approvals;
 pub mod callback;
 pub mod home;
 pub mod profile;
+pub mod week;

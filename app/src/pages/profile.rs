@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::home::{Opening, SignIn};
+use super::home::{AccessCheck, Opening, SignIn};
 use crate::session::{use_session, AuthState};
 
 #[component]
@@ -27,6 +27,8 @@ pub fn ProfilePage() -> impl IntoView {
                 <ul class="scopes" data-testid="profile-scopes">
                     {scopes.iter().map(|scope| view! { <li><code>{scope.as_str()}</code></li> }).collect_view()}
                 </ul>
+                <h2>"What the server sees"</h2>
+                <AccessCheck/>
                 <button type="button" class="button danger" on:click=move |_| session.sign_out()>
                     "Sign out"
                 </button>

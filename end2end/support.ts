@@ -1,0 +1,99 @@
+// Sign-in helpers shared by the end-to-end suites.
+import { expect, type Page } from '@playwright/test';
+import { externalURL, oidcProviderURL } from './playwright.config';
+
+export type Who = 'employee' | 'manager';
+
+export interface ProviderUnderTest {
+  name: string;
+  /// The app signing in at this provider.
+  app: string;
+  tokenEndpoint: string;
+  /// `apiName`: how the API names the person (access tokens of `oidc-provider` carry no
+  /// profile claims, so the API shows the subject).
+  people: Record<Who, { name: string; email: string; apiName: string }>;
+  /// Fills in the provider's own login page.
+  logIn: (page: Page, who: Who) => Promise<void>;
+  /// The provider's RP-initiated logout page, if it asks before signing out.
+  confirmLogout: (page: Page) => Promise<void>;
+}
+
+export const embeddedApp = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100)}`;
+
+export const providers: ProviderUnderTest[] = [
+  {
+    name: 'embedded provider',
+    app: embeddedApp,
+    tokenEndpoint: `${embeddedApp}/oauth/token`,
+    people: {
+      employee: { name: 'Emma Employee', email: 'emma@exampleco.test', apiName: 'emma@exampleco.test' },
+      manager: { name: 'Maria Manager', email: 'maria@exampleco.test', apiName: 'maria@exampleco.test' },
+    },
+    async logIn(page, who) {
+      const [email, password] =
+        who === 'employee' ? ['emma@exampleco.test', 'emma-demo-pass'] : ['maria@exampleco.test', 'maria-demo-pass'];
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill(password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+    },
+    async confirmLogout() {},
+  },
+  {
+    name: 'oidc-provider',
+    app: externalURL,
+    tokenEndpoint: `${oidcProviderURL}/token`,
+    people: {
+      employee: { name: 'Emma Employee', email: 'emma@oidc.test', apiName: 'emma' },
+      manager: { name: 'Maria Manager', email: 'maria@oidc.test', apiName: 'maria' },
+    },
+    async logIn(page, who) {
+      await page.locator('input[name=login]').fill(who === 'employee' ? 'emma' : 'maria');
+      await page.locator('input[name=password]').fill('any password');
+      await page.getByRole('button', { name: 'Sign-in' }).click();
+    },
+    async confirmLogout(page) {
+      await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+    },
+  },
+];
+
+/// Every token the provider handed out on this page (to prove none of them is stored).
+export function captureTokens(page: Page, provider: ProviderUnderTest): string[] {
+  const tokens: string[] = [];
+  page.on('response', async (response) => {
+    if (response.url() !== provider.tokenEndpoint || response.request().method() !== 'POST') return;
+    const body = await response.json().catch(() => ({}));
+    for (const name of ['access_token', 'refresh_token', 'id_token']) if (body[name]) tokens.push(body[name]);
+  });
+  return tokens;
+}
+
+export async function signIn(page: Page, provider: ProviderUnderTest, who: Who) {
+  await page.goto(`${provider.app}/`);
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await provider.logIn(page, who);
+  await expect(page.getByTestId('greeting')).toHaveText(`Hello, ${provider.people[who].name}`);
+  expect(new URL(page.url()).pathname).toBe('/');
+}
+
+export async function expectNoTokenStored(page: Page, tokens: string[]) {
+  expect(tokens.length).toBeGreaterThan(0);
+  const stored = await page.evaluate(async () => {
+    const values: string[] = [document.cookie];
+    for (const storage of [localStorage, sessionStorage]) {
+      for (let index = 0; index < storage.length; index++) {
+        const key = storage.key(index)!;
+        values.push(key, storage.getItem(key) ?? '');
+      }
+    }
+    const databases = await indexedDB.databases();
+    return { values, databases: databases.map((db) => db.name) };
+  });
+  for (const token of tokens) {
+    for (const value of stored.values) expect(value.includes(token), 'a token is in browser storage').toBe(false);
+  }
+  expect(stored.values.join(' ')).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+/);
+  expect(stored.databases).toEqual([]);
+}
+

@@ -1,0 +1,116 @@
+// The weekly round trip on a phone: an employee logs and submits a week, the manager
+// rejects one entry and approves the rest, the employee fixes it, the manager approves.
+import { test, expect, type Page } from '@playwright/test';
+import { providers, signIn } from '../support';
+
+const embedded = providers[0];
+
+async function signOut(page: Page) {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Profile' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+}
+
+/// Next week: this suite's entries never mix with the demo company's (last week).
+async function openNextWeek(page: Page) {
+  await page.getByRole('button', { name: 'Next week' }).click();
+  await expect(page.getByTestId('week-total')).toBeVisible();
+}
+
+async function addEntry(page: Page, day: number, duration: string, note: string) {
+  await page.getByRole('button', { name: 'Add entry' }).click();
+  const form = page.getByRole('form', { name: 'New entry' });
+  const monday = await form.getByLabel('Date').inputValue();
+  const date = new Date(`${monday}T12:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + day);
+  await form.getByLabel('Date').fill(date.toISOString().slice(0, 10));
+  await form.getByLabel('Duration').fill(duration);
+  await form.getByLabel('Note (optional)').fill(note);
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expect(form).toHaveCount(0);
+  await expect(page.getByTestId('entry').filter({ hasText: note })).toBeVisible();
+}
+
+test('log, edit and submit a week; reject, fix, approve', async ({ page }) => {
+  test.setTimeout(150_000);
+  await signIn(page, embedded, 'employee');
+  await openNextWeek(page);
+  await expect(page.getByTestId('week-total')).toHaveText('Week total 0:00');
+
+  await addEntry(page, 0, '1:30', 'Design review');
+  await addEntry(page, 1, '2h', 'Client workshop');
+  await addEntry(page, 2, '45m', 'Expense report');
+  await expect(page.getByTestId('week-total')).toHaveText('Week total 4:15');
+
+  // Edit one; the same rules as the server refuse a bad duration in place.
+  const review = page.getByTestId('entry').filter({ hasText: 'Design review' });
+  await review.getByRole('button', { name: 'Edit' }).click();
+  const form = page.getByRole('form', { name: 'Edit entry' });
+  await form.getByLabel('Duration').fill('25 hours');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expect(form.getByRole('alert')).toBeVisible();
+  await form.getByLabel('Duration').fill('1.75');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expect(form).toHaveCount(0);
+  await expect(review).toContainText('1:45');
+  await expect(page.getByTestId('week-total')).toHaveText('Week total 4:30');
+
+  await page.getByRole('button', { name: 'Submit week' }).click();
+  await page.getByRole('button', { name: 'Submit 3 entries' }).click();
+  await expect(page.getByTestId('entry').filter({ hasText: 'Submitted' })).toHaveCount(3);
+  await expect(page.getByRole('button', { name: 'Submit week' })).toHaveCount(0);
+  await expect(review.getByRole('button', { name: 'Edit' })).toHaveCount(0);
+  await signOut(page);
+
+  // The manager rejects one with a note and approves the others.
+  await signIn(page, embedded, 'manager');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Approvals' }).click();
+  const week = page.getByTestId('person-week').filter({ hasText: 'Design review' });
+  await expect(week).toContainText('Emma Employee');
+  await expect(week.getByTestId('pending-entry')).toHaveCount(3);
+  const toReject = week.getByTestId('pending-entry').filter({ hasText: 'Expense report' });
+  await toReject.getByRole('button', { name: 'Reject…' }).click();
+  await toReject.getByRole('button', { name: 'Reject', exact: true }).click();
+  await expect(toReject.getByRole('alert')).toHaveText('Say why, so they can fix it.');
+  await toReject.getByLabel('Why is it rejected?').fill('Expenses are not working time');
+  await toReject.getByRole('button', { name: 'Reject', exact: true }).click();
+  await expect(toReject.getByRole('status')).toHaveText('Rejected');
+  for (const note of ['Design review', 'Client workshop']) {
+    const entry = week.getByTestId('pending-entry').filter({ hasText: note });
+    await entry.getByRole('button', { name: 'Approve' }).click();
+    await expect(entry.getByRole('status')).toHaveText('Approved');
+  }
+  await signOut(page);
+
+  // The employee sees why, fixes it and sends it again.
+  await signIn(page, embedded, 'employee');
+  await openNextWeek(page);
+  const rejected = page.getByTestId('entry').filter({ hasText: 'Expense report' });
+  await expect(rejected).toContainText('Rejected');
+  await expect(rejected).toContainText('Manager: Expenses are not working time');
+  await rejected.getByRole('button', { name: 'Edit' }).click();
+  const fix = page.getByRole('form', { name: 'Edit entry' });
+  await fix.getByLabel('Note (optional)').fill('Travel planning');
+  await fix.getByRole('button', { name: 'Save' }).click();
+  await expect(fix).toHaveCount(0);
+  await page.getByRole('button', { name: 'Submit week' }).click();
+  await page.getByRole('button', { name: 'Submit 1 entry' }).click();
+  await expect(page.getByTestId('entry').filter({ hasText: 'Travel planning' })).toContainText('Submitted');
+  await signOut(page);
+
+  // The manager approves the rest of the week at once.
+  await signIn(page, embedded, 'manager');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Approvals' }).click();
+  const resubmitted = page.getByTestId('person-week').filter({ hasText: 'Travel planning' });
+  await resubmitted.getByRole('button', { name: 'Approve week' }).click();
+  await expect(resubmitted).toHaveCount(0);
+  await signOut(page);
+
+  // Approved and locked.
+  await signIn(page, embedded, 'employee');
+  await openNextWeek(page);
+  await expect(page.getByTestId('entry').filter({ hasText: 'Approved' })).toHaveCount(3);
+  await expect(page.getByRole('button', { name: 'Edit' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Delete' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Submit week' })).toHaveCount(0);
+});
