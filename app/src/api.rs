@@ -3,13 +3,13 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use crate::domain::{EntryId, IsoWeek, Note, Transition};
 use crate::{
     auth::User,
     entries::{Entry, NewEntry, Project},
     error::AppError,
 };
-#[cfg(feature = "ssr")]
-use crate::domain::{EntryId, IsoWeek, Note, Transition};
 
 /// What `get_server_status` answers: enough for a client to know whom it talks to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,16 +122,20 @@ pub async fn get_awaiting_approval() -> Result<Vec<Entry>, AppError> {
 
 /// Approves (`approve: true`) or rejects an entry; a rejection needs a note.
 #[server(prefix = "/api/rpc", endpoint = "decide", client = crate::api_client::BearerClient)]
-pub async fn decide_entry(id: String, approve: bool, note: Option<String>) -> Result<Entry, AppError> {
+pub async fn decide_entry(
+    id: String,
+    approve: bool,
+    note: Option<String>,
+) -> Result<Entry, AppError> {
     crate::error::with_status(
         async {
             let (user, services) = signed_in().await?;
             let id = EntryId::parse(&id)?;
-            let note = Note::parse_field("note", note.as_deref().unwrap_or_default())?;
-            let transition = if approve {
-                Transition::Approve
+            let note = note.as_deref().unwrap_or_default();
+            let (transition, note) = if approve {
+                (Transition::Approve, Note::parse_field("note", note)?)
             } else {
-                Transition::Reject
+                (Transition::Reject, Some(Note::rejection_reason(note)?))
             };
             services.decide(&user, id, transition, note).await
         }
@@ -141,7 +145,11 @@ pub async fn decide_entry(id: String, approve: bool, note: Option<String>) -> Re
 
 /// Approves every submitted entry of one person's week.
 #[server(prefix = "/api/rpc", endpoint = "approve_week", client = crate::api_client::BearerClient)]
-pub async fn approve_week(issuer: String, subject: String, week: String) -> Result<Vec<Entry>, AppError> {
+pub async fn approve_week(
+    issuer: String,
+    subject: String,
+    week: String,
+) -> Result<Vec<Entry>, AppError> {
     crate::error::with_status(
         async {
             let (user, services) = signed_in().await?;

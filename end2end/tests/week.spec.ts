@@ -71,7 +71,7 @@ test('log, edit and submit a week; reject, fix, approve', async ({ page }) => {
   const toReject = week.getByTestId('pending-entry').filter({ hasText: 'Expense report' });
   await toReject.getByRole('button', { name: 'Reject…' }).click();
   await toReject.getByRole('button', { name: 'Reject', exact: true }).click();
-  await expect(toReject.getByRole('alert')).toHaveText('Say why, so they can fix it.');
+  await expect(toReject.getByRole('alert')).toHaveText('Note: say why the entry is rejected');
   await toReject.getByLabel('Why is it rejected?').fill('Expenses are not working time');
   await toReject.getByRole('button', { name: 'Reject', exact: true }).click();
   await expect(toReject.getByRole('status')).toHaveText('Rejected');

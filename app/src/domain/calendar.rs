@@ -236,6 +236,20 @@ mod tests {
     }
 
     #[test]
+    fn the_next_and_previous_weeks_cross_years() {
+        let last = IsoWeek::parse("2026-W53").expect("2026 has 53 weeks");
+        assert_eq!(last.plus_weeks(1).to_string(), "2027-W01");
+        assert_eq!(last.plus_weeks(1).plus_weeks(-1), last);
+        assert_eq!(
+            IsoWeek::parse("2025-W01")
+                .expect("valid")
+                .plus_weeks(-1)
+                .to_string(),
+            "2024-W52"
+        );
+    }
+
+    #[test]
     fn weeks_that_do_not_exist_are_refused() {
         for input in [
             "2025-W53", "2026-W00", "2026-W54", "2026W48", "2026-W4", "x",

@@ -189,6 +189,12 @@ impl Note {
     }
 
     /// As [`Note::parse`], for a field of another name (a manager's decision note).
+    /// A manager's reason for rejecting an entry: required, so its owner knows what to fix.
+    pub fn rejection_reason(value: &str) -> Result<Note, ValidationError> {
+        Note::parse_field("note", value)?
+            .ok_or_else(|| ValidationError::new("note", "say why the entry is rejected"))
+    }
+
     pub fn parse_field(field: &'static str, value: &str) -> Result<Option<Note>, ValidationError> {
         let value = value.trim();
         if value.is_empty() {
@@ -347,6 +353,26 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn durations_show_as_a_clock() {
+        assert_eq!(clock(0), "0:00");
+        assert_eq!(clock(270), "4:30");
+        assert_eq!(Minutes::new(105).expect("valid").clock(), "1:45");
+    }
+
+    #[test]
+    fn a_rejection_needs_a_reason() {
+        for blank in ["", "   "] {
+            assert_eq!(Note::rejection_reason(blank).unwrap_err().field, "note");
+        }
+        assert_eq!(
+            Note::rejection_reason(" Which client? ")
+                .expect("valid")
+                .as_str(),
+            "Which client?"
+        );
+    }
 
     #[test]
     fn minutes_are_between_one_and_a_day() {

@@ -9,7 +9,7 @@ use crate::{
     api::{approve_week, decide_entry, get_awaiting_approval},
     api_client::authorized,
     auth::Scope,
-    domain::{clock, IsoWeek, WorkDate},
+    domain::{clock, IsoWeek, Note, WorkDate},
     entries::Entry,
     error::AppError,
     session::{use_session, AuthState},
@@ -90,7 +90,8 @@ fn Pending() -> impl IntoView {
         reload.track();
         authorized(get_awaiting_approval)
     });
-    move || match pending.get() {
+    move || {
+        match pending.get() {
         None => view! {
             <section class="card" aria-busy="true"><p class="muted">"Loading entries to approve…"</p></section>
         }
@@ -112,11 +113,16 @@ fn Pending() -> impl IntoView {
             .collect_view()
             .into_any(),
     }
+    }
 }
 
 #[component]
 fn PersonWeek(group: Group, reload: RwSignal<u32>) -> impl IntoView {
-    let total: u32 = group.entries.iter().map(|entry| u32::from(entry.minutes)).sum();
+    let total: u32 = group
+        .entries
+        .iter()
+        .map(|entry| u32::from(entry.minutes))
+        .sum();
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let (issuer, subject, week) = (group.issuer.clone(), group.subject.clone(), group.week);
@@ -124,7 +130,9 @@ fn PersonWeek(group: Group, reload: RwSignal<u32>) -> impl IntoView {
         let (issuer, subject) = (issuer.clone(), subject.clone());
         busy.set(true);
         leptos::task::spawn_local(async move {
-            match authorized(|| approve_week(issuer.clone(), subject.clone(), week.to_string())).await {
+            match authorized(|| approve_week(issuer.clone(), subject.clone(), week.to_string()))
+                .await
+            {
                 Ok(_) => reload.update(|count| *count += 1),
                 Err(err) => error.set(Some(format!("Not approved: {err}"))),
             }
@@ -159,8 +167,9 @@ fn Decision(entry: Entry) -> impl IntoView {
     let decide = move |approve: bool| {
         let id = id.get_value();
         let text = note.get_untracked();
-        if !approve && text.trim().is_empty() {
-            error.set(Some("Say why, so they can fix it.".into()));
+        // The server's own rule: a rejection says why.
+        if let (false, Err(err)) = (approve, Note::rejection_reason(&text)) {
+            error.set(Some(format!("Note: {}", err.message)));
             return;
         }
         error.set(None);

@@ -12,7 +12,8 @@ use crate::{
 #[component]
 pub fn HomePage() -> impl IntoView {
     let session = use_session();
-    move || match session.state() {
+    move || {
+        match session.state() {
         AuthState::Starting => view! { <Opening/> }.into_any(),
         AuthState::SignedOut { message } => view! { <SignIn message/> }.into_any(),
         AuthState::SignedIn { profile, .. } => view! {
@@ -20,6 +21,7 @@ pub fn HomePage() -> impl IntoView {
             <WeekView/>
         }
         .into_any(),
+    }
     }
 }
 

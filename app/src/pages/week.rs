@@ -45,7 +45,10 @@ fn day_label(day: WorkDate) -> String {
         for (key, value) in [("weekday", "short"), ("day", "numeric"), ("month", "short")] {
             let _ = Reflect::set(&options, &key.into(), &value.into());
         }
-        let locale = window().navigator().language().unwrap_or_else(|| "en".into());
+        let locale = window()
+            .navigator()
+            .language()
+            .unwrap_or_else(|| "en".into());
         js.to_locale_date_string(&locale, &options).into()
     }
     #[cfg(not(feature = "hydrate"))]
@@ -358,7 +361,11 @@ fn EntryForm(editing: Editing, projects: Vec<Project>, on_done: Callback<bool>) 
         .map(|entry| entry.id.to_string())
         .or_else(new_entry_id);
     let version = existing.as_ref().map(|entry| entry.version);
-    let heading = if existing.is_some() { "Edit entry" } else { "New entry" };
+    let heading = if existing.is_some() {
+        "Edit entry"
+    } else {
+        "New entry"
+    };
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -436,10 +436,7 @@ async fn reject(
     Path(id): Path<String>,
     ApiJson(decision): ApiJson<Decision>,
 ) -> Result<Response, ApiError> {
-    let note = Note::parse_field("note", &decision.note)?.ok_or(AppError::Validation {
-        field: "note".into(),
-        message: "say why the entry is rejected".into(),
-    })?;
+    let note = Note::rejection_reason(&decision.note)?;
     let entry = services
         .decide(&user, entry_id(&id)?, Transition::Reject, Some(note))
         .await?;

@@ -75,7 +75,9 @@ impl Services for ServerServices {
         version: Option<i64>,
     ) -> Result<Entry, AppError> {
         match (version, draft.id) {
-            (None, _) => app_result(self.create_entry(user, draft, "app").await).map(|(entry, _)| entry),
+            (None, _) => {
+                app_result(self.create_entry(user, draft, "app").await).map(|(entry, _)| entry)
+            }
             (Some(version), Some(id)) => {
                 app_result(self.update_entry(user, id, draft, Some(version)).await)
             }
@@ -115,7 +117,9 @@ impl Services for ServerServices {
         owner_subject: &str,
         week: IsoWeek,
     ) -> Result<Vec<Entry>, AppError> {
-        app_result(ServerServices::approve_week(self, user, owner_issuer, owner_subject, week).await)
+        app_result(
+            ServerServices::approve_week(self, user, owner_issuer, owner_subject, week).await,
+        )
     }
 }
 

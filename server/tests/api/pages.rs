@@ -13,13 +13,32 @@ async fn the_home_page_is_server_rendered_for_phones() {
         .unwrap()
         .starts_with("text/html"));
     assert_eq!(response.headers()["cache-control"], "no-cache");
+    assert_eq!(response.headers()["referrer-policy"], "no-referrer");
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let html = response.text().await.unwrap();
+    // The hydration script runs by this response's nonce, nothing inline otherwise.
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce in script-src");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(
+        html.contains(&format!(r#"<script type="module" nonce="{nonce}">"#)),
+        "{html}"
+    );
     for needle in [
         r#"<html lang="en""#,
         r#"name="viewport" content="width=device-width, initial-scale=1"#,
         r#"<link rel="manifest" href="/manifest.webmanifest">"#,
         r##"name="theme-color" content="#1f5fbf""##,
-        "Check the server",
+        // Tokens live in the browser's memory: the server renders the page for nobody.
+        "Opening your session",
+        r#"<meta name="timesheets-oidc" content="{&quot;issuer&quot;:"#,
         "<title>Timesheets</title>",
     ] {
         assert!(html.contains(needle), "missing {needle} in {html}");
