@@ -1,5 +1,6 @@
 // The weekly round trip on a phone: an employee logs and submits a week, the manager
 // rejects one entry and approves the rest, the employee fixes it, the manager approves.
+import { readFileSync } from 'node:fs';
 import { test, expect, type Page } from '@playwright/test';
 import { providers, signIn } from '../support';
 
@@ -113,4 +114,28 @@ test('log, edit and submit a week; reject, fix, approve', async ({ page }) => {
   await expect(page.getByRole('button', { name: 'Edit' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Delete' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Submit week' })).toHaveCount(0);
+  await signOut(page);
+
+  // Payroll: the manager downloads the approved week as CSV, in the import's format.
+  await signIn(page, embedded, 'manager');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Approvals' }).click();
+  const now = new Date();
+  const monday = new Date(Date.UTC(now.getFullYear(), now.getMonth(), now.getDate() - ((now.getDay() + 6) % 7) + 7));
+  const sunday = new Date(monday.getTime() + 6 * 86_400_000);
+  await page.getByLabel('From', { exact: true }).fill(monday.toISOString().slice(0, 10));
+  await page.getByLabel('To', { exact: true }).fill(sunday.toISOString().slice(0, 10));
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download CSV' }).click(),
+  ]);
+  expect(download.suggestedFilename()).toMatch(/^timesheets-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);
+  const csv = readFileSync((await download.path())!, 'utf8').trim().split(/\r?\n/);
+  expect(csv[0]).toBe(
+    'id,external_id,user_issuer,user_subject,user_email,user_name,date,project,minutes,hours,status,note,decision_note,source',
+  );
+  const rows = csv.slice(1).filter((line) => line.includes('emma@exampleco.test'));
+  expect(rows).toHaveLength(3);
+  for (const note of ['Design review', 'Client workshop', 'Travel planning']) {
+    expect(rows.some((row) => row.includes(note) && row.includes(',approved,'))).toBe(true);
+  }
 });
