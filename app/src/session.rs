@@ -78,9 +78,13 @@ impl Session {
         self.renewals.get()
     }
 
+    /// Only a different state notifies: a renewal that grants the same must not re-render
+    /// the screens (an open form would lose what was typed).
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     pub(crate) fn set(&self, state: AuthState) {
-        self.state.set(state);
+        if self.state.with_untracked(|current| *current != state) {
+            self.state.set(state);
+        }
     }
 
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]

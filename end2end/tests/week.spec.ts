@@ -139,3 +139,20 @@ test('log, edit and submit a week; reject, fix, approve', async ({ page }) => {
     expect(rows.some((row) => row.includes(note) && row.includes(',approved,'))).toBe(true);
   }
 });
+
+test('an open entry form keeps what was typed across a token renewal', async ({ page }) => {
+  test.setTimeout(90_000);
+  let refreshes = 0;
+  page.on('request', (request) => {
+    if (request.url() === embedded.tokenEndpoint && request.postData()?.includes('grant_type=refresh_token')) refreshes++;
+  });
+  await signIn(page, embedded, 'employee');
+  await page.getByRole('button', { name: 'Add entry' }).click();
+  const form = page.getByRole('form', { name: 'New entry' });
+  await form.getByLabel('Duration').fill('2:15');
+  await form.getByLabel('Note (optional)').fill('Typed before the renewal');
+  await expect.poll(() => refreshes, { timeout: 45_000 }).toBeGreaterThan(0);
+  await page.waitForTimeout(1_000);
+  await expect(form.getByLabel('Duration')).toHaveValue('2:15');
+  await expect(form.getByLabel('Note (optional)')).toHaveValue('Typed before the renewal');
+});

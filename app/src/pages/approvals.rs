@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::home::{Opening, SignIn};
+use super::home::SignedInOnly;
 use crate::{
     api::{approve_week, decide_entry, get_awaiting_approval},
     api_client::authorized,
@@ -12,32 +12,32 @@ use crate::{
     domain::{clock, IsoWeek, Note, WorkDate},
     entries::Entry,
     error::AppError,
-    session::{use_session, AuthState},
+    session::use_session,
 };
 
 #[component]
 pub fn ApprovalsPage() -> impl IntoView {
     let session = use_session();
-    move || {
-        match session.state() {
-        AuthState::Starting => view! { <Opening/> }.into_any(),
-        AuthState::SignedOut { message } => view! { <SignIn message/> }.into_any(),
-        AuthState::SignedIn { scopes, .. } if !scopes.contains(Scope::ApproveTimesheets) => view! {
-            <section class="card">
-                <h1>"Approvals"</h1>
-                <p class="notice" role="alert">"Your account may not approve time (it lacks approve:timesheets)."</p>
-            </section>
-        }
-        .into_any(),
-        AuthState::SignedIn { .. } => view! {
+    view! {
+        <SignedInOnly>
             <h1 class="page-title">"Approvals"</h1>
-            <Pending/>
-            <section class="card">
-                <Export/>
-            </section>
-        }
-        .into_any(),
-    }
+            {move || if session.has(Scope::ApproveTimesheets) {
+                view! {
+                    <Pending/>
+                    <section class="card">
+                        <Export/>
+                    </section>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <section class="card">
+                        <p class="notice" role="alert">"Your account may not approve time (it lacks approve:timesheets)."</p>
+                    </section>
+                }
+                .into_any()
+            }}
+        </SignedInOnly>
     }
 }
 

@@ -12,16 +12,25 @@ use crate::{
 #[component]
 pub fn HomePage() -> impl IntoView {
     let session = use_session();
-    move || {
-        match session.state() {
+    view! {
+        <SignedInOnly>
+            <p class="greeting" data-testid="greeting">
+                "Hello, " {move || session.profile().map(|profile| profile.display_name().to_owned())}
+            </p>
+            <WeekView/>
+        </SignedInOnly>
+    }
+}
+
+/// `children` for a signed-in user; otherwise the sign-in screen (or, while the session is
+/// being restored, a placeholder).
+#[component]
+pub fn SignedInOnly(children: ChildrenFn) -> impl IntoView {
+    let session = use_session();
+    move || match session.state() {
         AuthState::Starting => view! { <Opening/> }.into_any(),
         AuthState::SignedOut { message } => view! { <SignIn message/> }.into_any(),
-        AuthState::SignedIn { profile, .. } => view! {
-            <p class="greeting" data-testid="greeting">"Hello, " {profile.display_name().to_owned()}</p>
-            <WeekView/>
-        }
-        .into_any(),
-    }
+        AuthState::SignedIn { .. } => children().into_any(),
     }
 }
 

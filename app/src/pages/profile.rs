@@ -2,40 +2,37 @@
 
 use leptos::prelude::*;
 
-use super::home::{AccessCheck, Opening, SignIn};
-use crate::session::{use_session, AuthState};
+use super::home::{AccessCheck, SignedInOnly};
+use crate::session::use_session;
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let session = use_session();
-    move || {
-        match session.state() {
-        AuthState::Starting => view! { <Opening/> }.into_any(),
-        AuthState::SignedOut { message } => view! { <SignIn message/> }.into_any(),
-        AuthState::SignedIn { profile, scopes } => view! {
-            <section class="card profile" data-testid="profile">
-                <div class="profile-head">
-                    <Avatar profile=profile.clone() size="large"/>
-                    <div>
-                        <h1 data-testid="profile-name">{profile.display_name().to_owned()}</h1>
-                        {profile.email.clone().map(|email| view! {
-                            <p class="muted" data-testid="profile-email">{email}</p>
-                        })}
+    view! {
+        <SignedInOnly>
+            {move || session.profile().map(|profile| view! {
+                <section class="card profile" data-testid="profile">
+                    <div class="profile-head">
+                        <Avatar profile=profile.clone() size="large"/>
+                        <div>
+                            <h1 data-testid="profile-name">{profile.display_name().to_owned()}</h1>
+                            {profile.email.clone().map(|email| view! {
+                                <p class="muted" data-testid="profile-email">{email}</p>
+                            })}
+                        </div>
                     </div>
-                </div>
-                <h2>"What you may do"</h2>
-                <ul class="scopes" data-testid="profile-scopes">
-                    {scopes.iter().map(|scope| view! { <li><code>{scope.as_str()}</code></li> }).collect_view()}
-                </ul>
-                <h2>"What the server sees"</h2>
-                <AccessCheck/>
-                <button type="button" class="button danger" on:click=move |_| session.sign_out()>
-                    "Sign out"
-                </button>
-            </section>
-        }
-        .into_any(),
-    }
+                    <h2>"What you may do"</h2>
+                    <ul class="scopes" data-testid="profile-scopes">
+                        {session.scopes().iter().map(|scope| view! { <li><code>{scope.as_str()}</code></li> }).collect_view()}
+                    </ul>
+                    <h2>"What the server sees"</h2>
+                    <AccessCheck/>
+                    <button type="button" class="button danger" on:click=move |_| session.sign_out()>
+                        "Sign out"
+                    </button>
+                </section>
+            })}
+        </SignedInOnly>
     }
 }
 
