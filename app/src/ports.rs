@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use crate::{
-    api::ServerStatus,
     auth::{Principal, User},
     domain::{EntryId, IsoWeek, Note, Transition},
     entries::{Entry, EntryDraft, Project},
@@ -16,9 +15,6 @@ use crate::{
 
 #[async_trait::async_trait]
 pub trait Services: Send + Sync + 'static {
-    /// Name, version and database status of this server.
-    async fn server_status(&self) -> Result<ServerStatus, AppError>;
-
     /// The user's own entries of one ISO week, Monday to Sunday.
     async fn week_entries(&self, user: &User, week: IsoWeek) -> Result<Vec<Entry>, AppError>;
 

@@ -27,14 +27,11 @@ pub enum AuthState {
 #[derive(Debug, Clone, Copy)]
 pub struct Session {
     state: RwSignal<AuthState>,
-    /// Counts renewals, so views can show (and tests can see) that one happened.
-    renewals: RwSignal<u32>,
 }
 
 pub fn provide_session() -> Session {
     let session = Session {
         state: RwSignal::new(AuthState::Starting),
-        renewals: RwSignal::new(0),
     };
     provide_context(session);
     session
@@ -74,10 +71,6 @@ impl Session {
             .with(|state| matches!(state, AuthState::SignedIn { .. }))
     }
 
-    pub fn renewals(&self) -> u32 {
-        self.renewals.get()
-    }
-
     /// Only a different state notifies: a renewal that grants the same must not re-render
     /// the screens (an open form would lose what was typed).
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -85,11 +78,6 @@ impl Session {
         if self.state.with_untracked(|current| *current != state) {
             self.state.set(state);
         }
-    }
-
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    pub(crate) fn count_renewal(&self) {
-        self.renewals.update(|count| *count += 1);
     }
 
     /// Sends the browser to the provider's sign-in page; back here afterwards.
@@ -150,6 +138,9 @@ mod driver {
         static SESSION: RefCell<Option<Session>> = const { RefCell::new(None) };
         static TIMER: RefCell<Option<TimeoutHandle>> = const { RefCell::new(None) };
         static STARTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+        /// Whether another tab of this app has spoken: only then is it worth asking for
+        /// its tokens before renewing.
+        static OTHER_TABS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     }
 
     fn now_ms() -> f64 {
@@ -238,6 +229,7 @@ mod driver {
     }
 
     fn on_tab_message(message: TabMessage) {
+        OTHER_TABS.set(true);
         match message {
             TabMessage::Ask => {
                 if let Some(set) = TOKENS.with_borrow(Clone::clone) {
@@ -306,34 +298,26 @@ mod driver {
     }
 
     /// Renews under the cross-tab lock when `needed` still holds for the current tokens
-    /// once the lock is held; `Ok(true)` when the tokens changed.
-    async fn renew(needed: impl Fn(&TokenSet) -> bool + 'static) -> Result<bool, SignInError> {
+    /// once the lock is held.
+    async fn renew(needed: impl Fn(&TokenSet) -> bool + 'static) -> Result<(), SignInError> {
         let outcome = tabs::with_renewal_lock(async move {
             // Another tab may have renewed just before we got the lock: hear it first.
-            tabs::post(&TabMessage::Ask);
-            sleep(ASK_TABS_MS).await;
-            let current = TOKENS.with_borrow(Clone::clone)?;
-            if !needed(&current) {
-                return Some(Ok(true));
+            if OTHER_TABS.get() {
+                tabs::post(&TabMessage::Ask);
+                sleep(ASK_TABS_MS).await;
             }
+            let current = TOKENS.with_borrow(Clone::clone).filter(|set| needed(set))?;
             let config = config()?;
-            Some(match flow::refresh(&config, &current).await {
-                Ok(set) => {
-                    adopt(set.clone());
-                    tabs::post(&TabMessage::Tokens { set });
-                    if let Some(session) = session() {
-                        session.count_renewal();
-                    }
-                    Ok(true)
-                }
-                Err(err) => Err(err),
-            })
+            let renewed = flow::refresh(&config, &current).await;
+            Some(renewed.map(|set| {
+                adopt(set.clone());
+                tabs::post(&TabMessage::Tokens { set });
+            }))
         })
         .await
         .flatten();
         match outcome {
-            None => Ok(false),
-            Some(Ok(changed)) => Ok(changed),
+            None | Some(Ok(())) => Ok(()),
             Some(Err(SignInError::SessionEnded)) => {
                 // No retry: the refresh token is dead; every tab shows the sign-in button.
                 forget(Some(SignInError::SessionEnded.to_string()));
@@ -365,10 +349,10 @@ mod driver {
     /// token); `true` when there is a new token to retry with.
     pub async fn renew_after_unauthorized(failed: String) -> bool {
         let failed_again = failed.clone();
-        match renew(move |set| set.access_token == failed_again).await {
-            Ok(_) => access_token().is_some_and(|token| token != failed),
-            Err(_) => false,
-        }
+        renew(move |set| set.access_token == failed_again)
+            .await
+            .is_ok()
+            && access_token().is_some_and(|token| token != failed)
     }
 
     pub async fn sign_in() {

@@ -82,13 +82,12 @@ for (const provider of providers) {
 
       // The refresh token is dead at the provider.
       const refreshToken = tokens.filter((token) => !token.startsWith('eyJ')).at(-1);
-      if (refreshToken) {
-        const answer = await request.post(provider.tokenEndpoint, {
-          form: { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'timesheets-pwa' },
-        });
-        expect(answer.status()).toBe(400);
-        expect((await answer.json()).error).toBe('invalid_grant');
-      }
+      expect(refreshToken, 'the provider issued a refresh token').toBeTruthy();
+      const answer = await request.post(provider.tokenEndpoint, {
+        form: { grant_type: 'refresh_token', refresh_token: refreshToken!, client_id: 'timesheets-pwa' },
+      });
+      expect(answer.status()).toBe(400);
+      expect((await answer.json()).error).toBe('invalid_grant');
       // A reload does not sign in again, and going back shows nobody's data.
       await page.reload();
       await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();

@@ -38,16 +38,23 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let error = match self {
+/// What a client may see of an error, for REST responses and server functions alike: an
+/// internal failure is logged here, in full, and shows as the generic 500.
+impl From<ApiError> for AppError {
+    fn from(error: ApiError) -> AppError {
+        match error {
             ApiError::App(error) => error,
             ApiError::Internal(cause) => {
                 tracing::error!(error = ?cause, "request failed");
                 AppError::Internal
             }
-        };
-        app_error_response(&error)
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        app_error_response(&self.into())
     }
 }
 

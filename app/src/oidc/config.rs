@@ -16,8 +16,6 @@ pub struct AuthConfig {
     pub issuer: String,
     /// The PWA's client id (`OIDC_CLIENT_ID`): a public client, so no secret.
     pub client_id: String,
-    /// The API's audience (`OIDC_AUDIENCE`).
-    pub audience: String,
     /// Space-separated scopes requested at sign-in (`OIDC_PWA_SCOPES`).
     pub scopes: String,
     /// Extra authorization-request parameters some providers need to issue a JWT access
@@ -54,7 +52,6 @@ mod tests {
         AuthConfig {
             issuer: issuer.into(),
             client_id: "pwa".into(),
-            audience: "api".into(),
             scopes: "openid".into(),
             extra_params: vec![],
         }

@@ -60,12 +60,12 @@ impl CompactJws {
     /// Splits and decodes a token; refuses anything but three base64url parts, an
     /// algorithm outside the allow-list (`none` and HMAC included) and unknown `crit`.
     pub fn parse(token: &str) -> Result<CompactJws, IdTokenError> {
-        let mut parts = token.split('.');
-        let (Some(header), Some(payload), Some(signature), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(IdTokenError::Malformed);
-        };
+        // `header.payload` is what the signature covers.
+        let (signing_input, signature) = token.rsplit_once('.').ok_or(IdTokenError::Malformed)?;
+        let (header, payload) = signing_input
+            .split_once('.')
+            .filter(|(_, payload)| !payload.contains('.'))
+            .ok_or(IdTokenError::Malformed)?;
         let header: Header = decode_json(header)?;
         let algorithm = match header.alg.as_str() {
             "RS256" => SigningAlgorithm::Rs256,
@@ -82,16 +82,11 @@ impl CompactJws {
         Ok(CompactJws {
             algorithm,
             key_id: header.kid,
-            signing_input: token[..token.len() - signature_len(token)].to_owned(),
+            signing_input: signing_input.to_owned(),
             signature,
             claims,
         })
     }
-}
-
-/// Length of `.signature` at the end of a three-part token.
-fn signature_len(token: &str) -> usize {
-    token.len() - token.rfind('.').unwrap_or(token.len())
 }
 
 fn decode_json<T: serde::de::DeserializeOwned>(part: &str) -> Result<T, IdTokenError> {

@@ -228,17 +228,13 @@ fn Export() -> impl IntoView {
     let to = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         // This month so far, in the device's time zone.
-        let today = web_sys::js_sys::Date::new_0();
-        let (year, month, day) = (
-            today.get_full_year(),
-            today.get_month() + 1,
-            today.get_date(),
-        );
-        from.set(format!("{year:04}-{month:02}-01"));
-        to.set(format!("{year:04}-{month:02}-{day:02}"));
+        if let Some(today) = super::today() {
+            let first = today.date().replace_day(1).map(WorkDate::from_date);
+            from.set(first.map(|first| first.to_string()).unwrap_or_default());
+            to.set(today.to_string());
+        }
     });
     let download = move |_| {
         let dates = WorkDate::parse(&from.get())
@@ -256,6 +252,8 @@ fn Export() -> impl IntoView {
             Ok((start, end)) => {
                 error.set(None);
                 busy.set(true);
+                // Clicks happen in the browser only.
+                #[cfg(not(feature = "hydrate"))]
                 let _ = (start, end);
                 #[cfg(feature = "hydrate")]
                 leptos::task::spawn_local(async move {

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use super::today;
 use crate::{
     api::{delete_entry, get_projects, get_week, save_entry, submit_week},
     api_client::authorized,
@@ -12,23 +13,6 @@ use crate::{
     error::AppError,
     session::use_session,
 };
-
-/// Today on this device (the browser's time zone); `None` while server rendering.
-fn today() -> Option<WorkDate> {
-    #[cfg(feature = "hydrate")]
-    {
-        let now = web_sys::js_sys::Date::new_0();
-        WorkDate::parse(&format!(
-            "{:04}-{:02}-{:02}",
-            now.get_full_year(),
-            now.get_month() + 1,
-            now.get_date()
-        ))
-        .ok()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    None
-}
 
 /// "Mon, 16 Nov" in the user's locale.
 fn day_label(day: WorkDate) -> String {

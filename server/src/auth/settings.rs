@@ -152,7 +152,6 @@ impl OidcArgs {
         app::oidc::AuthConfig {
             issuer: issuer.to_owned(),
             client_id: client_id.to_owned(),
-            audience: self.oidc_audience.clone(),
             scopes: self.oidc_pwa_scopes.clone(),
             extra_params: url::form_urlencoded::parse(self.oidc_authorize_params.as_bytes())
                 .into_owned()

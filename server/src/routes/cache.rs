@@ -63,7 +63,7 @@ mod tests {
     fn each_kind_of_path_gets_its_policy() {
         let cases = [
             ("/api/timesheets", true, NEVER),
-            ("/api/rpc/server_status", true, NEVER),
+            ("/api/rpc/week", true, NEVER),
             ("/readyz", true, NEVER),
             ("/pkg/timesheets.0a1b.wasm", true, IMMUTABLE),
             ("/pkg/timesheets.wasm", false, REVALIDATE),

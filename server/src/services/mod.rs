@@ -1,7 +1,6 @@
 //! The business layer every adapter calls: REST handlers, Leptos server functions, CLI.
 
 use app::{
-    api::ServerStatus,
     auth::User,
     domain::{EntryId, IsoWeek, Note, Transition},
     entries::{Entry, EntryDraft, Project},
@@ -9,7 +8,7 @@ use app::{
     ports::Services,
 };
 
-use crate::{db::Db, error::ApiError};
+use crate::db::Db;
 
 pub mod entries;
 mod export;
@@ -34,17 +33,9 @@ impl ServerServices {
     }
 }
 
+/// The server functions' port: the same methods, their errors as clients see them.
 #[async_trait::async_trait]
 impl Services for ServerServices {
-    async fn server_status(&self) -> Result<ServerStatus, AppError> {
-        Ok(ServerStatus {
-            name: "Timesheets".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            database: self.db.backend().to_string(),
-            database_ok: self.db.ping().await,
-        })
-    }
-
     async fn week_entries(&self, user: &User, week: IsoWeek) -> Result<Vec<Entry>, AppError> {
         let range = EntryRange {
             from: week.monday(),
@@ -52,11 +43,11 @@ impl Services for ServerServices {
             after: None,
             limit: entries::MAX_PAGE,
         };
-        app_result(self.list_entries(user, range).await).map(|page| page.items)
+        Ok(self.list_entries(user, range).await?.items)
     }
 
     async fn projects(&self, user: &User) -> Result<Vec<Project>, AppError> {
-        let projects = app_result(ServerServices::projects(self, user).await)?;
+        let projects = ServerServices::projects(self, user).await?;
         Ok(projects
             .into_iter()
             .filter(|project| project.active)
@@ -75,11 +66,9 @@ impl Services for ServerServices {
         version: Option<i64>,
     ) -> Result<Entry, AppError> {
         match (version, draft.id) {
-            (None, _) => {
-                app_result(self.create_entry(user, draft, "app").await).map(|(entry, _)| entry)
-            }
+            (None, _) => Ok(self.create_entry(user, draft, "app").await?.0),
             (Some(version), Some(id)) => {
-                app_result(self.update_entry(user, id, draft, Some(version)).await)
+                Ok(self.update_entry(user, id, draft, Some(version)).await?)
             }
             (Some(_), None) => Err(AppError::Validation {
                 field: "id".into(),
@@ -89,15 +78,15 @@ impl Services for ServerServices {
     }
 
     async fn delete_entry(&self, user: &User, id: EntryId) -> Result<(), AppError> {
-        app_result(ServerServices::delete_entry(self, user, id).await)
+        Ok(ServerServices::delete_entry(self, user, id).await?)
     }
 
     async fn submit_week(&self, user: &User, week: IsoWeek) -> Result<Vec<Entry>, AppError> {
-        app_result(ServerServices::submit_week(self, user, week).await)
+        Ok(ServerServices::submit_week(self, user, week).await?)
     }
 
     async fn awaiting_approval(&self, user: &User) -> Result<Vec<Entry>, AppError> {
-        app_result(ServerServices::awaiting_approval(self, user).await)
+        Ok(ServerServices::awaiting_approval(self, user).await?)
     }
 
     async fn decide(
@@ -107,7 +96,7 @@ impl Services for ServerServices {
         transition: Transition,
         note: Option<Note>,
     ) -> Result<Entry, AppError> {
-        app_result(ServerServices::decide(self, user, id, transition, note).await)
+        Ok(ServerServices::decide(self, user, id, transition, note).await?)
     }
 
     async fn approve_week(
@@ -117,20 +106,6 @@ impl Services for ServerServices {
         owner_subject: &str,
         week: IsoWeek,
     ) -> Result<Vec<Entry>, AppError> {
-        app_result(
-            ServerServices::approve_week(self, user, owner_issuer, owner_subject, week).await,
-        )
+        Ok(ServerServices::approve_week(self, user, owner_issuer, owner_subject, week).await?)
     }
-}
-
-/// Server functions answer [`AppError`]s: an internal failure is logged here and shows
-/// as the generic 500.
-fn app_result<T>(result: Result<T, ApiError>) -> Result<T, AppError> {
-    result.map_err(|error| match error {
-        ApiError::App(error) => error,
-        ApiError::Internal(cause) => {
-            tracing::error!(error = ?cause, "server function failed");
-            AppError::Internal
-        }
-    })
 }

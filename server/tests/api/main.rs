@@ -14,6 +14,5 @@ mod openapi;
 mod pages;
 mod provider;
 mod provider_admin;
-mod pwa_functions;
 mod server_fns;
 mod timesheets;

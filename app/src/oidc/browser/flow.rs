@@ -294,37 +294,38 @@ async fn token_set(
     previous: Option<&TokenSet>,
     nonce: Option<&str>,
 ) -> Result<TokenSet, SignInError> {
-    let id_token = match (response.extra_fields().id_token.clone(), previous) {
-        (Some(id_token), _) => id_token,
-        (None, Some(previous)) => previous.id_token.clone(),
+    // A renewal may come without a new ID token (or with the same one): keep the profile.
+    let profile = match (response.extra_fields().id_token.as_deref(), previous) {
+        (Some(id_token), Some(previous)) if id_token == previous.id_token => {
+            previous.profile.clone()
+        }
+        (Some(id_token), _) => {
+            let expected = Expected {
+                issuer: &config.issuer,
+                client_id: &config.client_id,
+                nonce,
+                subject: previous.map(|previous| previous.profile.subject.as_str()),
+                now_secs: (now_ms() / 1000.0) as i64,
+                leeway_secs: LEEWAY_SECS,
+            };
+            verify_id_token(discovery, id_token, expected)
+                .await
+                .map_err(refused)?
+                .profile()
+        }
+        (None, Some(previous)) => previous.profile.clone(),
         (None, None) => {
             return Err(refused(
                 "the answer has no ID token (is `openid` requested?)",
             ))
         }
     };
-    let expected = Expected {
-        issuer: &config.issuer,
-        client_id: &config.client_id,
-        nonce,
-        subject: previous.map(|previous| previous.profile.subject.as_str()),
-        now_secs: (now_ms() / 1000.0) as i64,
-        leeway_secs: LEEWAY_SECS,
-    };
-    let claims = if previous.is_some_and(|previous| previous.id_token == id_token) {
-        None
-    } else {
-        Some(
-            verify_id_token(config, discovery, &id_token, expected)
-                .await
-                .map_err(refused)?,
-        )
-    };
-    let profile = match (claims, previous) {
-        (Some(claims), _) => claims.profile(),
-        (None, Some(previous)) => previous.profile.clone(),
-        (None, None) => return Err(refused("the answer has no ID token")),
-    };
+    let id_token = response
+        .extra_fields()
+        .id_token
+        .clone()
+        .or_else(|| previous.map(|previous| previous.id_token.clone()))
+        .unwrap_or_default();
     // RFC 6749 §5.1: without `scope` in the answer, what was asked for was granted.
     let scopes = match response.scopes() {
         Some(scopes) => scopes
