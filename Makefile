@@ -15,7 +15,7 @@ export CARGO_BUILD_JOBS ?= 2
 BIN := $(CARGO_TARGET_DIR)/release/timesheets
 SITE := $(CURDIR)/target/site
 
-.PHONY: help run test setup setup-test build lint fmt test-rust e2e bench reliability fuzz clean
+.PHONY: help run test setup setup-test build lint fmt test-rust e2e bench reliability fuzz lighthouse clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -59,6 +59,10 @@ reliability: build ## Load without loss and kill -9 under write load (release se
 fuzz: build ## schemathesis against /api/openapi.json as employee, manager and batch client
 	@scripts/setup.sh bench
 	SCHEMATHESIS=$(TIMESHEETS_TOOLS)/venv/bin/st TIMESHEETS_BIN=$(BIN) LEPTOS_SITE_ROOT=$(SITE) python3 bench/fuzz.py
+
+lighthouse: build ## Lighthouse mobile run (performance, accessibility, best practices) against a release server
+	@scripts/setup.sh test
+	TIMESHEETS_BIN=$(BIN) LEPTOS_SITE_ROOT=$(SITE) scripts/lighthouse.sh
 
 clean: ## Remove build output (the cargo target dir outside the clone included)
 	rm -rf target "$(CARGO_TARGET_DIR)"

@@ -6,11 +6,16 @@
    is in the database exactly once, and no answer was a 5xx.
 2. kill -9 during the same write load, then a restart on the same file: every write
    acknowledged before the kill is there, and `PRAGMA integrity_check` says ok.
+3. PostgreSQL stopped for a few seconds during the same load (when a local cluster can be
+   restarted with pg_ctlcluster): `/readyz` reports the outage, calls get a 503 (never a
+   500), the server recovers by itself once PostgreSQL is back (no restart), and every
+   acknowledged write is stored exactly once.
 
-Standard library only (sqlite3 reads the database file directly).
+Standard library only (sqlite3 reads the database file directly; psql the PostgreSQL one).
 """
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -30,8 +35,8 @@ READERS = 4
 SECONDS = float(os.environ.get("RELIABILITY_SECONDS", "10"))
 
 
-def setup(workdir, port):
-    database_url = f"sqlite://{workdir}/reliability.db"
+def setup(workdir, port, database_url=None):
+    database_url = database_url or f"sqlite://{workdir}/reliability.db"
     server, base = run.start_server(database_url, port, workdir)
     emails = [f"load{n}@exampleco.test" for n in range(PEOPLE)]
     for email in emails:
@@ -46,7 +51,8 @@ class Load:
 
     def __init__(self, base, tokens):
         self.base, self.tokens = base, tokens
-        self.acknowledged, self.server_errors, self.other = [], 0, 0
+        self.acknowledged, self.server_errors, self.unavailable, self.other = [], 0, 0, 0
+        self.last_ack = 0.0
         self.lock = threading.Lock()
         self.stop = threading.Event()
 
@@ -70,6 +76,9 @@ class Load:
             with self.lock:
                 if 200 <= status < 300:
                     self.acknowledged.append(entry_id)
+                    self.last_ack = time.monotonic()
+                elif status == 503:
+                    self.unavailable += 1
                 elif status >= 500:
                     self.server_errors += 1
                 else:
@@ -84,8 +93,10 @@ class Load:
                     headers={"Authorization": f"Bearer {self.tokens[n % len(self.tokens)]}"})
             except OSError:
                 continue
-            if status >= 500:
-                with self.lock:
+            with self.lock:
+                if status == 503:
+                    self.unavailable += 1
+                elif status >= 500:
                     self.server_errors += 1
 
     def start(self):
@@ -110,6 +121,94 @@ def stored(db_file, ids):
     return found, twice, integrity
 
 
+class Readiness:
+    """Polls /readyz every 100 ms and remembers (time, status)."""
+
+    def __init__(self, base):
+        self.base, self.seen = base, []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.poll)
+        self.thread.start()
+
+    def poll(self):
+        opener = urllib.request.build_opener()
+        while not self.stop.is_set():
+            try:
+                status = run.request(opener, "GET", f"{self.base}/readyz")[0]
+            except OSError:
+                status = 0
+            self.seen.append((time.monotonic(), status))
+            time.sleep(0.1)
+
+    def finish(self):
+        self.stop.set()
+        self.thread.join()
+
+
+def postgres_cluster():
+    """(version, admin URL) of a local cluster this script may restart, else None."""
+    if not shutil.which("pg_ctlcluster") or os.environ.get("RELIABILITY_POSTGRES") == "off":
+        return None
+    admin = run.postgres_admin_url()
+    versions = sorted(os.listdir("/etc/postgresql"), key=lambda v: [int(x) for x in v.split(".")])
+    return (versions[-1], admin) if admin and versions else None
+
+
+def postgres_restart(failures):
+    cluster = postgres_cluster()
+    if cluster is None:
+        print("postgresql restart under load: skipped (no local cluster to restart)")
+        return failures
+    version, admin = cluster
+    name = f"ts_reliability_{uuid.uuid4().hex[:8]}"
+    subprocess.run(["psql", admin, "-qc", f'CREATE DATABASE "{name}"'], check=True)
+    database_url = admin.rsplit("/", 1)[0] + f"/{name}"
+    workdir = Path(tempfile.mkdtemp(prefix="timesheets-reliability-pg-"))
+    server = None
+    try:
+        server, base, _, tokens = setup(workdir, 3914, database_url)
+        load = Load(base, tokens)
+        readiness = Readiness(base)
+        load.start()
+        time.sleep(SECONDS / 3)
+        ctl = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main"]
+        stopped_at = time.monotonic()
+        subprocess.run(ctl + ["stop", "-m", "fast"], check=True)
+        time.sleep(3)
+        subprocess.run(ctl + ["start"], check=True)
+        started_at = time.monotonic()
+        time.sleep(SECONDS / 2)
+        load.finish()
+        readiness.finish()
+        server_alive = server.poll() is None
+        # Recovery: the first ready answer, and the first acknowledged write, after the start.
+        ready_again = next((t for t, status in readiness.seen if t > started_at and status == 200), None)
+        outage_seen = any(status == 503 for t, status in readiness.seen if stopped_at < t < started_at)
+        acked = ",".join(f"('{i}')" for i in load.acknowledged) or "('none')"
+        counts = subprocess.run(
+            ["psql", database_url, "-Atqc",
+             f"SELECT (SELECT COUNT(*) FROM entries WHERE id IN (VALUES {acked})),"
+             " (SELECT COUNT(*) FROM (SELECT id FROM entries GROUP BY id HAVING COUNT(*) > 1) d)"],
+            capture_output=True, text=True, check=True).stdout.strip().split("|")
+        found, twice = int(counts[0]), int(counts[1])
+        recovery = None if ready_again is None else ready_again - started_at
+        writes_back = load.last_ack > started_at
+        ok = (server_alive and outage_seen and recovery is not None and recovery < 10 and writes_back
+              and found == len(load.acknowledged) and twice == 0 and load.server_errors == 0)
+        recovery_text = "never" if recovery is None else f"{recovery:.1f} s"
+        print(f"postgresql restart under load: stopped 3 s; /readyz 503 during the outage: {outage_seen}; "
+              f"ready again {recovery_text} after PostgreSQL started, without a server restart "
+              f"(writes acknowledged again: {writes_back}); {load.unavailable} answers 503, "
+              f"{load.server_errors} other 5xx; {len(load.acknowledged)} writes acknowledged, {found} stored, "
+              f"{twice} stored twice — {'OK' if ok else 'FAILED'}")
+        return failures + (not ok)
+    finally:
+        if server is not None and server.poll() is None:
+            server.terminate()
+            server.wait(timeout=30)
+        subprocess.run(["psql", admin, "-qc", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'])
+
+
 def main():
     workdir = Path(tempfile.mkdtemp(prefix="timesheets-reliability-"))
     db_file = workdir / "reliability.db"
@@ -123,10 +222,10 @@ def main():
     server.terminate()
     server.wait(timeout=30)
     found, twice, integrity = stored(db_file, load.acknowledged)
-    ok = found == len(load.acknowledged) and twice == 0 and load.server_errors == 0
+    ok = found == len(load.acknowledged) and twice == 0 and load.server_errors + load.unavailable == 0
     failures += not ok
     print(f"load without loss: {len(load.acknowledged)} writes acknowledged in {SECONDS:.0f} s, "
-          f"{found} stored, {twice} stored twice, {load.server_errors} 5xx, "
+          f"{found} stored, {twice} stored twice, {load.server_errors + load.unavailable} 5xx, "
           f"{load.other} other non-2xx — {'OK' if ok else 'FAILED'}")
 
     server, base = run.start_server(database_url, 3912, workdir)
@@ -146,6 +245,8 @@ def main():
     print(f"kill -9 under write load: {len(load.acknowledged)} writes acknowledged before the kill, "
           f"{found} present after the restart, integrity_check {integrity}, "
           f"ready again: {ready == 200} — {'OK' if ok else 'FAILED'}")
+
+    failures = postgres_restart(failures)
     sys.exit(1 if failures else 0)
 
 

@@ -1,5 +1,5 @@
 import { defineConfig, devices } from '@playwright/test';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -13,23 +13,16 @@ const oidcPort = port + 100;
 const baseURL = `http://127.0.0.1:${port}`;
 export const externalURL = `http://127.0.0.1:${externalPort}`;
 export const oidcProviderURL = `http://127.0.0.1:${oidcPort}`;
-const bin = process.env.TIMESHEETS_BIN ?? `${process.env.HOME}/.cache/timesheets/target/release/timesheets`;
+export const bin = process.env.TIMESHEETS_BIN ?? `${process.env.HOME}/.cache/timesheets/target/release/timesheets`;
+export const siteRoot = process.env.LEPTOS_SITE_ROOT ?? '../target/site';
 const dataDir = mkdtempSync(join(tmpdir(), 'timesheets-e2e-'));
-const serverEnv = { LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? '../target/site', RUST_LOG: 'warn' };
+const serverEnv = { LEPTOS_SITE_ROOT: siteRoot, RUST_LOG: 'warn' };
 
-// Debian's Chromium (never a downloaded browser); flags these machines need.
-export const chromiumLaunch = {
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-};
+// Debian's Chromium (never a downloaded browser) with the flags these machines need;
+// shared with lighthouse.mjs.
+export const chromiumLaunch: { executablePath: string; args: string[] } = JSON.parse(
+  readFileSync(new URL('./chromium.json', import.meta.url), 'utf8'),
+);
 
 export default defineConfig({
   testDir: './tests',

@@ -1,7 +1,8 @@
 // Timesheets service worker: makes the app installable and opens it without network.
 //
-// - Precaches the app shell and this build's hashed bundle into a cache named after the
+// - Precaches the app's pages and this build's hashed bundle into a cache named after the
 //   build, and deletes the caches of older builds when it takes over.
+// - Without network, a page opens from that cache; any other address shows the offline page.
 // - Never caches the API or server functions (everything under /api/): time data is
 //   always fresh and never left behind on a shared phone.
 // - A new version waits until the page asks it to take over (message "SKIP_WAITING"),
@@ -44,12 +45,17 @@ self.addEventListener("fetch", (event) => {
   if (["/api/", "/oauth/", "/.well-known/", "/auth/"].some((prefix) => url.pathname.startsWith(prefix))) return;
 
   if (request.mode === "navigate") {
-    // Pages: the network first (they are rendered for the latest build), the cached
-    // shell when offline.
+    // Pages: the network first (they are rendered for the latest build); offline, the
+    // cached page (the app fills it in), else the offline page.
     event.respondWith(
-      fetch(request).catch(() =>
-        caches.match("/", { cacheName: CACHE }).then((shell) => shell || Response.error()),
-      ),
+      fetch(request).catch(async () => {
+        const cache = await caches.open(CACHE);
+        return (
+          (await cache.match(url.pathname, { ignoreSearch: true })) ||
+          (await cache.match("/offline.html")) ||
+          Response.error()
+        );
+      }),
     );
     return;
   }

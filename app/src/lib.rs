@@ -7,6 +7,7 @@
 //! - [`api`]: server functions, thin adapters over the server's [`ports::Services`].
 //! - [`oidc`], [`session`], [`api_client`]: sign-in in the browser, the session, and calls
 //!   with the access token.
+//! - [`outbox`]: saves made without network, kept on the device until they are sent.
 
 pub mod api;
 pub mod api_client;
@@ -15,6 +16,7 @@ pub mod domain;
 pub mod entries;
 pub mod error;
 pub mod oidc;
+pub mod outbox;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;

@@ -1,4 +1,5 @@
-//! What makes the app installable and testable once it runs in the browser.
+//! What makes the app installable and testable once it runs in the browser: the service
+//! worker's registration and the "update available" prompt.
 
 use leptos::prelude::*;
 
@@ -7,30 +8,151 @@ pub const THEME_COLOR: &str = "#1f5fbf";
 
 /// Runs once the app is hydrated (effects never run during server rendering):
 /// registers the service worker and marks the document, so tests and styles can tell a
-/// hydrated page from server-rendered HTML.
-pub fn on_hydrated() {
-    Effect::new(|_| {
+/// hydrated page from server-rendered HTML. The signal turns true when a new version of
+/// the app is installed and waits for the user's go-ahead.
+pub fn on_hydrated() -> RwSignal<bool> {
+    let update_ready = RwSignal::new(false);
+    Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
         {
-            let window = window();
-            // Browsers without service workers (or private modes that disable them) still
-            // get a working app, just not an installable one.
-            if js_sys_has_service_worker(&window) {
-                let _registration = window.navigator().service_worker().register("/sw.js");
-            }
+            worker::register(update_ready);
             if let Some(root) = document().document_element() {
                 let _ = root.set_attribute("data-hydrated", "true");
             }
         }
     });
+    update_ready
+}
+
+/// "A new version is available": the new service worker takes over only when the user
+/// says so (an open form is never reloaded under their fingers), then the page reloads.
+#[component]
+pub fn UpdatePrompt(ready: RwSignal<bool>) -> impl IntoView {
+    move || {
+        ready.get().then(|| {
+            view! {
+                <div class="update-prompt" role="status">
+                    <span>"A new version of Timesheets is available."</span>
+                    <button type="button" class="button small primary" on:click=move |_| {
+                        #[cfg(feature = "hydrate")]
+                        worker::activate_waiting();
+                    }>
+                        "Reload"
+                    </button>
+                </div>
+            }
+        })
+    }
 }
 
 #[cfg(feature = "hydrate")]
-fn js_sys_has_service_worker(window: &web_sys::Window) -> bool {
-    use wasm_bindgen::JsValue;
-    web_sys::js_sys::Reflect::has(
-        window.navigator().as_ref(),
-        &JsValue::from_str("serviceWorker"),
-    )
-    .unwrap_or(false)
+mod worker {
+    use leptos::prelude::*;
+    use wasm_bindgen::{prelude::*, JsCast};
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::{ServiceWorkerContainer, ServiceWorkerRegistration, ServiceWorkerState};
+
+    /// `None` in browsers without service workers (or private modes that disable them):
+    /// they still get a working app, just not an installable one.
+    fn container() -> Option<ServiceWorkerContainer> {
+        let navigator = window().navigator();
+        web_sys::js_sys::Reflect::has(navigator.as_ref(), &JsValue::from_str("serviceWorker"))
+            .unwrap_or(false)
+            .then(|| navigator.service_worker())
+    }
+
+    thread_local! {
+        static RELOAD_ON_TAKEOVER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// An old version controls the page: a newly installed one is an update.
+    fn container_has_controller() -> bool {
+        container().is_some_and(|container| container.controller().is_some())
+    }
+
+    pub fn register(update_ready: RwSignal<bool>) {
+        let Some(container) = container() else {
+            return;
+        };
+        // Only the user's "Reload" reloads: a first install also changes the controller
+        // (it takes over at once: there is no old version to keep).
+        let on_controller_change = Closure::<dyn Fn()>::new(move || {
+            if RELOAD_ON_TAKEOVER.get() {
+                let _ = window().location().reload();
+            }
+        });
+        container.set_oncontrollerchange(Some(on_controller_change.as_ref().unchecked_ref()));
+        on_controller_change.forget();
+
+        let registered = container.register("/sw.js");
+        leptos::task::spawn_local(async move {
+            let Ok(registration) = JsFuture::from(registered).await else {
+                return;
+            };
+            let registration: ServiceWorkerRegistration = registration.unchecked_into();
+            if container_has_controller() && registration.waiting().is_some() {
+                update_ready.set(true);
+            }
+            watch_installs(&registration, update_ready);
+            check_on_wake(registration);
+        });
+    }
+
+    /// A new worker that finishes installing while an old one controls the page is an
+    /// update waiting for the user.
+    fn watch_installs(registration: &ServiceWorkerRegistration, update_ready: RwSignal<bool>) {
+        let watched = registration.clone();
+        let on_update_found = Closure::<dyn Fn()>::new(move || {
+            let Some(installing) = watched.installing() else {
+                return;
+            };
+            let worker = installing.clone();
+            let on_state = Closure::<dyn Fn()>::new(move || {
+                if worker.state() == ServiceWorkerState::Installed && container_has_controller() {
+                    update_ready.set(true);
+                }
+            });
+            installing.set_onstatechange(Some(on_state.as_ref().unchecked_ref()));
+            on_state.forget();
+        });
+        registration.set_onupdatefound(Some(on_update_found.as_ref().unchecked_ref()));
+        on_update_found.forget();
+    }
+
+    /// An app left open for days still hears of new versions: look when it is shown again.
+    fn check_on_wake(registration: ServiceWorkerRegistration) {
+        let on_visible = Closure::<dyn Fn()>::new(move || {
+            if document().visibility_state() == web_sys::VisibilityState::Visible {
+                let _ = registration.update();
+            }
+        });
+        let _ = document().add_event_listener_with_callback(
+            "visibilitychange",
+            on_visible.as_ref().unchecked_ref(),
+        );
+        on_visible.forget();
+    }
+
+    /// The user said "Reload": the waiting worker takes over; `controllerchange` reloads.
+    pub fn activate_waiting() {
+        let Some(container) = container() else {
+            return;
+        };
+        let found = container.get_registration();
+        leptos::task::spawn_local(async move {
+            let Ok(registration) = JsFuture::from(found).await else {
+                return;
+            };
+            let registration: ServiceWorkerRegistration = registration.unchecked_into();
+            match registration.waiting() {
+                Some(waiting) => {
+                    RELOAD_ON_TAKEOVER.set(true);
+                    let _ = waiting.post_message(&JsValue::from_str("SKIP_WAITING"));
+                }
+                None => {
+                    let _ = window().location().reload();
+                }
+            }
+        });
+    }
 }

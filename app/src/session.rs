@@ -17,6 +17,11 @@ pub enum AuthState {
     SignedOut {
         message: Option<String>,
     },
+    /// Opened without network by `subject`, who was signed in: the session is restored
+    /// when the network is back; meanwhile their outbox is shown.
+    Offline {
+        subject: String,
+    },
     SignedIn {
         profile: Profile,
         scopes: ScopeSet,
@@ -66,6 +71,16 @@ impl Session {
         self.scopes().contains(scope)
     }
 
+    /// Whose device data (the outbox) to show: the signed-in person, or who was signed
+    /// in when the app opened offline.
+    pub fn owner(&self) -> Option<String> {
+        self.state.with(|state| match state {
+            AuthState::SignedIn { profile, .. } => Some(profile.subject.clone()),
+            AuthState::Offline { subject } => Some(subject.clone()),
+            _ => None,
+        })
+    }
+
     pub fn is_signed_in(&self) -> bool {
         self.state
             .with(|state| matches!(state, AuthState::SignedIn { .. }))
@@ -105,6 +120,7 @@ pub fn start_in_browser(session: Session) {
 #[cfg(feature = "hydrate")]
 pub(crate) use driver::{
     access_token, complete_callback, fresh_access_token, renew_after_unauthorized,
+    signed_in_subject,
 };
 
 #[cfg(feature = "hydrate")]
@@ -124,8 +140,9 @@ mod driver {
         AuthConfig, CALLBACK_PATH, META_NAME,
     };
 
-    /// Not a token: only "this browser was signed in", so a reload knows to restore the
-    /// session silently instead of showing the sign-in button first.
+    /// Not a token: who was signed in on this browser (their subject), so a reload knows
+    /// to restore the session silently instead of showing the sign-in button first, and
+    /// whose outbox to show when it opens offline.
     const SIGNED_IN_HINT: &str = "timesheets.signed_in";
     /// How long a tab waits for another tab to share its tokens.
     const ASK_TABS_MS: i32 = 250;
@@ -197,14 +214,18 @@ mod driver {
     /// After a reload or a relaunch: take the tokens of another tab, else ask the
     /// provider with `prompt=none` (no page is shown while its session lives).
     async fn restore() {
-        let was_signed_in = LocalStorage::get::<bool>(SIGNED_IN_HINT).unwrap_or(false);
-        if !was_signed_in {
+        let Ok(subject) = LocalStorage::get::<String>(SIGNED_IN_HINT) else {
             set_state(AuthState::SignedOut { message: None });
             return;
-        }
+        };
         tabs::post(&TabMessage::Ask);
         sleep(ASK_TABS_MS).await;
         if TOKENS.with_borrow(Option::is_some) {
+            return;
+        }
+        if !crate::outbox::store::is_online() {
+            // The provider is out of reach: wait for the network (`on_page_events`).
+            set_state(AuthState::Offline { subject });
             return;
         }
         let Some(config) = config() else {
@@ -252,7 +273,7 @@ mod driver {
 
     /// Keeps `set` in memory, shows the user and schedules the renewal.
     fn adopt(set: TokenSet) {
-        let _ = LocalStorage::set(SIGNED_IN_HINT, true);
+        let _ = LocalStorage::set(SIGNED_IN_HINT, &set.profile.subject);
         set_state(AuthState::SignedIn {
             profile: set.profile.clone(),
             scopes: set.scopes,
@@ -329,6 +350,11 @@ mod driver {
                 Err(err)
             }
         }
+    }
+
+    /// The signed-in person's subject, while there are tokens to send their data with.
+    pub fn signed_in_subject() -> Option<String> {
+        TOKENS.with_borrow(|set| set.as_ref().map(|set| set.profile.subject.clone()))
     }
 
     /// The access token in memory, as it is.
@@ -440,5 +466,17 @@ mod driver {
         let _ = window()
             .add_event_listener_with_callback("pageshow", on_pageshow.as_ref().unchecked_ref());
         on_pageshow.forget();
+        // Opened offline: restore the session once the network is back.
+        let on_online = Closure::<dyn Fn()>::new(|| {
+            let offline = session().is_some_and(|session| {
+                matches!(session.state.get_untracked(), AuthState::Offline { .. })
+            });
+            if offline {
+                leptos::task::spawn_local(restore());
+            }
+        });
+        let _ =
+            window().add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
+        on_online.forget();
     }
 }

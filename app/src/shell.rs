@@ -10,6 +10,7 @@ use leptos_router::{
 use crate::{
     auth::Scope,
     oidc::{AuthConfig, META_NAME},
+    outbox::{self, store::provide_outbox},
     pages::{
         approvals::ApprovalsPage,
         callback::CallbackPage,
@@ -83,8 +84,10 @@ fn security_headers(config: Option<&AuthConfig>) {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let session = provide_session();
-    pwa::on_hydrated();
+    let outbox = provide_outbox();
+    let update_ready = pwa::on_hydrated();
     start_in_browser(session);
+    outbox::store::start_in_browser(outbox, session);
 
     view! {
         <Title text="Timesheets"/>
@@ -96,6 +99,7 @@ pub fn App() -> impl IntoView {
                 </A>
                 <HeaderAvatar/>
             </header>
+            <pwa::UpdatePrompt ready=update_ready/>
             <main id="main" class="app-main">
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=StaticSegment("") view=HomePage/>

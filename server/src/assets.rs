@@ -10,10 +10,14 @@ use axum::{
 };
 use leptos::config::LeptosOptions;
 
-/// Files the service worker precaches besides the bundle: the app shell and what the
-/// manifest and the shell link to.
+/// Files the service worker precaches besides the bundle: the app's pages (rendered
+/// without a user: the app fills them in), the offline page, and what the manifest and the
+/// pages link to.
 const SHELL: &[&str] = &[
     "/",
+    "/profile",
+    "/approvals",
+    "/offline.html",
     "/manifest.webmanifest",
     "/icons/icon-192.png",
     "/icons/icon-512.png",

@@ -33,6 +33,16 @@ impl From<sqlx::Error> for ApiError {
                 tracing::warn!(%error, "database unavailable");
                 ApiError::App(AppError::Unavailable)
             }
+            // PostgreSQL shutting down or restarting (SQLSTATE class 57P, "operator
+            // intervention"), or the connection lost (class 08): away, not broken.
+            sqlx::Error::Database(ref database)
+                if database
+                    .code()
+                    .is_some_and(|code| code.starts_with("57P") || code.starts_with("08")) =>
+            {
+                tracing::warn!(%error, "database unavailable");
+                ApiError::App(AppError::Unavailable)
+            }
             error => ApiError::Internal(error.into()),
         }
     }

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::week::WeekView;
+use super::{outbox::OfflineStart, week::WeekView};
 use crate::{
     api::get_me,
     api_client::authorized,
@@ -30,6 +30,7 @@ pub fn SignedInOnly(children: ChildrenFn) -> impl IntoView {
     move || match session.state() {
         AuthState::Starting => view! { <Opening/> }.into_any(),
         AuthState::SignedOut { message } => view! { <SignIn message/> }.into_any(),
+        AuthState::Offline { .. } => view! { <OfflineStart/> }.into_any(),
         AuthState::SignedIn { .. } => children().into_any(),
     }
 }

@@ -3,6 +3,7 @@
 pub mod approvals;
 pub mod callback;
 pub mod home;
+pub mod outbox;
 pub mod profile;
 pub mod week;
 

@@ -3,7 +3,10 @@
 
 use leptos::prelude::*;
 
-use super::today;
+use super::{
+    outbox::{OutboxSummary, QueuedRow, SyncBadge},
+    today,
+};
 use crate::{
     api::{delete_entry, get_projects, get_week, save_entry, submit_week},
     api_client::authorized,
@@ -11,6 +14,10 @@ use crate::{
     domain::{clock, EntryStatus, IsoWeek, Minutes, WorkDate},
     entries::{Entry, NewEntry, Project},
     error::AppError,
+    outbox::{
+        store::{is_online, remember_projects, use_outbox},
+        QueuedSave, SyncState,
+    },
     session::use_session,
 };
 
@@ -55,7 +62,7 @@ fn editable(entry: &Entry) -> bool {
 
 /// What the entry form is open for.
 #[derive(Clone, PartialEq)]
-enum Editing {
+pub(crate) enum Editing {
     New(WorkDate),
     Existing(Box<Entry>),
 }
@@ -63,6 +70,7 @@ enum Editing {
 #[component]
 pub fn WeekView() -> impl IntoView {
     let session = use_session();
+    let outbox = use_outbox();
     let week = RwSignal::new(None::<IsoWeek>);
     Effect::new(move |_| {
         if week.get_untracked().is_none() {
@@ -73,6 +81,8 @@ pub fn WeekView() -> impl IntoView {
     let entries = LocalResource::new(move || {
         let shown = week.get();
         reload.track();
+        // A save from the outbox reached the server: show the server's copy.
+        outbox.synced_count();
         async move {
             match shown {
                 Some(shown) => authorized(|| get_week(shown.to_string())).await,
@@ -80,7 +90,13 @@ pub fn WeekView() -> impl IntoView {
             }
         }
     });
-    let projects = LocalResource::new(|| authorized(get_projects));
+    let projects = LocalResource::new(|| async {
+        let loaded = authorized(get_projects).await;
+        if let Ok(projects) = &loaded {
+            remember_projects(projects);
+        }
+        loaded
+    });
     let editing = RwSignal::new(None::<Editing>);
     let message = RwSignal::new(None::<String>);
     let done = Callback::new(move |saved: bool| {
@@ -110,31 +126,54 @@ pub fn WeekView() -> impl IntoView {
                 <button type="button" class="button icon" aria-label="Next week" on:click=move |_| go(1)>"›"</button>
             </div>
             {move || message.get().map(|text| view! { <p class="notice" role="alert">{text}</p> })}
-            {move || match (entries.get(), week.get()) {
-                (None, _) | (_, None) => view! { <WeekSkeleton/> }.into_any(),
-                (Some(Err(err)), _) => view! {
-                    <p class="notice" role="alert">{format!("Could not load your week: {err}")}</p>
-                    <button type="button" class="button" on:click=move |_| reload.update(|count| *count += 1)>"Retry"</button>
-                }
-                .into_any(),
-                (Some(Ok(list)), Some(shown)) => {
-                    let total: u32 = list.iter().map(|entry| u32::from(entry.minutes)).sum();
-                    let open = list.iter().filter(|entry| editable(entry)).count();
-                    view! {
-                        <p class="week-total" data-testid="week-total">"Week total " <strong>{clock(total)}</strong></p>
-                        {shown
-                            .days()
-                            .map(|day| {
-                                let items: Vec<Entry> = list.iter().filter(|entry| entry.date == day).cloned().collect();
-                                view! { <Day day items editing/> }
-                            })
-                            .collect_view()}
-                        {(open > 0 && session.has(Scope::CreateTimesheets)).then(|| view! {
-                            <SubmitWeek week=shown count=open message reload/>
-                        })}
+            <OutboxSummary/>
+            {move || {
+                let (Some(loaded), Some(shown)) = (entries.get(), week.get()) else {
+                    return view! { <WeekSkeleton/> }.into_any();
+                };
+                // This device's saves of the week: unsent ones stand in for the server's
+                // copy; sent ones mark theirs as synced.
+                let saves = session
+                    .owner()
+                    .map(|owner| outbox.saves_in(&owner, shown))
+                    .unwrap_or_default();
+                let (unsent, sent): (Vec<QueuedSave>, Vec<QueuedSave>) =
+                    saves.into_iter().partition(|save| save.state.is_unsynced());
+                let list = match loaded {
+                    Ok(list) => list,
+                    Err(err) => return view! {
+                        <p class="notice" role="alert">{format!("Could not load your week: {err}")}</p>
+                        <button type="button" class="button" on:click=move |_| reload.update(|count| *count += 1)>"Retry"</button>
+                        <ul class="entries">
+                            {unsent.into_iter().map(|save| view! { <QueuedRow save/> }).collect_view()}
+                        </ul>
                     }
-                    .into_any()
+                    .into_any(),
+                };
+                let list: Vec<Entry> = list
+                    .into_iter()
+                    .filter(|entry| !unsent.iter().any(|save| save.id() == entry.id.to_string()))
+                    .collect();
+                let total: u32 = list.iter().map(|entry| u32::from(entry.minutes)).sum::<u32>()
+                    + unsent.iter().map(|save| u32::from(save.minutes)).sum::<u32>();
+                let open = list.iter().filter(|entry| editable(entry)).count();
+                let synced: Vec<String> = sent.iter().map(|save| save.id().to_owned()).collect();
+                view! {
+                    <p class="week-total" data-testid="week-total">"Week total " <strong>{clock(total)}</strong></p>
+                    {shown
+                        .days()
+                        .map(|day| {
+                            let items: Vec<Entry> = list.iter().filter(|entry| entry.date == day).cloned().collect();
+                            let queued: Vec<QueuedSave> = unsent.iter().filter(|save| save.date == day).cloned().collect();
+                            let synced = synced.clone();
+                            view! { <Day day items queued synced editing/> }
+                        })
+                        .collect_view()}
+                    {(open > 0 && session.has(Scope::CreateTimesheets)).then(|| view! {
+                        <SubmitWeek week=shown count=open message reload/>
+                    })}
                 }
+                .into_any()
             }}
         </section>
         {move || {
@@ -174,8 +213,22 @@ fn WeekSkeleton() -> impl IntoView {
 }
 
 #[component]
-fn Day(day: WorkDate, items: Vec<Entry>, editing: RwSignal<Option<Editing>>) -> impl IntoView {
-    let total: u32 = items.iter().map(|entry| u32::from(entry.minutes)).sum();
+fn Day(
+    day: WorkDate,
+    items: Vec<Entry>,
+    queued: Vec<QueuedSave>,
+    /// Ids of entries this device just sent from its outbox.
+    synced: Vec<String>,
+    editing: RwSignal<Option<Editing>>,
+) -> impl IntoView {
+    let total: u32 = items
+        .iter()
+        .map(|entry| u32::from(entry.minutes))
+        .sum::<u32>()
+        + queued
+            .iter()
+            .map(|save| u32::from(save.minutes))
+            .sum::<u32>();
     let label = day_label(day);
     let aria_label = label.clone();
     view! {
@@ -184,12 +237,19 @@ fn Day(day: WorkDate, items: Vec<Entry>, editing: RwSignal<Option<Editing>>) -> 
                 <span>{label}</span>
                 <span class="day-total">{clock(total)}</span>
             </h2>
-            {if items.is_empty() {
+            {if items.is_empty() && queued.is_empty() {
                 view! { <p class="muted empty">"Nothing logged"</p> }.into_any()
             } else {
                 view! {
                     <ul class="entries">
-                        {items.into_iter().map(|entry| view! { <EntryRow entry editing/> }).collect_view()}
+                        {items
+                            .into_iter()
+                            .map(|entry| {
+                                let synced = synced.contains(&entry.id.to_string());
+                                view! { <EntryRow entry synced editing/> }
+                            })
+                            .collect_view()}
+                        {queued.into_iter().map(|save| view! { <QueuedRow save/> }).collect_view()}
                     </ul>
                 }
                 .into_any()
@@ -199,7 +259,12 @@ fn Day(day: WorkDate, items: Vec<Entry>, editing: RwSignal<Option<Editing>>) -> 
 }
 
 #[component]
-fn EntryRow(entry: Entry, editing: RwSignal<Option<Editing>>) -> impl IntoView {
+fn EntryRow(
+    entry: Entry,
+    /// Just sent from this device's outbox.
+    synced: bool,
+    editing: RwSignal<Option<Editing>>,
+) -> impl IntoView {
     let session = use_session();
     let confirming = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
@@ -230,6 +295,7 @@ fn EntryRow(entry: Entry, editing: RwSignal<Option<Editing>>) -> impl IntoView {
             {entry.note.clone().map(|note| view! { <p class="entry-note">{note}</p> })}
             <div class="entry-meta">
                 <span class=format!("badge {}", status.as_str())>{status_label(status)}</span>
+                {synced.then(|| view! { <SyncBadge state=SyncState::Synced { at_ms: 0 }/> })}
                 {(status == EntryStatus::Rejected)
                     .then(|| entry.decision_note.clone())
                     .flatten()
@@ -312,7 +378,11 @@ fn new_entry_id() -> Option<String> {
 }
 
 #[component]
-fn EntryForm(editing: Editing, projects: Vec<Project>, on_done: Callback<bool>) -> impl IntoView {
+pub(crate) fn EntryForm(
+    editing: Editing,
+    projects: Vec<Project>,
+    on_done: Callback<bool>,
+) -> impl IntoView {
     let (existing, date) = match &editing {
         Editing::New(date) => (None, *date),
         Editing::Existing(entry) => (Some((**entry).clone()), entry.date),
@@ -337,6 +407,17 @@ fn EntryForm(editing: Editing, projects: Vec<Project>, on_done: Callback<bool>) 
             .and_then(|entry| entry.note.clone())
             .unwrap_or_default(),
     );
+    let outbox = use_outbox();
+    let owner = use_session().owner();
+    let project_name = {
+        let projects = projects.clone();
+        move |code: &str| {
+            projects
+                .iter()
+                .find(|project| project.code == code)
+                .map_or_else(|| code.to_owned(), |project| project.name.clone())
+        }
+    };
     let field_error = RwSignal::new(None::<(String, String)>);
     let form_error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -377,9 +458,33 @@ fn EntryForm(editing: Editing, projects: Vec<Project>, on_done: Callback<bool>) 
         }
         field_error.set(None);
         busy.set(true);
+        let (owner, project_name) = (owner.clone(), project_name(&entry.project));
         leptos::task::spawn_local(async move {
-            match authorized(|| save_entry(entry.clone(), version)).await {
+            let result = if is_online() {
+                authorized(|| save_entry(entry.clone(), version)).await
+            } else {
+                Err(AppError::Transport {
+                    message: "this phone is offline".into(),
+                })
+            };
+            match result {
                 Ok(_) => on_done.run(true),
+                // No network, no service or no session right now: the outbox keeps it and
+                // sends it later (the id makes a repeat harmless).
+                Err(
+                    err @ (AppError::Transport { .. }
+                    | AppError::Unavailable
+                    | AppError::Unauthorized),
+                ) => {
+                    let save = owner
+                        .as_deref()
+                        .and_then(|owner| QueuedSave::new(owner, entry, version, &project_name));
+                    match save.map(|save| outbox.queue(save)) {
+                        Some(Ok(())) => on_done.run(false),
+                        Some(Err(message)) => form_error.set(Some(message)),
+                        None => form_error.set(Some(err.to_string())),
+                    }
+                }
                 Err(AppError::Validation { field, message }) => field_error.set(Some((field, message))),
                 Err(AppError::PreconditionFailed) => form_error.set(Some(
                     "This entry was changed meanwhile (on another device?). Close the form to see the current version.".into(),

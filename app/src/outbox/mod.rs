@@ -1,0 +1,434 @@
+//! The offline outbox: saves the device could not send yet. Each keeps the entry's id made
+//! on the device, so sending it again after an unanswered attempt is harmless (the API's
+//! create is idempotent by id; an edit carries the version it was made on).
+//!
+//! This module holds the rules (pure, tested natively); [`store`] keeps the outbox in
+//! `localStorage` (it survives closing the app and reloads) and sends it when it can.
+
+pub mod store;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    domain::{Minutes, WorkDate},
+    entries::{Entry, NewEntry},
+    error::AppError,
+};
+
+/// Where a queued save stands, as the user sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum SyncState {
+    /// Waiting for the network (or for the session to be restored).
+    Pending,
+    Syncing,
+    /// The server has it; kept a little while so the user sees it went through.
+    Synced {
+        at_ms: i64,
+    },
+    /// The server refused it; it stays until the user retries or discards it.
+    Failed {
+        reason: String,
+    },
+    /// Someone changed the entry meanwhile, or it clashes with what is stored.
+    /// `latest_version`: the stored entry's version, to send this edit over it if the
+    /// user keeps theirs.
+    Conflict {
+        reason: String,
+        #[serde(default)]
+        latest_version: Option<i64>,
+    },
+}
+
+impl SyncState {
+    pub fn label(&self) -> &'static str {
+        match self {
+            SyncState::Pending => "Waiting for network",
+            SyncState::Syncing => "Syncing…",
+            SyncState::Synced { .. } => "Synced",
+            SyncState::Failed { .. } => "Not saved",
+            SyncState::Conflict { .. } => "Conflict",
+        }
+    }
+
+    /// For styles and tests: `pending`, `syncing`, `synced`, `failed`, `conflict`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            SyncState::Pending => "pending",
+            SyncState::Syncing => "syncing",
+            SyncState::Synced { .. } => "synced",
+            SyncState::Failed { .. } => "failed",
+            SyncState::Conflict { .. } => "conflict",
+        }
+    }
+
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            SyncState::Failed { reason } | SyncState::Conflict { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
+
+    /// Still to be sent by the automatic sync.
+    pub fn is_due(&self) -> bool {
+        matches!(self, SyncState::Pending)
+    }
+
+    /// Not on the server (as far as this device knows): shown instead of the server's copy.
+    pub fn is_unsynced(&self) -> bool {
+        !matches!(self, SyncState::Synced { .. })
+    }
+}
+
+/// One save waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueuedSave {
+    /// The signed-in person's subject when it was saved: only their session sends it.
+    pub owner: String,
+    /// Always carries its id (made on the device for a new entry).
+    pub entry: NewEntry,
+    /// `None` creates; `Some` is the version the edit was made on.
+    pub version: Option<i64>,
+    /// For display while the server has not answered.
+    pub project_name: String,
+    pub date: WorkDate,
+    pub minutes: Minutes,
+    pub state: SyncState,
+}
+
+impl QueuedSave {
+    /// A save to queue; `None` when the entry has no id or is invalid (the form checks
+    /// both before it gets here).
+    pub fn new(
+        owner: &str,
+        entry: NewEntry,
+        version: Option<i64>,
+        project_name: &str,
+    ) -> Option<QueuedSave> {
+        entry.id.as_ref()?;
+        let draft = entry.clone().parse().ok()?;
+        Some(QueuedSave {
+            owner: owner.to_owned(),
+            entry,
+            version,
+            project_name: project_name.to_owned(),
+            date: draft.date,
+            minutes: draft.minutes,
+            state: SyncState::Pending,
+        })
+    }
+
+    pub fn id(&self) -> &str {
+        self.entry.id.as_deref().unwrap_or_default()
+    }
+
+    /// Whether `stored` already holds what this save asks for (an edit whose answer was
+    /// lost on the way back, then refused as stale when sent again).
+    pub fn is_applied_in(&self, stored: &Entry) -> bool {
+        stored.id.to_string() == self.id()
+            && stored.date == self.date
+            && stored.minutes == self.minutes
+            && stored.note.as_deref() == self.entry.note.as_deref().map(str::trim)
+            && (stored.project.as_str() == self.entry.project.to_ascii_uppercase()
+                || stored.project_name == self.entry.project)
+    }
+}
+
+/// What to do after one attempt to send a queued save.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    Settled(SyncState),
+    /// Refused as stale: look at the stored entry before calling it a conflict.
+    CheckStored,
+}
+
+/// The state an attempt's answer leaves a queued save in.
+pub fn after_attempt(result: &Result<Entry, AppError>, now_ms: i64) -> Attempt {
+    let state = match result {
+        Ok(_) => SyncState::Synced { at_ms: now_ms },
+        // No network, the service or the session is not available right now: try again later.
+        Err(AppError::Transport { .. } | AppError::Unavailable | AppError::Unauthorized) => {
+            SyncState::Pending
+        }
+        Err(AppError::PreconditionFailed) => return Attempt::CheckStored,
+        Err(AppError::Conflict { message }) => SyncState::Conflict {
+            reason: capitalized(message),
+            latest_version: None,
+        },
+        Err(err) => SyncState::Failed {
+            reason: capitalized(&err.to_string()),
+        },
+    };
+    Attempt::Settled(state)
+}
+
+/// The state of an edit refused as stale, given the stored entry (if still there).
+pub fn after_stale(save: &QueuedSave, stored: Option<&Entry>, now_ms: i64) -> SyncState {
+    match stored {
+        Some(stored) if save.is_applied_in(stored) => SyncState::Synced { at_ms: now_ms },
+        Some(stored) => SyncState::Conflict {
+            reason: "The entry was changed elsewhere after you edited it here".into(),
+            latest_version: Some(stored.version),
+        },
+        None => SyncState::Conflict {
+            reason: "The entry was deleted elsewhere after you edited it here".into(),
+            latest_version: None,
+        },
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// How long a synced save stays visible as "Synced".
+pub const SHOW_SYNCED_MS: i64 = 10 * 60 * 1000;
+
+/// The outbox's list of saves, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Outbox {
+    pub items: Vec<QueuedSave>,
+}
+
+impl Outbox {
+    /// Queues `save`. Saving the same entry again replaces the queued save; an edit of a
+    /// queued new entry stays a create, and an edit keeps the version it started from.
+    pub fn queue(&mut self, mut save: QueuedSave) {
+        match self.items.iter_mut().find(|item| item.id() == save.id()) {
+            Some(queued) => {
+                if queued.state.is_unsynced() {
+                    save.version = queued.version;
+                }
+                *queued = save;
+            }
+            None => self.items.push(save),
+        }
+    }
+
+    pub fn set_state(&mut self, id: &str, state: SyncState) {
+        if let Some(item) = self.items.iter_mut().find(|item| item.id() == id) {
+            item.state = state;
+        }
+    }
+
+    pub fn remove(&mut self, id: &str) {
+        self.items.retain(|item| item.id() != id);
+    }
+
+    /// Forgets saves shown as synced for long enough. A save left "syncing" by a closed
+    /// app is pending again: its answer never arrived.
+    pub fn tidy(&mut self, now_ms: i64) {
+        self.items.retain(|item| match item.state {
+            SyncState::Synced { at_ms } => now_ms - at_ms < SHOW_SYNCED_MS,
+            _ => true,
+        });
+        for item in &mut self.items {
+            if item.state == SyncState::Syncing {
+                item.state = SyncState::Pending;
+            }
+        }
+    }
+
+    /// `owner`'s saves.
+    pub fn of<'a>(&'a self, owner: &'a str) -> impl Iterator<Item = &'a QueuedSave> + 'a {
+        self.items.iter().filter(move |item| item.owner == owner)
+    }
+
+    /// `owner`'s saves the automatic sync should send.
+    pub fn due(&self, owner: &str) -> Vec<QueuedSave> {
+        self.of(owner)
+            .filter(|item| item.state.is_due())
+            .cloned()
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        domain::{EntryId, EntryStatus, ProjectCode},
+        entries::Owner,
+    };
+
+    const ID: &str = "7d1c2a52-4b8e-4a57-9b1e-2f3c4d5e6f70";
+
+    fn new_entry(minutes: u32, note: Option<&str>) -> NewEntry {
+        NewEntry {
+            id: Some(ID.into()),
+            project: "ACME".into(),
+            date: "2026-11-16".into(),
+            minutes: Some(minutes),
+            note: note.map(Into::into),
+            status: Some("draft".into()),
+            ..NewEntry::default()
+        }
+    }
+
+    fn queued(minutes: u32, version: Option<i64>) -> QueuedSave {
+        QueuedSave::new("emma", new_entry(minutes, Some("Design")), version, "Acme").unwrap()
+    }
+
+    fn stored(minutes: u32, note: Option<&str>) -> Entry {
+        Entry {
+            id: EntryId::parse(ID).unwrap(),
+            user_id: "emma".into(),
+            owner: Owner {
+                issuer: "https://id.test".into(),
+                subject: "emma".into(),
+                email: None,
+                name: None,
+            },
+            date: WorkDate::parse("2026-11-16").unwrap(),
+            project: ProjectCode::parse("ACME").unwrap(),
+            project_name: "Acme".into(),
+            hours: f64::from(minutes) / 60.0,
+            minutes: Minutes::new(minutes).unwrap(),
+            note: note.map(Into::into),
+            status: EntryStatus::Draft,
+            approved: false,
+            decision_note: None,
+            source: "app".into(),
+            external_id: None,
+            version: 2,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn only_valid_saves_with_an_id_are_queued() {
+        assert!(QueuedSave::new("emma", new_entry(90, None), None, "Acme").is_some());
+        let without_id = NewEntry {
+            id: None,
+            ..new_entry(90, None)
+        };
+        assert!(QueuedSave::new("emma", without_id, None, "Acme").is_none());
+        assert!(QueuedSave::new("emma", new_entry(0, None), None, "Acme").is_none());
+    }
+
+    #[test]
+    fn saving_a_queued_entry_again_replaces_it_and_keeps_its_first_version() {
+        let mut outbox = Outbox::default();
+        outbox.queue(queued(60, Some(3)));
+        outbox.queue(queued(90, Some(4)));
+        assert_eq!(outbox.items.len(), 1);
+        assert_eq!(outbox.items[0].minutes, Minutes::new(90).unwrap());
+        assert_eq!(outbox.items[0].version, Some(3));
+        // A queued create edited before it was sent is still a create.
+        let mut outbox = Outbox::default();
+        outbox.queue(queued(60, None));
+        outbox.queue(queued(90, Some(1)));
+        assert_eq!(outbox.items[0].version, None);
+    }
+
+    #[test]
+    fn answers_map_to_states() {
+        let now = 1_000;
+        let settled = |result: Result<Entry, AppError>| match after_attempt(&result, now) {
+            Attempt::Settled(state) => state,
+            Attempt::CheckStored => panic!("not settled"),
+        };
+        assert_eq!(
+            settled(Ok(stored(60, None))),
+            SyncState::Synced { at_ms: now }
+        );
+        for retry_later in [
+            AppError::Transport {
+                message: "offline".into(),
+            },
+            AppError::Unavailable,
+            AppError::Unauthorized,
+        ] {
+            assert_eq!(settled(Err(retry_later)), SyncState::Pending);
+        }
+        assert_eq!(
+            settled(Err(AppError::Conflict {
+                message: "an entry with this id exists with other content".into()
+            })),
+            SyncState::Conflict {
+                reason: "An entry with this id exists with other content".into(),
+                latest_version: None,
+            }
+        );
+        assert!(matches!(
+            settled(Err(AppError::Validation {
+                field: "project".into(),
+                message: "no such project".into()
+            })),
+            SyncState::Failed { reason } if reason == "Project: no such project"
+        ));
+        assert_eq!(
+            after_attempt(&Err(AppError::PreconditionFailed), now),
+            Attempt::CheckStored
+        );
+    }
+
+    #[test]
+    fn a_stale_edit_already_applied_is_synced_else_a_conflict() {
+        let save = queued(60, Some(1));
+        assert_eq!(
+            after_stale(&save, Some(&stored(60, Some("Design"))), 5),
+            SyncState::Synced { at_ms: 5 }
+        );
+        assert!(matches!(
+            after_stale(&save, Some(&stored(45, Some("Design"))), 5),
+            SyncState::Conflict {
+                latest_version: Some(2),
+                ..
+            }
+        ));
+        assert!(matches!(
+            after_stale(&save, None, 5),
+            SyncState::Conflict { reason, latest_version: None } if reason.contains("deleted")
+        ));
+    }
+
+    #[test]
+    fn tidy_forgets_old_synced_saves_and_resends_interrupted_ones() {
+        let mut outbox = Outbox::default();
+        outbox.queue(queued(60, None));
+        outbox.set_state(ID, SyncState::Syncing);
+        outbox.tidy(0);
+        assert_eq!(outbox.items[0].state, SyncState::Pending);
+        outbox.set_state(ID, SyncState::Synced { at_ms: 0 });
+        outbox.tidy(SHOW_SYNCED_MS - 1);
+        assert_eq!(outbox.items.len(), 1);
+        outbox.tidy(SHOW_SYNCED_MS);
+        assert!(outbox.items.is_empty());
+    }
+
+    #[test]
+    fn only_the_owners_pending_saves_are_due() {
+        let mut outbox = Outbox::default();
+        outbox.queue(queued(60, None));
+        assert_eq!(outbox.due("emma").len(), 1);
+        assert!(outbox.due("maria").is_empty());
+        outbox.set_state(
+            ID,
+            SyncState::Failed {
+                reason: "no".into(),
+            },
+        );
+        assert!(outbox.due("emma").is_empty());
+    }
+
+    #[test]
+    fn the_outbox_survives_a_round_trip_through_storage() {
+        let mut outbox = Outbox::default();
+        outbox.queue(queued(60, Some(2)));
+        outbox.set_state(
+            ID,
+            SyncState::Conflict {
+                reason: "changed".into(),
+                latest_version: Some(3),
+            },
+        );
+        let json = serde_json::to_string(&outbox).unwrap();
+        assert_eq!(serde_json::from_str::<Outbox>(&json).unwrap(), outbox);
+    }
+}

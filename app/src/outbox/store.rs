@@ -1,0 +1,269 @@
+//! The outbox on this device: a signal the screens read, mirrored to `localStorage`, and
+//! the sync that sends it when the session and the network are there (after sign-in or a
+//! relaunch, when the browser comes back online, every half minute while saves wait).
+
+use leptos::prelude::*;
+
+use super::{Outbox, QueuedSave, SyncState};
+use crate::{domain::IsoWeek, entries::Project};
+
+/// The outbox context: `provide_outbox()` in the root component, `use_outbox()` below.
+#[derive(Debug, Clone, Copy)]
+pub struct OutboxStore {
+    outbox: RwSignal<Outbox>,
+    /// Counts saves that reached the server, so screens showing server data reload.
+    synced: RwSignal<u32>,
+}
+
+pub fn provide_outbox() -> OutboxStore {
+    // Empty while server rendering and hydrating (the server cannot know this device's
+    // outbox); read from storage once the app runs.
+    let store = OutboxStore {
+        outbox: RwSignal::new(Outbox::default()),
+        synced: RwSignal::new(0),
+    };
+    provide_context(store);
+    store
+}
+
+pub fn use_outbox() -> OutboxStore {
+    expect_context::<OutboxStore>()
+}
+
+impl OutboxStore {
+    /// `owner`'s saves (tracked).
+    pub fn saves_of(&self, owner: &str) -> Vec<QueuedSave> {
+        self.outbox
+            .with(|outbox| outbox.of(owner).cloned().collect())
+    }
+
+    /// `owner`'s saves dated in `week` (tracked).
+    pub fn saves_in(&self, owner: &str, week: IsoWeek) -> Vec<QueuedSave> {
+        self.outbox.with(|outbox| {
+            outbox
+                .of(owner)
+                .filter(|save| save.date.week() == week)
+                .cloned()
+                .collect()
+        })
+    }
+
+    /// Tracked: changes each time a save reaches the server.
+    pub fn synced_count(&self) -> u32 {
+        self.synced.get()
+    }
+
+    /// Keeps `save` on this device and sends it when it can. `Err` says why it could not
+    /// be kept (storage full or unavailable): the caller must not drop the entry then.
+    pub fn queue(&self, save: QueuedSave) -> Result<(), String> {
+        self.update(|outbox| outbox.queue(save))?;
+        self.sync_soon();
+        Ok(())
+    }
+
+    /// Sends a failed save or a conflicting edit again (an edit as the latest version:
+    /// the user chose their change over the other one).
+    pub fn retry(&self, id: &str, latest_version: Option<i64>) {
+        let _ = self.update(|outbox| {
+            if let Some(save) = outbox.items.iter_mut().find(|save| save.id() == id) {
+                save.state = SyncState::Pending;
+                if latest_version.is_some() {
+                    save.version = latest_version;
+                }
+            }
+        });
+        self.sync_soon();
+    }
+
+    pub fn discard(&self, id: &str) {
+        let _ = self.update(|outbox| outbox.remove(id));
+    }
+
+    #[cfg(feature = "hydrate")]
+    fn set_state(&self, id: &str, state: SyncState) {
+        let synced = matches!(state, SyncState::Synced { .. });
+        let _ = self.update(|outbox| outbox.set_state(id, state));
+        if synced {
+            self.synced.update(|count| *count += 1);
+        }
+    }
+
+    /// Applies `change` to the stored outbox (another tab may have changed it), stores it
+    /// and shows it.
+    fn update(&self, change: impl FnOnce(&mut Outbox)) -> Result<(), String> {
+        #[cfg(feature = "hydrate")]
+        {
+            let mut outbox = storage::load();
+            change(&mut outbox);
+            outbox.tidy(storage::now_ms());
+            storage::save(&outbox)?;
+            self.outbox.set(outbox);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        self.outbox.update(change);
+        Ok(())
+    }
+
+    fn sync_soon(&self) {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(sync::run(*self));
+    }
+}
+
+/// Starts the outbox once the app runs in the browser: reads it from storage, follows other
+/// tabs' changes and sends it whenever it can.
+pub fn start_in_browser(store: OutboxStore, session: crate::session::Session) {
+    let _ = (store, session);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| sync::start(store, session));
+}
+
+/// Keeps the projects last loaded, so an entry can be logged in an app opened offline.
+pub fn remember_projects(projects: &[Project]) {
+    let _ = projects;
+    #[cfg(feature = "hydrate")]
+    {
+        use gloo_storage::{LocalStorage, Storage as _};
+        let _ = LocalStorage::set(storage::PROJECTS_KEY, projects);
+    }
+}
+
+/// The projects last loaded on this device (empty if never).
+pub fn remembered_projects() -> Vec<Project> {
+    #[cfg(feature = "hydrate")]
+    {
+        use gloo_storage::{LocalStorage, Storage as _};
+        LocalStorage::get(storage::PROJECTS_KEY).unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    Vec::new()
+}
+
+/// Whether the browser believes it has a network.
+pub fn is_online() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        window().navigator().on_line()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    true
+}
+
+#[cfg(feature = "hydrate")]
+mod storage {
+    use gloo_storage::{LocalStorage, Storage as _};
+
+    use super::Outbox;
+
+    /// Time data, never a token (the tokens stay in memory).
+    pub const KEY: &str = "timesheets.outbox";
+    pub const PROJECTS_KEY: &str = "timesheets.projects";
+
+    pub fn now_ms() -> i64 {
+        web_sys::js_sys::Date::now() as i64
+    }
+
+    pub fn load() -> Outbox {
+        LocalStorage::get(KEY).unwrap_or_default()
+    }
+
+    pub fn save(outbox: &Outbox) -> Result<(), String> {
+        LocalStorage::set(KEY, outbox).map_err(|err| {
+            format!("This phone could not keep the entry ({err}); it is not saved yet.")
+        })
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod sync {
+    use std::{cell::Cell, time::Duration};
+
+    use leptos::prelude::*;
+    use wasm_bindgen::{prelude::*, JsCast};
+
+    use super::{is_online, storage, OutboxStore};
+    use crate::{
+        api::{get_week, save_entry},
+        api_client::authorized,
+        outbox::{after_attempt, after_stale, Attempt, QueuedSave, SyncState},
+        session::{signed_in_subject, Session},
+    };
+
+    /// While saves wait, the sync is tried this often (the `online` event is not reliable
+    /// on every phone, and a server that was down comes back without one).
+    const EVERY: Duration = Duration::from_secs(30);
+
+    thread_local! {
+        static RUNNING: Cell<bool> = const { Cell::new(false) };
+    }
+
+    pub fn start(store: OutboxStore, session: Session) {
+        let mut outbox = storage::load();
+        outbox.tidy(storage::now_ms());
+        let _ = storage::save(&outbox);
+        store.outbox.set(outbox);
+
+        let on_online = Closure::<dyn Fn()>::new(move || leptos::task::spawn_local(run(store)));
+        let _ =
+            window().add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
+        on_online.forget();
+        // Another tab queued or sent something.
+        let on_storage =
+            Closure::<dyn Fn(web_sys::StorageEvent)>::new(move |event: web_sys::StorageEvent| {
+                if event.key().as_deref() == Some(storage::KEY) {
+                    store.outbox.set(storage::load());
+                }
+            });
+        let _ = window()
+            .add_event_listener_with_callback("storage", on_storage.as_ref().unchecked_ref());
+        on_storage.forget();
+        let _ = set_interval_with_handle(move || leptos::task::spawn_local(run(store)), EVERY);
+        // Signed in (now, or later): send what waits.
+        Effect::new(move |_| {
+            if session.is_signed_in() {
+                leptos::task::spawn_local(run(store));
+            }
+        });
+    }
+
+    /// Sends the signed-in person's pending saves one by one, oldest first; stops at the
+    /// first that cannot be sent now (no network, no session), to try again later.
+    pub async fn run(store: OutboxStore) {
+        if RUNNING.replace(true) {
+            return;
+        }
+        while is_online() {
+            let Some(owner) = signed_in_subject() else {
+                break;
+            };
+            let Some(save) = storage::load().due(&owner).into_iter().next() else {
+                break;
+            };
+            store.set_state(save.id(), SyncState::Syncing);
+            let state = send(&save).await;
+            let retry_later = state == SyncState::Pending;
+            store.set_state(save.id(), state);
+            if retry_later {
+                break;
+            }
+        }
+        RUNNING.set(false);
+    }
+
+    async fn send(save: &QueuedSave) -> SyncState {
+        let result = authorized(|| save_entry(save.entry.clone(), save.version)).await;
+        let now = storage::now_ms();
+        match after_attempt(&result, now) {
+            Attempt::Settled(state) => state,
+            Attempt::CheckStored => {
+                match authorized(|| get_week(save.date.week().to_string())).await {
+                    Ok(week) => {
+                        let stored = week.iter().find(|entry| entry.id.to_string() == save.id());
+                        after_stale(save, stored, now)
+                    }
+                    Err(_) => SyncState::Pending,
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! How the offline outbox shows: queued saves as entry rows with their sync state, a
+//! summary line, and the screen of an app opened without network.
+
+use leptos::prelude::*;
+
+use super::{
+    today,
+    week::{Editing, EntryForm},
+};
+use crate::{
+    domain::clock,
+    outbox::{
+        store::{remembered_projects, use_outbox, OutboxStore},
+        QueuedSave, SyncState,
+    },
+    session::use_session,
+};
+
+#[component]
+pub fn SyncBadge(state: SyncState) -> impl IntoView {
+    view! {
+        <span class=format!("badge sync {}", state.as_str()) data-testid="sync-state">
+            {state.label()}
+        </span>
+    }
+}
+
+/// A save the server does not have yet, in its day's list.
+#[component]
+pub fn QueuedRow(save: QueuedSave) -> impl IntoView {
+    let outbox = use_outbox();
+    let id = save.id().to_owned();
+    let actions = match &save.state {
+        SyncState::Failed { .. } | SyncState::Conflict { latest_version: None, .. } => {
+            Some(("Try again", None))
+        }
+        SyncState::Conflict {
+            latest_version: Some(version),
+            ..
+        } => Some(("Keep mine", Some(*version))),
+        _ => None,
+    }
+    .map(|(retry_label, version)| {
+        let (retry_id, discard_id) = (id.clone(), id.clone());
+        view! {
+            <div class="entry-actions">
+                <button type="button" class="button small" on:click=move |_| outbox.retry(&retry_id, version)>
+                    {retry_label}
+                </button>
+                <button type="button" class="button small" on:click=move |_| outbox.discard(&discard_id)>
+                    "Discard"
+                </button>
+            </div>
+        }
+    });
+    view! {
+        <li class="entry queued" data-testid="entry">
+            <div class="entry-main">
+                <span class="entry-project">{save.project_name.clone()}</span>
+                <span class="entry-duration">{save.minutes.clock()}</span>
+            </div>
+            {save.entry.note.clone().map(|note| view! { <p class="entry-note">{note}</p> })}
+            <div class="entry-meta">
+                <SyncBadge state=save.state.clone()/>
+                {save.state.reason().map(|reason| view! { <span class="decision-note" role="alert">{reason.to_owned()}</span> })}
+            </div>
+            {actions}
+        </li>
+    }
+}
+
+/// "2 entries saved on this phone wait for the network", when any do.
+#[component]
+pub fn OutboxSummary() -> impl IntoView {
+    let outbox = use_outbox();
+    let session = use_session();
+    move || {
+        let saves = session
+            .owner()
+            .map(|owner| outbox.saves_of(&owner))
+            .unwrap_or_default();
+        summary(&saves)
+            .map(|text| view! { <p class="notice outbox-summary" role="status">{text}</p> })
+    }
+}
+
+fn summary(saves: &[QueuedSave]) -> Option<String> {
+    let count = |wanted: &str| {
+        saves
+            .iter()
+            .filter(|save| save.state.as_str() == wanted)
+            .count()
+    };
+    let waiting = count("pending") + count("syncing");
+    let stuck = count("failed") + count("conflict");
+    let entries = |count: usize| {
+        if count == 1 {
+            "1 entry".to_owned()
+        } else {
+            format!("{count} entries")
+        }
+    };
+    match (waiting, stuck) {
+        (0, 0) => None,
+        (waiting, 0) => Some(format!(
+            "{} saved on this phone {} to be sent.",
+            entries(waiting),
+            if waiting == 1 { "waits" } else { "wait" }
+        )),
+        (_, stuck) => Some(format!(
+            "{} could not be saved on the server: see below.",
+            entries(stuck)
+        )),
+    }
+}
+
+/// The app opened without network by someone who was signed in: their outbox, and the
+/// entry form (with the projects last loaded) so they can log time anyway.
+#[component]
+pub fn OfflineStart() -> impl IntoView {
+    let outbox: OutboxStore = use_outbox();
+    let session = use_session();
+    let projects = remembered_projects();
+    let editing = RwSignal::new(None::<Editing>);
+    let saves = move || {
+        session
+            .owner()
+            .map(|owner| outbox.saves_of(&owner))
+            .unwrap_or_default()
+    };
+    // Type-erased halves: the nested view types are otherwise too deep for the compiler.
+    let outbox_card = view! {
+        <section class="card" aria-labelledby="offline-title">
+            <h1 id="offline-title">"You're offline"</h1>
+            <p>"You'll be signed in again as soon as this phone is back online; entries saved on it are sent then."</p>
+            <OutboxSummary/>
+            {move || {
+                let saves = saves();
+                let total: u32 = saves.iter().map(|save| u32::from(save.minutes)).sum();
+                (!saves.is_empty()).then(|| view! {
+                    <p class="week-total">"Saved on this phone " <strong>{clock(total)}</strong></p>
+                    <ul class="entries">
+                        {saves.into_iter().map(|save| view! { <QueuedRow save/> }).collect_view()}
+                    </ul>
+                }.into_any())
+            }}
+        </section>
+    }
+    .into_any();
+    let form_or_add = move || {
+        match editing.get() {
+            Some(form_for) => view! {
+                <EntryForm editing=form_for projects=projects.clone() on_done=Callback::new(move |_| editing.set(None))/>
+            }
+            .into_any(),
+            None => (!projects.is_empty())
+                .then(|| view! {
+                    <button type="button" class="button primary fab" on:click=move |_| editing.set(today().map(Editing::New))>
+                        "Add entry"
+                    </button>
+                })
+                .into_any(),
+    }
+    };
+    view! { {outbox_card} {form_or_add} }
+}

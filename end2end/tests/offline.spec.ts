@@ -1,0 +1,169 @@
+// Without network: entries go to the outbox on the phone, survive a reload, and reach
+// the server exactly once when the network is back. Plus the offline page and the
+// "new version" prompt of the service worker.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, expect, type Page } from '@playwright/test';
+import { bin, siteRoot } from '../playwright.config';
+import { captureTokens, embeddedApp, providers, signIn } from '../support';
+
+const embedded = providers[0];
+
+/// The service worker has installed this build and controls the page.
+async function appInstalled(page: Page) {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+}
+
+/// Weeks ahead of this one: the suites' entries never mix.
+async function showWeekAhead(page: Page, weeks: number) {
+  for (let step = 0; step < weeks; step++) {
+    const title = await page.getByTestId('week-title').textContent();
+    await page.getByRole('button', { name: 'Next week' }).click();
+    await expect(page.getByTestId('week-title')).not.toHaveText(title ?? '');
+  }
+  await expect(page.getByTestId('week-total')).toBeVisible();
+}
+
+test('five entries logged offline survive a reload and are stored exactly once', async ({ page, context }) => {
+  test.setTimeout(120_000);
+  const tokens = captureTokens(page, embedded);
+  await signIn(page, embedded, 'employee');
+  await appInstalled(page);
+  await showWeekAhead(page, 2);
+  const run = Date.now().toString(36);
+  const notes = [1, 2, 3, 4, 5].map((n) => `Offline ${run} #${n}`);
+
+  await context.setOffline(true);
+  for (const note of notes) {
+    await page.getByRole('button', { name: 'Add entry' }).click();
+    const form = page.getByRole('form', { name: 'New entry' });
+    await form.getByLabel('Duration').fill('30m');
+    await form.getByLabel('Note (optional)').fill(note);
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect(form).toHaveCount(0);
+    await expect(page.getByTestId('entry').filter({ hasText: note }).getByTestId('sync-state')).toHaveText(
+      'Waiting for network',
+    );
+  }
+  await expect(page.getByRole('status').filter({ hasText: 'saved on this phone' })).toHaveText(
+    '5 entries saved on this phone wait to be sent.',
+  );
+
+  // Closed and opened again without network: the page comes from the service worker,
+  // the entries from the outbox.
+  await page.reload();
+  await expect(page.getByRole('heading', { name: "You're offline" })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Add entry' })).toBeVisible();
+  for (const note of notes) {
+    await expect(page.getByTestId('entry').filter({ hasText: note }).getByTestId('sync-state')).toHaveText(
+      'Waiting for network',
+    );
+  }
+
+  // Back online: the session is restored without a prompt and the outbox is sent.
+  await context.setOffline(false);
+  await expect(page.getByTestId('greeting')).toHaveText('Hello, Emma Employee', { timeout: 20_000 });
+  await showWeekAhead(page, 2);
+  for (const note of notes) {
+    await expect(page.getByTestId('entry').filter({ hasText: note }).getByTestId('sync-state')).toHaveText('Synced', {
+      timeout: 20_000,
+    });
+  }
+  await expect(page.getByRole('status').filter({ hasText: 'saved on this phone' })).toHaveCount(0);
+
+  // The server has each exactly once.
+  // The latest access token (ID tokens carry no scope).
+  const accessToken = tokens
+    .filter((token) => token.split('.').length === 3)
+    .filter((token) => 'scope' in JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()))
+    .at(-1);
+  const monday = new Date();
+  monday.setDate(monday.getDate() - ((monday.getDay() + 6) % 7) + 14);
+  const from = monday.toLocaleDateString('en-CA');
+  const to = new Date(monday.getTime() + 6 * 86_400_000).toLocaleDateString('en-CA');
+  const response = await page.request.get(`${embeddedApp}/api/timesheets?from=${from}&to=${to}&limit=100`, {
+    headers: { Authorization: `Bearer ${accessToken}` },
+  });
+  expect(response.status()).toBe(200);
+  const stored: { note: string | null }[] = (await response.json()).items;
+  for (const note of notes) expect(stored.filter((entry) => entry.note === note)).toHaveLength(1);
+  expect(stored.filter((entry) => entry.note?.startsWith(`Offline ${run}`))).toHaveLength(5);
+});
+
+test('a page that is not cached opens the offline page; cached pages open the app', async ({ page, context }) => {
+  await page.goto('/');
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await appInstalled(page);
+  await context.setOffline(true);
+  await page.goto('/profile');
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+  await page.goto('/somewhere/else');
+  await expect(page.getByRole('heading', { name: "You're offline" })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Open your week' })).toHaveAttribute('href', '/');
+  await context.setOffline(false);
+});
+
+/// A release server of our own on `port`, serving the front end in `site`.
+async function startServer(port: number, site: string, dataDir: string): Promise<ChildProcess> {
+  const server = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--database-url', `sqlite://${dataDir}/app.db`], {
+    env: { ...process.env, LEPTOS_SITE_ROOT: site, RUST_LOG: 'warn' },
+    stdio: 'ignore',
+  });
+  await expect
+    .poll(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.status, { timeout: 30_000 })
+    .toBe(200);
+  return server;
+}
+
+async function stopServer(server: ChildProcess) {
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill();
+  await exited;
+}
+
+test('a new version waits for the user, then takes over', async ({ page }) => {
+  test.setTimeout(90_000);
+  // The same origin serves this build, then a "new" one (its service worker changed).
+  const port = 3150;
+  const dataDir = mkdtempSync(join(tmpdir(), 'timesheets-update-'));
+  const nextSite = mkdtempSync(join(tmpdir(), 'timesheets-next-site-'));
+  cpSync(siteRoot, nextSite, { recursive: true });
+  appendFileSync(join(nextSite, 'sw.js'), '\n// the next build\n');
+  let server = await startServer(port, siteRoot, dataDir);
+  try {
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+    await appInstalled(page);
+    await page.evaluate(() => ((window as unknown as { stillHere: boolean }).stillHere = true));
+    const prompt = page.getByRole('status').filter({ hasText: 'A new version of Timesheets is available.' });
+    await expect(prompt).toHaveCount(0);
+
+    await stopServer(server);
+    server = await startServer(port, nextSite, dataDir);
+    await page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.getRegistration();
+      await registration?.update();
+    });
+    await expect(prompt).toBeVisible();
+    // Nothing reloads until the user says so: the new worker waits.
+    await page.waitForTimeout(1_000);
+    expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
+    expect(await page.evaluate(async () => !!(await navigator.serviceWorker.getRegistration())?.waiting)).toBe(true);
+
+    await Promise.all([page.waitForEvent('load'), prompt.getByRole('button', { name: 'Reload' }).click()]);
+    await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+    expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBeUndefined();
+    expect(await page.evaluate(async () => !!(await navigator.serviceWorker.getRegistration())?.waiting)).toBe(false);
+    await expect(prompt).toHaveCount(0);
+  } finally {
+    await stopServer(server);
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(nextSite, { recursive: true, force: true });
+  }
+});
