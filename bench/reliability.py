@@ -184,18 +184,19 @@ def postgres_restart(failures):
         # Recovery: the first ready answer, and the first acknowledged write, after the start.
         ready_again = next((t for t, status in readiness.seen if t > started_at and status == 200), None)
         outage_seen = any(status == 503 for t, status in readiness.seen if stopped_at < t < started_at)
-        acked = ",".join(f"('{i}')" for i in load.acknowledged) or "('none')"
-        counts = subprocess.run(
-            ["psql", database_url, "-Atqc",
-             f"SELECT (SELECT COUNT(*) FROM entries WHERE id IN (VALUES {acked})),"
-             " (SELECT COUNT(*) FROM (SELECT id FROM entries GROUP BY id HAVING COUNT(*) > 1) d)"],
-            capture_output=True, text=True, check=True).stdout.strip().split("|")
+        # The acknowledged ids go in over stdin (too many for a command line).
+        script = ("CREATE TEMP TABLE acked (id TEXT PRIMARY KEY);\nCOPY acked FROM STDIN;\n"
+                  + "".join(f"{i}\n" for i in load.acknowledged) + "\\.\n"
+                  "SELECT (SELECT COUNT(*) FROM entries WHERE id IN (SELECT id FROM acked)),"
+                  " (SELECT COUNT(*) FROM (SELECT id FROM entries GROUP BY id HAVING COUNT(*) > 1) d);\n")
+        counts = subprocess.run(["psql", database_url, "-Atq"], input=script, capture_output=True,
+                                text=True, check=True).stdout.strip().splitlines()[-1].split("|")
         found, twice = int(counts[0]), int(counts[1])
         recovery = None if ready_again is None else ready_again - started_at
         writes_back = load.last_ack > started_at
         ok = (server_alive and outage_seen and recovery is not None and recovery < 10 and writes_back
               and found == len(load.acknowledged) and twice == 0 and load.server_errors == 0)
-        recovery_text = "never" if recovery is None else f"{recovery:.1f} s"
+        recovery_text = "never" if recovery is None else f"{recovery:.2f} s"
         print(f"postgresql restart under load: stopped 3 s; /readyz 503 during the outage: {outage_seen}; "
               f"ready again {recovery_text} after PostgreSQL started, without a server restart "
               f"(writes acknowledged again: {writes_back}); {load.unavailable} answers 503, "

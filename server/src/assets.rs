@@ -168,6 +168,10 @@ mod tests {
         assert!(filled.contains(r#""version":"abc-def""#), "{filled}");
         assert!(filled.contains("/pkg/timesheets.def.wasm"), "{filled}");
         assert!(filled.contains(r#""/manifest.webmanifest""#), "{filled}");
+        // Pages open offline; other addresses get the offline page.
+        for page in ["/", "/profile", "/approvals", "/offline.html"] {
+            assert!(filled.contains(&format!("\"{page}\"")), "{page}: {filled}");
+        }
         assert!(filled.ends_with("self.x = 1;"), "{filled}");
     }
 }

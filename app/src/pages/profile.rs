@@ -2,7 +2,10 @@
 
 use leptos::prelude::*;
 
-use super::home::{AccessCheck, SignedInOnly};
+use super::{
+    home::{AccessCheck, SignedInOnly},
+    outbox::OutboxSummary,
+};
 use crate::session::use_session;
 
 #[component]
@@ -27,6 +30,8 @@ pub fn ProfilePage() -> impl IntoView {
                     </ul>
                     <h2>"What the server sees"</h2>
                     <AccessCheck/>
+                    // Signing out keeps unsent entries on this phone, for this person's next sign-in.
+                    <OutboxSummary/>
                     <button type="button" class="button danger" on:click=move |_| session.sign_out()>
                         "Sign out"
                     </button>
