@@ -77,11 +77,7 @@ test('five entries logged offline survive a reload and are stored exactly once',
   await expect(page.getByRole('status').filter({ hasText: 'saved on this phone' })).toHaveCount(0);
 
   // The server has each exactly once.
-  // The latest access token (ID tokens carry no scope).
-  const accessToken = tokens
-    .filter((token) => token.split('.').length === 3)
-    .filter((token) => 'scope' in JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()))
-    .at(-1);
+  const accessToken = latestAccessToken(tokens);
   const monday = new Date();
   monday.setDate(monday.getDate() - ((monday.getDay() + 6) % 7) + 14);
   const from = monday.toLocaleDateString('en-CA');
@@ -93,6 +89,65 @@ test('five entries logged offline survive a reload and are stored exactly once',
   const stored: { note: string | null }[] = (await response.json()).items;
   for (const note of notes) expect(stored.filter((entry) => entry.note === note)).toHaveLength(1);
   expect(stored.filter((entry) => entry.note?.startsWith(`Offline ${run}`))).toHaveLength(5);
+});
+
+/// The latest access token among those captured (ID tokens carry no scope).
+function latestAccessToken(tokens: string[]): string {
+  const access = tokens
+    .filter((token) => token.split('.').length === 3)
+    .filter((token) => 'scope' in JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()));
+  expect(access.length).toBeGreaterThan(0);
+  return access.at(-1)!;
+}
+
+test('an offline edit that meets a newer change shows a conflict; keeping it wins', async ({ page, context, playwright }) => {
+  test.setTimeout(90_000);
+  const tokens = captureTokens(page, embedded);
+  await signIn(page, embedded, 'employee');
+  await appInstalled(page);
+  await showWeekAhead(page, 4);
+  const note = `Conflict ${Date.now().toString(36)}`;
+  await page.getByRole('button', { name: 'Add entry' }).click();
+  const form = page.getByRole('form', { name: 'New entry' });
+  await form.getByLabel('Duration').fill('1h');
+  await form.getByLabel('Note (optional)').fill(note);
+  await form.getByRole('button', { name: 'Save' }).click();
+  const row = page.getByTestId('entry').filter({ hasText: note });
+  await expect(row).toContainText('1:00');
+
+  // Edited on the phone without network…
+  await context.setOffline(true);
+  await row.getByRole('button', { name: 'Edit' }).click();
+  const edit = page.getByRole('form', { name: 'Edit entry' });
+  await edit.getByLabel('Duration').fill('2h');
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await expect(row.getByTestId('sync-state')).toHaveText('Waiting for network');
+  await expect(row).toContainText('2:00');
+
+  // …while the same entry is changed elsewhere (the API, with the same person's token).
+  const api = await playwright.request.newContext({
+    baseURL: embeddedApp,
+    extraHTTPHeaders: { Authorization: `Bearer ${latestAccessToken(tokens)}` },
+  });
+  const list = await (await api.get('/api/timesheets?limit=500')).json();
+  const stored = list.items.find((entry: { note: string }) => entry.note === note);
+  const changed = await api.put(`/api/timesheets/${stored.id}`, {
+    headers: { 'If-Match': `"${stored.version}"` },
+    data: { project: stored.project, date: stored.date, minutes: 45, note },
+  });
+  expect(changed.status(), await changed.text()).toBe(200);
+
+  // Back online: the edit is refused as stale and shown as a conflict, not dropped.
+  await context.setOffline(false);
+  await expect(row.getByTestId('sync-state')).toHaveText('Conflict', { timeout: 20_000 });
+  await expect(row.getByRole('alert')).toHaveText('The entry was changed elsewhere after you edited it here');
+  await expect(row).toContainText('2:00');
+  await row.getByRole('button', { name: 'Keep mine' }).click();
+  await expect(row.getByTestId('sync-state')).toHaveText('Synced', { timeout: 20_000 });
+  await expect(row).toContainText('2:00');
+  const after = await api.get(`/api/timesheets/${stored.id}`);
+  expect((await after.json()).minutes).toBe(120);
+  await api.dispose();
 });
 
 test('a page that is not cached opens the offline page; cached pages open the app', async ({ page, context }) => {
