@@ -108,8 +108,9 @@ fn summary(saves: &[QueuedSave]) -> Option<String> {
             if waiting == 1 { "waits" } else { "wait" }
         )),
         (_, stuck) => Some(format!(
-            "{} could not be saved on the server: see below.",
-            entries(stuck)
+            "{} saved on this phone {} not accepted by the server: each is marked in its day.",
+            entries(stuck),
+            if stuck == 1 { "was" } else { "were" }
         )),
     }
 }
@@ -163,4 +164,44 @@ pub fn OfflineStart() -> impl IntoView {
     }
     };
     view! { {outbox_card} {form_or_add} }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entries::NewEntry;
+
+    fn save(n: u32, state: SyncState) -> QueuedSave {
+        let entry = NewEntry {
+            id: Some(format!("7d1c2a52-4b8e-4a57-9b1e-2f3c4d5e6f7{n}")),
+            project: "ACME".into(),
+            date: "2026-11-16".into(),
+            minutes: Some(30),
+            ..NewEntry::default()
+        };
+        let mut save = QueuedSave::new("emma", entry, None, "Acme").unwrap();
+        save.state = state;
+        save
+    }
+
+    #[test]
+    fn the_summary_counts_what_waits_and_what_was_refused() {
+        assert_eq!(summary(&[]), None);
+        assert_eq!(summary(&[save(1, SyncState::Synced { at_ms: 1 })]), None);
+        assert_eq!(
+            summary(&[save(1, SyncState::Pending)]).as_deref(),
+            Some("1 entry saved on this phone waits to be sent.")
+        );
+        assert_eq!(
+            summary(&[save(1, SyncState::Pending), save(2, SyncState::Syncing)]).as_deref(),
+            Some("2 entries saved on this phone wait to be sent.")
+        );
+        let refused = SyncState::Failed {
+            reason: "no".into(),
+        };
+        assert_eq!(
+            summary(&[save(1, SyncState::Pending), save(2, refused)]).as_deref(),
+            Some("1 entry saved on this phone was not accepted by the server: each is marked in its day.")
+        );
+    }
 }
