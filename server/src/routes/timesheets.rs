@@ -233,6 +233,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
 }
 
 /// Edit one's own draft or rejected entry (a rejected one becomes a draft again).
+/// `status` may be left out or be `draft`; submitting is `POST …/weeks/{week}/submit`.
 ///
 /// `If-Match: "<version>"` guards against lost updates: a stale version answers 412.
 /// Submitted entries answer 409 and approved ones are locked.
@@ -263,7 +264,13 @@ async fn update(
     headers: HeaderMap,
     ApiJson(body): ApiJson<NewEntry>,
 ) -> Result<Response, ApiError> {
-    if body.status.is_some() {
+    // An edit leaves the entry a draft: saying so (a client sending back what it read) is
+    // fine, asking for anything else is not.
+    let keeps_draft = body
+        .status
+        .as_deref()
+        .is_none_or(|status| matches!(status.parse(), Ok(EntryStatus::Draft)));
+    if !keeps_draft {
         return Err(AppError::Validation {
             field: "status".into(),
             message: "an edit keeps the entry a draft; submit its week to send it".into(),

@@ -831,6 +831,23 @@ async fn the_full_life_cycle_ends_locked() {
     let version = rejected["version"].as_i64().unwrap();
     let mut edit = entry_body("2026-11-23", 4.5);
     edit["project"] = json!("BETA");
+    // Only a draft is what an edit makes.
+    let mut resubmit_by_edit = edit.clone();
+    resubmit_by_edit["status"] = json!("submitted");
+    let refused = app
+        .client
+        .put(app.url(&format!("/api/timesheets/{}", ids[0])))
+        .bearer_auth(&ann)
+        .header("if-match", format!("\"{version}\""))
+        .json(&resubmit_by_edit)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused: Value = refused.json().await.unwrap();
+    assert_eq!(refused["field"], "status");
+    // Sending back the status an edit leaves ("draft") is fine.
+    edit["status"] = json!("draft");
     let stale = app
         .client
         .put(app.url(&format!("/api/timesheets/{}", ids[0])))
