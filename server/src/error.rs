@@ -89,3 +89,56 @@ pub fn app_error_response(error: &AppError) -> Response {
     }
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+
+    /// A database error with a SQLSTATE, as PostgreSQL reports them.
+    #[derive(Debug, thiserror::Error)]
+    #[error("{0}")]
+    struct Sqlstate(&'static str);
+
+    impl sqlx::error::DatabaseError for Sqlstate {
+        fn message(&self) -> &str {
+            "test"
+        }
+        fn code(&self) -> Option<Cow<'_, str>> {
+            Some(Cow::Borrowed(self.0))
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sqlx::error::ErrorKind {
+            sqlx::error::ErrorKind::Other
+        }
+    }
+
+    fn answer(code: &'static str) -> AppError {
+        ApiError::from(sqlx::Error::Database(Box::new(Sqlstate(code)))).into()
+    }
+
+    #[test]
+    fn a_database_going_away_is_unavailable_and_a_broken_query_is_internal() {
+        // admin_shutdown, crash_shutdown, cannot_connect_now, connection_failure.
+        for away in ["57P01", "57P02", "57P03", "08006"] {
+            assert_eq!(answer(away), AppError::Unavailable, "{away}");
+        }
+        // syntax_error, unique_violation: our bug or a conflict to handle elsewhere.
+        for broken in ["42601", "23505"] {
+            assert_eq!(answer(broken), AppError::Internal, "{broken}");
+        }
+        assert_eq!(
+            AppError::from(ApiError::from(sqlx::Error::PoolTimedOut)),
+            AppError::Unavailable
+        );
+    }
+}

@@ -215,6 +215,15 @@ impl Outbox {
         }
     }
 
+    /// Sends a refused or conflicting save again; `latest_version` sends an edit over
+    /// the stored version (the user keeps theirs).
+    pub fn retry(&mut self, id: &str, latest_version: Option<i64>) {
+        if let Some(save) = self.items.iter_mut().find(|save| save.id() == id) {
+            save.state = SyncState::Pending;
+            save.version = latest_version.or(save.version);
+        }
+    }
+
     pub fn remove(&mut self, id: &str) {
         self.items.retain(|item| item.id() != id);
     }
@@ -400,6 +409,30 @@ mod tests {
         assert_eq!(outbox.items.len(), 1);
         outbox.tidy(SHOW_SYNCED_MS);
         assert!(outbox.items.is_empty());
+    }
+
+    #[test]
+    fn keeping_mine_sends_the_edit_over_the_stored_version() {
+        let mut outbox = Outbox::default();
+        outbox.queue(queued(60, Some(1)));
+        let conflict = SyncState::Conflict {
+            reason: "changed".into(),
+            latest_version: Some(4),
+        };
+        outbox.set_state(ID, conflict);
+        outbox.retry(ID, Some(4));
+        assert_eq!(outbox.items[0].state, SyncState::Pending);
+        assert_eq!(outbox.items[0].version, Some(4));
+        // "Try again" keeps the version it had.
+        outbox.set_state(
+            ID,
+            SyncState::Failed {
+                reason: "no".into(),
+            },
+        );
+        outbox.retry(ID, None);
+        assert_eq!(outbox.items[0].version, Some(4));
+        assert_eq!(outbox.due("emma").len(), 1);
     }
 
     #[test]

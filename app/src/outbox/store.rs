@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::{Outbox, QueuedSave, SyncState};
+use super::{Outbox, QueuedSave};
 use crate::{domain::IsoWeek, entries::Project};
 
 /// The outbox context: `provide_outbox()` in the root component, `use_outbox()` below.
@@ -64,14 +64,7 @@ impl OutboxStore {
     /// Sends a failed save or a conflicting edit again (an edit as the latest version:
     /// the user chose their change over the other one).
     pub fn retry(&self, id: &str, latest_version: Option<i64>) {
-        let _ = self.update(|outbox| {
-            if let Some(save) = outbox.items.iter_mut().find(|save| save.id() == id) {
-                save.state = SyncState::Pending;
-                if latest_version.is_some() {
-                    save.version = latest_version;
-                }
-            }
-        });
+        let _ = self.update(|outbox| outbox.retry(id, latest_version));
         self.sync_soon();
     }
 
@@ -80,12 +73,8 @@ impl OutboxStore {
     }
 
     #[cfg(feature = "hydrate")]
-    fn set_state(&self, id: &str, state: SyncState) {
-        let synced = matches!(state, SyncState::Synced { .. });
+    fn set_state(&self, id: &str, state: super::SyncState) {
         let _ = self.update(|outbox| outbox.set_state(id, state));
-        if synced {
-            self.synced.update(|count| *count += 1);
-        }
     }
 
     /// Applies `change` to the stored outbox (another tab may have changed it), stores it
@@ -122,18 +111,14 @@ pub fn start_in_browser(store: OutboxStore, session: crate::session::Session) {
 pub fn remember_projects(projects: &[Project]) {
     let _ = projects;
     #[cfg(feature = "hydrate")]
-    {
-        use gloo_storage::{LocalStorage, Storage as _};
-        let _ = LocalStorage::set(storage::PROJECTS_KEY, projects);
-    }
+    storage::save_projects(projects);
 }
 
 /// The projects last loaded on this device (empty if never).
 pub fn remembered_projects() -> Vec<Project> {
     #[cfg(feature = "hydrate")]
     {
-        use gloo_storage::{LocalStorage, Storage as _};
-        LocalStorage::get(storage::PROJECTS_KEY).unwrap_or_default()
+        storage::load_projects()
     }
     #[cfg(not(feature = "hydrate"))]
     Vec::new()
@@ -154,10 +139,11 @@ mod storage {
     use gloo_storage::{LocalStorage, Storage as _};
 
     use super::Outbox;
+    use crate::entries::Project;
 
     /// Time data, never a token (the tokens stay in memory).
     pub const KEY: &str = "timesheets.outbox";
-    pub const PROJECTS_KEY: &str = "timesheets.projects";
+    const PROJECTS_KEY: &str = "timesheets.projects";
 
     pub fn now_ms() -> i64 {
         web_sys::js_sys::Date::now() as i64
@@ -171,6 +157,15 @@ mod storage {
         LocalStorage::set(KEY, outbox).map_err(|err| {
             format!("This phone could not keep the entry ({err}); it is not saved yet.")
         })
+    }
+
+    pub fn load_projects() -> Vec<Project> {
+        LocalStorage::get(PROJECTS_KEY).unwrap_or_default()
+    }
+
+    /// Best effort: without it, only the form of an app opened offline has no projects.
+    pub fn save_projects(projects: &[Project]) {
+        let _ = LocalStorage::set(PROJECTS_KEY, projects);
     }
 }
 
@@ -232,6 +227,7 @@ mod sync {
         if RUNNING.replace(true) {
             return;
         }
+        let mut any_synced = false;
         while is_online() {
             let Some(owner) = signed_in_subject() else {
                 break;
@@ -242,10 +238,15 @@ mod sync {
             store.set_state(save.id(), SyncState::Syncing);
             let state = send(&save).await;
             let retry_later = state == SyncState::Pending;
+            any_synced |= matches!(state, SyncState::Synced { .. });
             store.set_state(save.id(), state);
             if retry_later {
                 break;
             }
+        }
+        // Screens showing server data reload once for the whole run, not once per save.
+        if any_synced {
+            store.synced.update(|count| *count += 1);
         }
         RUNNING.set(false);
     }

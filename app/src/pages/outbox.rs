@@ -9,6 +9,7 @@ use super::{
 };
 use crate::{
     domain::clock,
+    entries::Entry,
     outbox::{
         store::{remembered_projects, use_outbox, OutboxStore},
         QueuedSave, SyncState,
@@ -23,6 +24,18 @@ pub fn SyncBadge(state: SyncState) -> impl IntoView {
             {state.label()}
         </span>
     }
+}
+
+/// Minutes of the server's entries plus this device's unsent saves (a day's or week's total).
+pub fn minutes_of(entries: &[Entry], saves: &[QueuedSave]) -> u32 {
+    entries
+        .iter()
+        .map(|entry| u32::from(entry.minutes))
+        .sum::<u32>()
+        + saves
+            .iter()
+            .map(|save| u32::from(save.minutes))
+            .sum::<u32>()
 }
 
 /// A save the server does not have yet, in its day's list.
@@ -85,14 +98,11 @@ pub fn OutboxSummary() -> impl IntoView {
 }
 
 fn summary(saves: &[QueuedSave]) -> Option<String> {
-    let count = |wanted: &str| {
-        saves
-            .iter()
-            .filter(|save| save.state.as_str() == wanted)
-            .count()
-    };
-    let waiting = count("pending") + count("syncing");
-    let stuck = count("failed") + count("conflict");
+    let count =
+        |wanted: fn(&SyncState) -> bool| saves.iter().filter(|save| wanted(&save.state)).count();
+    let waiting = count(|state| matches!(state, SyncState::Pending | SyncState::Syncing));
+    let stuck =
+        count(|state| matches!(state, SyncState::Failed { .. } | SyncState::Conflict { .. }));
     let entries = |count: usize| {
         if count == 1 {
             "1 entry".to_owned()
@@ -137,7 +147,7 @@ pub fn OfflineStart() -> impl IntoView {
             <OutboxSummary/>
             {move || {
                 let saves = saves();
-                let total: u32 = saves.iter().map(|save| u32::from(save.minutes)).sum();
+                let total = minutes_of(&[], &saves);
                 (!saves.is_empty()).then(|| view! {
                     <p class="week-total">"Saved on this phone " <strong>{clock(total)}</strong></p>
                     <ul class="entries">

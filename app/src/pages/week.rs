@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::{
-    outbox::{OutboxSummary, QueuedRow, SyncBadge},
+    outbox::{minutes_of, OutboxSummary, QueuedRow, SyncBadge},
     today,
 };
 use crate::{
@@ -154,8 +154,7 @@ pub fn WeekView() -> impl IntoView {
                     .into_iter()
                     .filter(|entry| !unsent.iter().any(|save| save.id() == entry.id.to_string()))
                     .collect();
-                let total: u32 = list.iter().map(|entry| u32::from(entry.minutes)).sum::<u32>()
-                    + unsent.iter().map(|save| u32::from(save.minutes)).sum::<u32>();
+                let total = minutes_of(&list, &unsent);
                 let open = list.iter().filter(|entry| editable(entry)).count();
                 let synced: Vec<String> = sent.iter().map(|save| save.id().to_owned()).collect();
                 view! {
@@ -221,14 +220,7 @@ fn Day(
     synced: Vec<String>,
     editing: RwSignal<Option<Editing>>,
 ) -> impl IntoView {
-    let total: u32 = items
-        .iter()
-        .map(|entry| u32::from(entry.minutes))
-        .sum::<u32>()
-        + queued
-            .iter()
-            .map(|save| u32::from(save.minutes))
-            .sum::<u32>();
+    let total = minutes_of(&items, &queued);
     let label = day_label(day);
     let aria_label = label.clone();
     view! {

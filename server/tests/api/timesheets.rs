@@ -62,6 +62,24 @@ async fn app_with_more_entries() -> (TestApp, String, String, String) {
     )
 }
 
+/// `PUT /api/timesheets/{id}` with `If-Match: "<version>"`.
+async fn edit_with_version(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    version: i64,
+    body: &Value,
+) -> reqwest::Response {
+    app.client
+        .put(app.url(&format!("/api/timesheets/{id}")))
+        .bearer_auth(token)
+        .header("if-match", format!("\"{version}\""))
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 fn all_but(scope: &str) -> String {
     ALL_USER_SCOPES
         .split(' ')
@@ -834,39 +852,15 @@ async fn the_full_life_cycle_ends_locked() {
     // Only a draft is what an edit makes.
     let mut resubmit_by_edit = edit.clone();
     resubmit_by_edit["status"] = json!("submitted");
-    let refused = app
-        .client
-        .put(app.url(&format!("/api/timesheets/{}", ids[0])))
-        .bearer_auth(&ann)
-        .header("if-match", format!("\"{version}\""))
-        .json(&resubmit_by_edit)
-        .send()
-        .await
-        .unwrap();
+    let refused = edit_with_version(&app, &ann, &ids[0], version, &resubmit_by_edit).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let refused: Value = refused.json().await.unwrap();
     assert_eq!(refused["field"], "status");
     // Sending back the status an edit leaves ("draft") is fine.
     edit["status"] = json!("draft");
-    let stale = app
-        .client
-        .put(app.url(&format!("/api/timesheets/{}", ids[0])))
-        .bearer_auth(&ann)
-        .header("if-match", format!("\"{}\"", version - 1))
-        .json(&edit)
-        .send()
-        .await
-        .unwrap();
+    let stale = edit_with_version(&app, &ann, &ids[0], version - 1, &edit).await;
     assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
-    let edited = app
-        .client
-        .put(app.url(&format!("/api/timesheets/{}", ids[0])))
-        .bearer_auth(&ann)
-        .header("if-match", format!("\"{version}\""))
-        .json(&edit)
-        .send()
-        .await
-        .unwrap();
+    let edited = edit_with_version(&app, &ann, &ids[0], version, &edit).await;
     assert_eq!(edited.status(), StatusCode::OK);
     assert_eq!(
         edited.headers()["etag"],
