@@ -191,7 +191,16 @@ def seed(base, database_url, workdir):
     return tokens
 
 
-def wrk(base, path, script, tokens_file, env=None):
+def cpu_seconds(pid):
+    """User + system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(base, path, script, tokens_file, server, env=None):
+    """wrk's summary, plus the server's CPU time per request: req/s swing with whatever
+    else the 2 cores do (wrk itself takes most of one), CPU per request much less."""
+    cpu_before = cpu_seconds(server.pid)
     result = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--timeout", "10s",
          "-s", str(HERE / script), f"{base}{path}"],
@@ -200,7 +209,9 @@ def wrk(base, path, script, tokens_file, env=None):
     match = re.search(r"^BENCH (\{.*\})$", result.stdout, re.M)
     if result.returncode != 0 or not match:
         raise SystemExit(f"wrk failed: {result.stdout}{result.stderr}")
-    return json.loads(match.group(1))
+    summary = json.loads(match.group(1))
+    summary["cpu_us"] = 1e6 * (cpu_seconds(server.pid) - cpu_before) / max(summary["requests"], 1)
+    return summary
 
 
 def run_backend(name, database_url, port, workdir):
@@ -215,10 +226,10 @@ def run_backend(name, database_url, port, workdir):
         week = f"{iso[0]}-W{iso[1]:02d}"
         results = []
         say(f"{name}: wrk, {CONNECTIONS} connections, {DURATION} each")
-        results.append(("GET /api/timesheets?week (token)", wrk(base, f"/api/timesheets?week={week}", "get.lua", tokens_file)))
-        results.append(("POST /api/timesheets (token)", wrk(base, "/api/timesheets", "post.lua", tokens_file)))
-        results.append(("GET /api/approvals (manager)", wrk(base, "/api/approvals", "get.lua", managers_file)))
-        results.append(("GET /healthz (no token, no DB)", wrk(base, "/healthz", "get.lua", tokens_file, {"BENCH_NO_TOKEN": "1"})))
+        results.append(("GET /api/timesheets?week (token)", wrk(base, f"/api/timesheets?week={week}", "get.lua", tokens_file, server)))
+        results.append(("POST /api/timesheets (token)", wrk(base, "/api/timesheets", "post.lua", tokens_file, server)))
+        results.append(("GET /api/approvals (manager)", wrk(base, "/api/approvals", "get.lua", managers_file, server)))
+        results.append(("GET /healthz (no token, no DB)", wrk(base, "/healthz", "get.lua", tokens_file, server, {"BENCH_NO_TOKEN": "1"})))
         say(f"{name}: 10,000-row batch upload")
         rows = ["external_id,user_email,date,project,duration,note"]
         for n in range(10_000):
@@ -235,13 +246,16 @@ def run_backend(name, database_url, port, workdir):
         server.terminate()
         server.wait(timeout=30)
     print(f"\n### {name} ({datetime.date.today()}, {os.cpu_count()} cores)\n")
-    print("| scenario | req/s | p50 | p99 | errors (non-2xx + socket) |")
-    print("|---|---|---|---|---|")
+    print("| scenario | req/s | p50 | p99 | server CPU / request | errors (non-2xx + socket) |")
+    print("|---|---|---|---|---|---|")
     ceiling = results[-1][1]["rps"]
     for label, r in results:
-        print(f"| {label} | {r['rps']:.0f} | {r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms | {r['errors']} |")
+        print(f"| {label} | {r['rps']:.0f} | {r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms "
+              f"| {r['cpu_us']:.0f} µs | {r['errors']} |")
     read = results[0][1]["rps"]
     print(f"\nauthenticated read = {100 * read / ceiling:.0f} % of the bare endpoint's req/s")
+    print(f"server CPU per authenticated read = {results[0][1]['cpu_us'] / results[-1][1]['cpu_us']:.1f}× "
+          "the bare endpoint's")
     print(f"10,000-row upload (timesheets import, one request): {upload_ms:.0f} ms — {summary.strip()}")
     print(f"peak server RSS: {rss_mb:.0f} MB")
 

@@ -124,6 +124,11 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(5))
+            // sqlx pings every idle connection it hands out. For PostgreSQL that finds
+            // connections a server restart broke; a SQLite connection is a file opened in
+            // this process and cannot break that way, and its ping is a round trip to the
+            // connection's worker thread: on a read, as much work as the query.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
