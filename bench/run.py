@@ -124,6 +124,9 @@ def start_server(database_url, port, workdir):
     server = subprocess.Popen([BIN, "serve"], env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
+        # Another server left on the port would answer /readyz for this one.
+        if server.poll() is not None:
+            raise SystemExit(f"the server exited; see {workdir}/server-{port}.log")
         try:
             status, _, _ = request(urllib.request.build_opener(), "GET", f"{base}/readyz")
             if status == 200:
