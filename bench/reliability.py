@@ -69,8 +69,9 @@ class Load:
                 status, _, _ = run.request(
                     opener, "POST", f"{self.base}/api/timesheets",
                     headers={"Authorization": f"Bearer {token}"},
+                    # The id again as the note: a write stored twice under two ids shows.
                     json_body={"id": entry_id, "project": "ACME", "date": date,
-                               "minutes": 1, "status": "draft"})
+                               "minutes": 1, "note": entry_id, "status": "draft"})
             except OSError:
                 continue  # the server is gone (kill -9): this write was never acknowledged
             with self.lock:
@@ -111,12 +112,18 @@ class Load:
             thread.join()
 
 
+# Acknowledged writes stored more than once. Not by id — the primary key cannot repeat —
+# but by the note, which each write sets to its own id.
+TWICE = ("SELECT COUNT(*) FROM (SELECT note FROM entries WHERE note IN (SELECT id FROM acked)"
+         " GROUP BY note HAVING COUNT(*) > 1) AS repeated")
+
+
 def stored(db_file, ids):
     with sqlite3.connect(db_file) as db:
         db.execute("CREATE TEMP TABLE acked (id TEXT PRIMARY KEY)")
         db.executemany("INSERT INTO acked VALUES (?)", [(i,) for i in ids])
         found = db.execute("SELECT COUNT(*) FROM entries WHERE id IN (SELECT id FROM acked)").fetchone()[0]
-        twice = db.execute("SELECT COUNT(*) FROM (SELECT id FROM entries GROUP BY id HAVING COUNT(*) > 1)").fetchone()[0]
+        twice = db.execute(TWICE).fetchone()[0]
         integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
     return found, twice, integrity
 
@@ -188,7 +195,7 @@ def postgres_restart(failures):
         script = ("CREATE TEMP TABLE acked (id TEXT PRIMARY KEY);\nCOPY acked FROM STDIN;\n"
                   + "".join(f"{i}\n" for i in load.acknowledged) + "\\.\n"
                   "SELECT (SELECT COUNT(*) FROM entries WHERE id IN (SELECT id FROM acked)),"
-                  " (SELECT COUNT(*) FROM (SELECT id FROM entries GROUP BY id HAVING COUNT(*) > 1) d);\n")
+                  f" ({TWICE});\n")
         counts = subprocess.run(["psql", database_url, "-Atq"], input=script, capture_output=True,
                                 text=True, check=True).stdout.strip().splitlines()[-1].split("|")
         found, twice = int(counts[0]), int(counts[1])

@@ -59,6 +59,13 @@ pub async fn save_entry(entry: NewEntry, version: Option<i64>) -> Result<Entry, 
     .await
 }
 
+/// One of the signed-in user's entries, wherever it is now (a 404 once deleted).
+#[server(prefix = "/api/rpc", endpoint = "entry", client = crate::api_client::BearerClient)]
+pub async fn get_entry(id: String) -> Result<Entry, AppError> {
+    as_signed_in(|user, services| async move { services.entry(&user, EntryId::parse(&id)?).await })
+        .await
+}
+
 #[server(prefix = "/api/rpc", endpoint = "delete_entry", client = crate::api_client::BearerClient)]
 pub async fn delete_entry(id: String) -> Result<(), AppError> {
     as_signed_in(|user, services| async move {

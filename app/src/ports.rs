@@ -30,6 +30,9 @@ pub trait Services: Send + Sync + 'static {
         version: Option<i64>,
     ) -> Result<Entry, AppError>;
 
+    /// One of the user's own entries.
+    async fn entry(&self, user: &User, id: EntryId) -> Result<Entry, AppError>;
+
     async fn delete_entry(&self, user: &User, id: EntryId) -> Result<(), AppError>;
 
     /// Submits the user's drafts and rejected entries of `week` for approval.

@@ -27,24 +27,25 @@ impl From<app::domain::ValidationError> for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> ApiError {
-        match error {
-            // The database is away or saturated: the client may retry.
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                tracing::warn!(%error, "database unavailable");
-                ApiError::App(AppError::Unavailable)
-            }
-            // PostgreSQL shutting down or restarting (SQLSTATE class 57P, "operator
-            // intervention"), or the connection lost (class 08): away, not broken.
-            sqlx::Error::Database(ref database)
-                if database
-                    .code()
-                    .is_some_and(|code| code.starts_with("57P") || code.starts_with("08")) =>
-            {
-                tracing::warn!(%error, "database unavailable");
-                ApiError::App(AppError::Unavailable)
-            }
-            error => ApiError::Internal(error.into()),
+        if is_away(&error) {
+            tracing::warn!(%error, "database unavailable");
+            ApiError::App(AppError::Unavailable)
+        } else {
+            ApiError::Internal(error.into())
         }
+    }
+}
+
+/// The database is away or saturated, not broken: the client may retry (a 503).
+fn is_away(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        // PostgreSQL shutting down or restarting (SQLSTATE class 57P, "operator
+        // intervention"), or the connection lost (class 08).
+        sqlx::Error::Database(database) => database
+            .code()
+            .is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
+        _ => false,
     }
 }
 

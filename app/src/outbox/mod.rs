@@ -10,7 +10,7 @@ pub mod store;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    domain::{Minutes, WorkDate},
+    domain::{Minutes, Note, ProjectCode, WorkDate},
     entries::{Entry, NewEntry},
     error::AppError,
 };
@@ -125,12 +125,17 @@ impl QueuedSave {
     /// Whether `stored` already holds what this save asks for (an edit whose answer was
     /// lost on the way back, then refused as stale when sent again).
     pub fn is_applied_in(&self, stored: &Entry) -> bool {
+        // Compared as the server stored it: parsed by the same domain rules (a blank
+        // note is none, a project is a code in any case, else a name).
+        let Ok(draft) = self.entry.clone().parse() else {
+            return false;
+        };
         stored.id.to_string() == self.id()
-            && stored.date == self.date
-            && stored.minutes == self.minutes
-            && stored.note.as_deref() == self.entry.note.as_deref().map(str::trim)
-            && (stored.project.as_str() == self.entry.project.to_ascii_uppercase()
-                || stored.project_name == self.entry.project)
+            && stored.date == draft.date
+            && stored.minutes == draft.minutes
+            && stored.note.as_deref() == draft.note.as_ref().map(Note::as_str)
+            && (ProjectCode::parse(&draft.project).is_ok_and(|code| code == stored.project)
+                || stored.project_name == draft.project)
     }
 }
 
@@ -142,14 +147,20 @@ pub enum Attempt {
     CheckStored,
 }
 
+/// No network, the service or the session is not available right now: a save refused
+/// so is kept in the outbox and sent later (the entry form queues it; the sync retries).
+pub fn is_for_later(error: &AppError) -> bool {
+    matches!(
+        error,
+        AppError::Transport { .. } | AppError::Unavailable | AppError::Unauthorized
+    )
+}
+
 /// The state an attempt's answer leaves a queued save in.
 pub fn after_attempt(result: &Result<Entry, AppError>, now_ms: i64) -> Attempt {
     let state = match result {
         Ok(_) => SyncState::Synced { at_ms: now_ms },
-        // No network, the service or the session is not available right now: try again later.
-        Err(AppError::Transport { .. } | AppError::Unavailable | AppError::Unauthorized) => {
-            SyncState::Pending
-        }
+        Err(err) if is_for_later(err) => SyncState::Pending,
         Err(AppError::PreconditionFailed) => return Attempt::CheckStored,
         Err(AppError::Conflict { message }) => SyncState::Conflict {
             reason: capitalized(message),
@@ -247,12 +258,9 @@ impl Outbox {
         self.items.iter().filter(move |item| item.owner == owner)
     }
 
-    /// `owner`'s saves the automatic sync should send.
-    pub fn due(&self, owner: &str) -> Vec<QueuedSave> {
-        self.of(owner)
-            .filter(|item| item.state.is_due())
-            .cloned()
-            .collect()
+    /// `owner`'s saves the automatic sync should send, oldest first.
+    pub fn due<'a>(&'a self, owner: &'a str) -> impl Iterator<Item = &'a QueuedSave> + 'a {
+        self.of(owner).filter(|item| item.state.is_due())
     }
 }
 
@@ -391,6 +399,28 @@ mod tests {
                 ..
             }
         ));
+        // Stored as the server normalises: trimmed note, the code in capitals.
+        let untidy = QueuedSave::new(
+            "emma",
+            NewEntry {
+                project: "acme".into(),
+                note: Some("  Design ".into()),
+                ..new_entry(60, None)
+            },
+            Some(1),
+            "Acme",
+        )
+        .unwrap();
+        assert_eq!(
+            after_stale(&untidy, Some(&stored(60, Some("Design"))), 5),
+            SyncState::Synced { at_ms: 5 }
+        );
+        // A blank note is no note.
+        let blank = QueuedSave::new("emma", new_entry(60, Some("   ")), Some(1), "Acme").unwrap();
+        assert_eq!(
+            after_stale(&blank, Some(&stored(60, None)), 5),
+            SyncState::Synced { at_ms: 5 }
+        );
         assert!(matches!(
             after_stale(&save, None, 5),
             SyncState::Conflict { reason, latest_version: None } if reason.contains("deleted")
@@ -432,22 +462,22 @@ mod tests {
         );
         outbox.retry(ID, None);
         assert_eq!(outbox.items[0].version, Some(4));
-        assert_eq!(outbox.due("emma").len(), 1);
+        assert_eq!(outbox.due("emma").count(), 1);
     }
 
     #[test]
     fn only_the_owners_pending_saves_are_due() {
         let mut outbox = Outbox::default();
         outbox.queue(queued(60, None));
-        assert_eq!(outbox.due("emma").len(), 1);
-        assert!(outbox.due("maria").is_empty());
+        assert_eq!(outbox.due("emma").count(), 1);
+        assert_eq!(outbox.due("maria").count(), 0);
         outbox.set_state(
             ID,
             SyncState::Failed {
                 reason: "no".into(),
             },
         );
-        assert!(outbox.due("emma").is_empty());
+        assert_eq!(outbox.due("emma").count(), 0);
     }
 
     #[test]

@@ -178,8 +178,9 @@ mod sync {
 
     use super::{is_online, storage, OutboxStore};
     use crate::{
-        api::{get_week, save_entry},
+        api::{get_entry, save_entry},
         api_client::authorized,
+        error::AppError,
         outbox::{after_attempt, after_stale, Attempt, QueuedSave, SyncState},
         session::{signed_in_subject, Session},
     };
@@ -232,7 +233,7 @@ mod sync {
             let Some(owner) = signed_in_subject() else {
                 break;
             };
-            let Some(save) = storage::load().due(&owner).into_iter().next() else {
+            let Some(save) = storage::load().due(&owner).next().cloned() else {
                 break;
             };
             store.set_state(save.id(), SyncState::Syncing);
@@ -256,15 +257,12 @@ mod sync {
         let now = storage::now_ms();
         match after_attempt(&result, now) {
             Attempt::Settled(state) => state,
-            Attempt::CheckStored => {
-                match authorized(|| get_week(save.date.week().to_string())).await {
-                    Ok(week) => {
-                        let stored = week.iter().find(|entry| entry.id.to_string() == save.id());
-                        after_stale(save, stored, now)
-                    }
-                    Err(_) => SyncState::Pending,
-                }
-            }
+            // Looked up by id: the other change may have moved it to another week.
+            Attempt::CheckStored => match authorized(|| get_entry(save.id().to_owned())).await {
+                Ok(stored) => after_stale(save, Some(&stored), now),
+                Err(AppError::NotFound) => after_stale(save, None, now),
+                Err(_) => SyncState::Pending,
+            },
         }
     }
 }

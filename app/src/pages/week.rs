@@ -15,6 +15,7 @@ use crate::{
     entries::{Entry, NewEntry, Project},
     error::AppError,
     outbox::{
+        is_for_later,
         store::{is_online, remember_projects, use_outbox},
         QueuedSave, SyncState,
     },
@@ -463,11 +464,7 @@ pub(crate) fn EntryForm(
                 Ok(_) => on_done.run(true),
                 // No network, no service or no session right now: the outbox keeps it and
                 // sends it later (the id makes a repeat harmless).
-                Err(
-                    err @ (AppError::Transport { .. }
-                    | AppError::Unavailable
-                    | AppError::Unauthorized),
-                ) => {
+                Err(err) if is_for_later(&err) => {
                     let save = owner
                         .as_deref()
                         .and_then(|owner| QueuedSave::new(owner, entry, version, &project_name));

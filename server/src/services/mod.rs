@@ -77,6 +77,10 @@ impl Services for ServerServices {
         }
     }
 
+    async fn entry(&self, user: &User, id: EntryId) -> Result<Entry, AppError> {
+        Ok(self.get_entry(user, id).await?)
+    }
+
     async fn delete_entry(&self, user: &User, id: EntryId) -> Result<(), AppError> {
         Ok(ServerServices::delete_entry(self, user, id).await?)
     }

@@ -51,8 +51,9 @@ async fn each_function_needs_a_token_and_its_scope_and_changes_nothing_without()
     let app = TestApp::spawn().await;
     app.add_project("ACME", "Acme").await;
     let week = [("week", "2026-W47")];
-    let calls: [(&str, Form, &str); 8] = [
+    let calls: [(&str, Form, &str); 9] = [
         ("week", week.to_vec(), "read:timesheets"),
+        ("entry", vec![("id", ENTRY_ID)], "read:timesheets"),
         ("projects", vec![], "read:timesheets"),
         ("save_entry", new_entry("90", "x"), "create:timesheets"),
         ("delete_entry", vec![("id", ENTRY_ID)], "delete:timesheets"),
@@ -154,6 +155,18 @@ async fn an_entry_goes_from_the_form_to_approval_through_server_functions() {
     assert_eq!(edited["minutes"], 105);
     let stale = rpc(&app, "save_entry", Some(&employee), &edit).await;
     assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
+    // After a 412 the app looks the entry up by id (it may have moved to another week).
+    let current: Value = rpc(&app, "entry", Some(&employee), &[("id", ENTRY_ID)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(current["minutes"], 105);
+    assert_eq!(current["version"], edited["version"]);
+    // Someone else's entry is not found, as if it did not exist.
+    let other = app.token_for("olga", "olga@example.test", "read:timesheets");
+    let hidden = rpc(&app, "entry", Some(&other), &[("id", ENTRY_ID)]).await;
+    assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
 
     let submitted: Value = rpc(
         &app,
