@@ -32,7 +32,7 @@ setup-test: ## Install the build and test tools that are missing
 	@scripts/setup.sh test
 
 build: setup ## Release build of the server and the WASM bundle (cargo-leptos)
-	cargo leptos build --release --precompress
+	cargo leptos build --release --precompress --split
 
 lint: ## cargo fmt --check and clippy -D warnings for both feature sets
 	cargo fmt --all -- --check

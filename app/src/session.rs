@@ -134,7 +134,8 @@ mod driver {
     use super::{AuthState, Session};
     use crate::oidc::{
         browser::{
-            flow::{self, Completed, SignInError, TokenSet},
+            flow::{Completed, SignInError, TokenSet},
+            sign_in,
             tabs::{self, TabMessage},
         },
         AuthConfig, CALLBACK_PATH, META_NAME,
@@ -232,7 +233,7 @@ mod driver {
             set_state(signed_out_because("This page has no sign-in settings."));
             return;
         };
-        if let Err(err) = flow::start(&config, &current_path(), true).await {
+        if let Err(err) = sign_in::start(config, current_path(), true).await {
             set_state(signed_out_because(&err.to_string()));
         }
     }
@@ -329,7 +330,7 @@ mod driver {
             }
             let current = TOKENS.with_borrow(Clone::clone).filter(|set| needed(set))?;
             let config = config()?;
-            let renewed = flow::refresh(&config, &current).await;
+            let renewed = sign_in::refresh(config, current).await;
             Some(renewed.map(|set| {
                 adopt(set.clone());
                 tabs::post(&TabMessage::Tokens { set });
@@ -390,7 +391,7 @@ mod driver {
             path if path.starts_with(CALLBACK_PATH) => "/".to_owned(),
             path => path,
         };
-        if let Err(err) = flow::start(&config, &return_to, false).await {
+        if let Err(err) = sign_in::start(config, return_to, false).await {
             set_state(signed_out_because(&err.to_string()));
         }
     }
@@ -402,8 +403,7 @@ mod driver {
         let (Some(config), Some(tokens)) = (config(), tokens) else {
             return;
         };
-        flow::revoke(&config, &tokens).await;
-        match flow::logout_url(&config, &tokens).await {
+        match sign_in::sign_out(config, tokens).await {
             Some(url) => {
                 let _ = window().location().replace(&url);
             }
@@ -426,7 +426,7 @@ mod driver {
         });
         let config = config()
             .ok_or_else(|| SignInError::Refused("this page has no sign-in settings".to_owned()))?;
-        match flow::complete(&config, &query).await {
+        match sign_in::complete(config, query).await {
             Ok(Completed::SignedIn { tokens, return_to }) => {
                 adopt(tokens.clone());
                 tabs::post(&TabMessage::Tokens { set: tokens });

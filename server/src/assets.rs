@@ -33,10 +33,12 @@ const SERVICE_WORKER_BUILD_LINE: &str = "const BUILD =";
 pub struct Assets {
     /// The JS glue, WASM and CSS of this build, as URLs.
     pub bundle: Vec<String>,
-    /// Changes whenever the bundle does; names the service worker's cache.
+    /// The rest of `/pkg`: the lazily loaded chunks of a split build and their loader.
+    pub chunks: Vec<String>,
+    /// Changes whenever the bundle or a chunk does; names the service worker's cache.
     pub version: String,
-    /// Whether bundle file names carry content hashes (and may be cached forever).
-    pub hashed: bool,
+    /// Whether each `/pkg` file name stands for one content only (and may be cached forever).
+    pub immutable: bool,
     service_worker: Option<String>,
 }
 
@@ -51,7 +53,7 @@ impl Assets {
             tracing::warn!("LEPTOS_HASH_FILES is on but no hash file was found next to the binary; was it built with cargo-leptos?");
         }
         let (name, pkg) = (&options.output_name, &options.site_pkg_dir);
-        let bundle = ["js", "wasm", "css"]
+        let bundle: Vec<String> = ["js", "wasm", "css"]
             .iter()
             .map(|ext| match hashes.get(*ext) {
                 Some(hash) => format!("/{pkg}/{name}.{hash}.{ext}"),
@@ -61,8 +63,12 @@ impl Assets {
         let hashed = ["js", "wasm", "css"]
             .iter()
             .all(|ext| hashes.contains_key(*ext));
+        // `cargo leptos build --split` writes the chunk loader's name into the main JS and
+        // the WASM files *after* naming them by their content: the same name can then stand
+        // for another content in the next build, so they are revalidated instead.
+        let split = hashes.contains_key("split");
         let version = if hashed {
-            ["js", "wasm", "css"]
+            ["js", "wasm", "css", "split"]
                 .iter()
                 .filter_map(|ext| hashes.get(*ext))
                 .map(|hash| &hash[..hash.len().min(8)])
@@ -72,10 +78,22 @@ impl Assets {
             // Unhashed (development) builds: a new cache for every server start.
             format!("dev-{}", std::process::id())
         };
+        let pkg_dir = Path::new(options.site_root.as_ref()).join(pkg.as_ref());
+        let chunks = list_files(&pkg_dir)
+            .into_iter()
+            // Precompressed copies are served in place of the file; the split manifest is
+            // for the server (which chunks a page preloads).
+            .filter(|file| {
+                !file.ends_with(".br") && !file.ends_with(".gz") && !file.ends_with(".json")
+            })
+            .map(|file| format!("/{pkg}/{file}"))
+            .filter(|url| !bundle.contains(url))
+            .collect();
         let mut assets = Assets {
             bundle,
+            chunks,
             version,
-            hashed,
+            immutable: hashed && !split,
             service_worker: None,
         };
         let template = Path::new(options.site_root.as_ref()).join("sw.js");
@@ -96,6 +114,7 @@ impl Assets {
             .iter()
             .copied()
             .chain(self.bundle.iter().map(String::as_str))
+            .chain(self.chunks.iter().map(String::as_str))
             .collect();
         let build = serde_json::json!({ "version": self.version, "precache": precache });
         template
@@ -112,7 +131,33 @@ impl Assets {
     }
 }
 
-/// cargo-leptos writes `js: <hash>`, `wasm: <hash>`, `css: <hash>` lines next to the binary.
+/// The names of the files in `dir` and its folders (`/`-separated, relative, sorted).
+fn list_files(dir: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if let Ok(relative) = path.strip_prefix(dir) {
+                let parts: Vec<_> = relative
+                    .components()
+                    .map(|part| part.as_os_str().to_string_lossy())
+                    .collect();
+                files.push(parts.join("/"));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// cargo-leptos writes `js: <hash>`, `wasm: <hash>`, `css: <hash>` lines next to the binary,
+/// and `split: <hash>` (the chunk loader's) for a split build.
 fn read_hash_file(file_name: &str) -> HashMap<String, String> {
     let Some(dir) = std::env::current_exe()
         .ok()
@@ -157,8 +202,9 @@ mod tests {
                 "/pkg/timesheets.abc.js".into(),
                 "/pkg/timesheets.def.wasm".into(),
             ],
+            chunks: vec!["/pkg/__wasm_split.ghi.js".into()],
             version: "abc-def".into(),
-            hashed: true,
+            immutable: true,
             service_worker: None,
         };
         let filled = assets.fill_service_worker(
@@ -167,6 +213,7 @@ mod tests {
         assert!(filled.starts_with("// header\nconst BUILD = {"), "{filled}");
         assert!(filled.contains(r#""version":"abc-def""#), "{filled}");
         assert!(filled.contains("/pkg/timesheets.def.wasm"), "{filled}");
+        assert!(filled.contains("/pkg/__wasm_split.ghi.js"), "{filled}");
         assert!(filled.contains(r#""/manifest.webmanifest""#), "{filled}");
         // Pages open offline; other addresses get the offline page.
         for page in ["/", "/profile", "/approvals", "/offline.html"] {

@@ -173,7 +173,7 @@ mod storage {
 mod sync {
     use std::{cell::Cell, time::Duration};
 
-    use leptos::prelude::*;
+    use leptos::{lazy, prelude::*};
     use wasm_bindgen::{prelude::*, JsCast};
 
     use super::{is_online, storage, OutboxStore};
@@ -236,11 +236,12 @@ mod sync {
             let Some(save) = storage::load().due(&owner).next().cloned() else {
                 break;
             };
-            store.set_state(save.id(), SyncState::Syncing);
-            let state = send(&save).await;
+            let id = save.id().to_owned();
+            store.set_state(&id, SyncState::Syncing);
+            let state = send(save).await;
             let retry_later = state == SyncState::Pending;
             any_synced |= matches!(state, SyncState::Synced { .. });
-            store.set_state(save.id(), state);
+            store.set_state(&id, state);
             if retry_later {
                 break;
             }
@@ -252,15 +253,18 @@ mod sync {
         RUNNING.set(false);
     }
 
-    async fn send(save: &QueuedSave) -> SyncState {
+    /// A chunk of its own (`#[lazy]`): the server-function client and the decoding of
+    /// entries stay out of the first download; it loads when a save first waits.
+    #[lazy]
+    async fn send(save: QueuedSave) -> SyncState {
         let result = authorized(|| save_entry(save.entry.clone(), save.version)).await;
         let now = storage::now_ms();
         match after_attempt(&result, now) {
             Attempt::Settled(state) => state,
             // Looked up by id: the other change may have moved it to another week.
             Attempt::CheckStored => match authorized(|| get_entry(save.id().to_owned())).await {
-                Ok(stored) => after_stale(save, Some(&stored), now),
-                Err(AppError::NotFound) => after_stale(save, None, now),
+                Ok(stored) => after_stale(&save, Some(&stored), now),
+                Err(AppError::NotFound) => after_stale(&save, None, now),
                 Err(_) => SyncState::Pending,
             },
         }

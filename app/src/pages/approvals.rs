@@ -2,9 +2,9 @@
 //! again on every call): others' submitted entries by person and week, to approve or
 //! reject; and everyone's approved time as CSV for payroll.
 
-use leptos::prelude::*;
+use leptos::{lazy, prelude::*};
 
-use super::home::SignedInOnly;
+use super::home::{on_demand, SignedInOnly};
 use crate::{
     api::{approve_week, decide_entry, get_awaiting_approval},
     api_client::authorized,
@@ -17,10 +17,24 @@ use crate::{
 
 #[component]
 pub fn ApprovalsPage() -> impl IntoView {
-    let session = use_session();
     view! {
         <SignedInOnly>
             <h1 class="page-title">"Approvals"</h1>
+            {on_demand("Loading approvals", approvals_screen())}
+        </SignedInOnly>
+    }
+}
+
+/// A chunk of its own: see [`on_demand`].
+#[lazy]
+fn approvals_screen() -> AnyView {
+    view! { <Approvals/> }.into_any()
+}
+
+#[component]
+fn Approvals() -> impl IntoView {
+    let session = use_session();
+    view! {
             {move || if session.has(Scope::ApproveTimesheets) {
                 view! {
                     <Pending/>
@@ -37,7 +51,6 @@ pub fn ApprovalsPage() -> impl IntoView {
                 }
                 .into_any()
             }}
-        </SignedInOnly>
     }
 }
 

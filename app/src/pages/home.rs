@@ -1,6 +1,8 @@
 //! The home screen: the sign-in card, or the signed-in user's start page.
 
-use leptos::prelude::*;
+use std::future::Future;
+
+use leptos::{lazy, prelude::*};
 
 use super::{outbox::OfflineStart, week::WeekView};
 use crate::{
@@ -17,7 +19,7 @@ pub fn HomePage() -> impl IntoView {
             <p class="greeting" data-testid="greeting">
                 "Hello, " {move || session.profile().map(|profile| profile.display_name().to_owned())}
             </p>
-            <WeekView/>
+            {on_demand("Loading your week", week_screen())}
         </SignedInOnly>
     }
 }
@@ -30,8 +32,47 @@ pub fn SignedInOnly(children: ChildrenFn) -> impl IntoView {
     move || match session.state() {
         AuthState::Starting => view! { <Opening/> }.into_any(),
         AuthState::SignedOut { message } => view! { <SignIn message/> }.into_any(),
-        AuthState::Offline { .. } => view! { <OfflineStart/> }.into_any(),
+        AuthState::Offline { .. } => on_demand("Loading your outbox", offline_screen()).into_any(),
         AuthState::SignedIn { .. } => children().into_any(),
+    }
+}
+
+// The screens of a known user are chunks of their own (`#[lazy]`, `cargo leptos build
+// --split`): a visitor's first download leaves them out. They only ever show in the browser,
+// after the session is known, so the server-rendered page never needs them (and hydration
+// never waits for them: `#[lazy_route]`s broke hydration of a page loaded directly).
+
+#[lazy]
+fn week_screen() -> AnyView {
+    view! { <WeekView/> }.into_any()
+}
+
+#[lazy]
+fn offline_screen() -> AnyView {
+    view! { <OfflineStart/> }.into_any()
+}
+
+/// A screen whose code is still loading shows the skeleton meanwhile.
+pub fn on_demand(
+    loading: &'static str,
+    screen: impl Future<Output = AnyView> + Send + 'static,
+) -> impl IntoView {
+    view! {
+        <Suspense fallback=move || view! { <Skeleton label=loading/> }>
+            {Suspend::new(screen)}
+        </Suspense>
+    }
+}
+
+/// Grey lines where content is about to appear.
+#[component]
+pub fn Skeleton(label: &'static str) -> impl IntoView {
+    view! {
+        <div class="skeleton-lines" aria-busy="true" aria-label=label>
+            <div></div>
+            <div></div>
+            <div></div>
+        </div>
     }
 }
 

@@ -1,18 +1,32 @@
 //! `/profile`: who is signed in (from the ID token), what the token grants, sign out.
 
-use leptos::prelude::*;
+use leptos::{lazy, prelude::*};
 
 use super::{
-    home::{AccessCheck, SignedInOnly},
+    home::{on_demand, AccessCheck, SignedInOnly},
     outbox::OutboxSummary,
 };
 use crate::session::use_session;
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    let session = use_session();
     view! {
         <SignedInOnly>
+            {on_demand("Loading your profile", profile_screen())}
+        </SignedInOnly>
+    }
+}
+
+/// A chunk of its own: see [`on_demand`].
+#[lazy]
+fn profile_screen() -> AnyView {
+    view! { <Profile/> }.into_any()
+}
+
+#[component]
+fn Profile() -> impl IntoView {
+    let session = use_session();
+    view! {
             {move || session.profile().map(|profile| view! {
                 <section class="card profile" data-testid="profile">
                     <div class="profile-head">
@@ -37,7 +51,6 @@ pub fn ProfilePage() -> impl IntoView {
                     </button>
                 </section>
             })}
-        </SignedInOnly>
     }
 }
 

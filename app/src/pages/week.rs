@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::{
+    home::Skeleton,
     outbox::{minutes_of, OutboxSummary, QueuedRow, SyncBadge},
     today,
 };
@@ -130,7 +131,7 @@ pub fn WeekView() -> impl IntoView {
             <OutboxSummary/>
             {move || {
                 let (Some(loaded), Some(shown)) = (entries.get(), week.get()) else {
-                    return view! { <WeekSkeleton/> }.into_any();
+                    return view! { <Skeleton label="Loading your week"/> }.into_any();
                 };
                 // This device's saves of the week: unsent ones stand in for the server's
                 // copy; sent ones mark theirs as synced.
@@ -198,17 +199,6 @@ pub fn WeekView() -> impl IntoView {
                 "Add entry"
             </button>
         })}
-    }
-}
-
-#[component]
-fn WeekSkeleton() -> impl IntoView {
-    view! {
-        <div class="skeleton-lines" aria-busy="true" aria-label="Loading your week">
-            <div></div>
-            <div></div>
-            <div></div>
-        </div>
     }
 }
 

@@ -12,7 +12,7 @@ const REVALIDATE: &str = "no-cache";
 const ONE_DAY: &str = "public, max-age=86400";
 const NEVER: &str = "no-store";
 
-/// `hashed_bundle`: whether `/pkg` file names carry content hashes. (Only this flag, not
+/// `hashed_bundle`: whether each `/pkg` file name is its content's hash. (Only this flag, not
 /// the whole app state: the state would be cloned for every request.)
 pub async fn set_cache_headers(
     State(hashed_bundle): State<bool>,

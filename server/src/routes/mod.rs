@@ -49,7 +49,7 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(pages::file_or_not_found)
         .layer(axum::middleware::from_fn_with_state(
-            state.assets.hashed,
+            state.assets.immutable,
             cache::set_cache_headers,
         ))
         // No page, and above all not the sign-in callback with its code in the URL,

@@ -3,5 +3,6 @@
 pub mod flow;
 mod http;
 mod keys;
+pub mod sign_in;
 pub mod tabs;
 mod webcrypto;
