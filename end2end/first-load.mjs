@@ -2,7 +2,8 @@
 // on the wire (brotli where the server sends it), not computed from the files:
 //  1. a first visit to `/` (HTML, JS, WASM, CSS, icons: everything until the page is idle),
 //     with the service worker kept out so its background precache is not counted;
-//  2. then signing in as the demo employee: the code chunks the week screen adds.
+//  2. then signing in as the demo employee, up to the week's total: the code chunks this
+//     fetches (sign-in steps, week screen and what they share).
 // Needs a server started with DEMO=true (scripts/lighthouse.sh does).
 import { readFileSync } from 'node:fs';
 import { chromium, devices } from '@playwright/test';
@@ -32,7 +33,7 @@ try {
   await page.getByLabel('Email').fill('emma@exampleco.test');
   await page.getByLabel('Password').fill('emma-demo-pass');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('week-title').waitFor();
+  await page.getByTestId('week-total').waitFor();
   await page.waitForLoadState('networkidle');
   report('then signing in, up to the week (code only)', downloads.filter((d) => d.path.startsWith('/pkg/')));
 } finally {

@@ -68,6 +68,14 @@ export function captureTokens(page: Page, provider: ProviderUnderTest): string[]
   return tokens;
 }
 
+/// The newest refresh token `captureTokens` has seen, once it has one: responses are read
+/// asynchronously, so the last token answer may still be on its way into the list.
+export async function latestRefreshToken(tokens: string[]): Promise<string> {
+  const refreshTokens = () => tokens.filter((token) => !token.startsWith('eyJ'));
+  await expect.poll(() => refreshTokens().length, { message: 'the provider issued a refresh token' }).toBeGreaterThan(0);
+  return refreshTokens().at(-1)!;
+}
+
 export async function signIn(page: Page, provider: ProviderUnderTest, who: Who) {
   await page.goto(`${provider.app}/`);
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');

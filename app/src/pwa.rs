@@ -86,16 +86,21 @@ mod worker {
 
         let registered = container.register("/sw.js");
         leptos::task::spawn_local(async move {
-            let Ok(registration) = JsFuture::from(registered).await else {
+            // Checked, not assumed: a browser that blocks workers may resolve with nothing,
+            // and a call on that would throw inside the app's task executor.
+            let Some(registration) = registration_of(JsFuture::from(registered).await) else {
                 return;
             };
-            let registration: ServiceWorkerRegistration = registration.unchecked_into();
             if container_has_controller() && registration.waiting().is_some() {
                 update_ready.set(true);
             }
             watch_installs(&registration, update_ready);
             check_on_wake(registration);
         });
+    }
+
+    fn registration_of(answer: Result<JsValue, JsValue>) -> Option<ServiceWorkerRegistration> {
+        answer.ok()?.dyn_into().ok()
     }
 
     /// A new worker that finishes installing while an old one controls the page is an
@@ -140,10 +145,9 @@ mod worker {
         };
         let found = container.get_registration();
         leptos::task::spawn_local(async move {
-            let Ok(registration) = JsFuture::from(found).await else {
+            let Some(registration) = registration_of(JsFuture::from(found).await) else {
                 return;
             };
-            let registration: ServiceWorkerRegistration = registration.unchecked_into();
             match registration.waiting() {
                 Some(waiting) => {
                     RELOAD_ON_TAKEOVER.set(true);

@@ -2,7 +2,7 @@
 // provider and against `oidc-provider` from npm, on a phone profile.
 import { test, expect, type Request } from '@playwright/test';
 import { externalURL, oidcProviderURL } from '../playwright.config';
-import { captureTokens, expectNoTokenStored, providers, signIn } from '../support';
+import { captureTokens, expectNoTokenStored, latestRefreshToken, providers, signIn } from '../support';
 
 for (const provider of providers) {
   test.describe(`sign-in with the ${provider.name}`, () => {
@@ -81,10 +81,9 @@ for (const provider of providers) {
       await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
 
       // The refresh token is dead at the provider.
-      const refreshToken = tokens.filter((token) => !token.startsWith('eyJ')).at(-1);
-      expect(refreshToken, 'the provider issued a refresh token').toBeTruthy();
+      const refreshToken = await latestRefreshToken(tokens);
       const answer = await request.post(provider.tokenEndpoint, {
-        form: { grant_type: 'refresh_token', refresh_token: refreshToken!, client_id: 'timesheets-pwa' },
+        form: { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'timesheets-pwa' },
       });
       expect(answer.status()).toBe(400);
       expect((await answer.json()).error).toBe('invalid_grant');
@@ -165,7 +164,7 @@ test.describe('sessions across tabs (embedded provider)', () => {
     });
     await signIn(page, provider, 'employee');
     // Someone ends the session at the provider (e.g. an admin, or another device).
-    const refreshToken = tokens.filter((token) => !token.startsWith('eyJ')).at(-1)!;
+    const refreshToken = await latestRefreshToken(tokens);
     const revoked = await request.post(`${provider.app}/oauth/revoke`, {
       form: { token: refreshToken, token_type_hint: 'refresh_token', client_id: 'timesheets-pwa' },
     });

@@ -47,6 +47,10 @@ test('the manifest is linked and the service worker is registered', async ({ pag
   });
   expect(cached).toContain('/');
   expect(cached.some((url) => /^\/pkg\/timesheets\.[\w-]+\.wasm$/.test(url))).toBe(true);
+  // The code loaded on demand too (so the signed-in screens open offline), and only code.
+  expect(cached.some((url) => /^\/pkg\/__wasm_split\.[\w-]+\.js$/.test(url))).toBe(true);
+  expect(cached.some((url) => /^\/pkg\/split_week_screen_\w+\.[\w-]+\.wasm$/.test(url))).toBe(true);
+  expect(cached.filter((url) => url.startsWith('/pkg/') && !/\.(js|wasm|css)$/.test(url))).toEqual([]);
   expect(cached.some((url) => url.startsWith('/api/'))).toBe(false);
 });
 

@@ -79,16 +79,7 @@ impl Assets {
             format!("dev-{}", std::process::id())
         };
         let pkg_dir = Path::new(options.site_root.as_ref()).join(pkg.as_ref());
-        let chunks = list_files(&pkg_dir)
-            .into_iter()
-            // Precompressed copies are served in place of the file; the split manifest is
-            // for the server (which chunks a page preloads).
-            .filter(|file| {
-                !file.ends_with(".br") && !file.ends_with(".gz") && !file.ends_with(".json")
-            })
-            .map(|file| format!("/{pkg}/{file}"))
-            .filter(|url| !bundle.contains(url))
-            .collect();
+        let chunks = chunk_urls(&pkg_dir, pkg, &bundle);
         let mut assets = Assets {
             bundle,
             chunks,
@@ -131,7 +122,20 @@ impl Assets {
     }
 }
 
-/// The names of the files in `dir` and its folders (`/`-separated, relative, sorted).
+/// The URLs of the code in `pkg_dir` besides `bundle`: what the browser may load. Not the
+/// precompressed copies (served in place of a file), the split manifest (the server's) or
+/// wasm-bindgen's `.d.ts` files.
+fn chunk_urls(pkg_dir: &Path, pkg: &str, bundle: &[String]) -> Vec<String> {
+    list_files(pkg_dir)
+        .into_iter()
+        .filter(|file| file.ends_with(".js") || file.ends_with(".wasm"))
+        .map(|file| format!("/{pkg}/{file}"))
+        .filter(|url| !bundle.contains(url))
+        .collect()
+}
+
+/// The paths of the files in `dir` and its folders (wasm-bindgen's `snippets/`), relative
+/// to `dir`, sorted.
 fn list_files(dir: &Path) -> Vec<String> {
     let mut files = Vec::new();
     let mut folders = vec![dir.to_path_buf()];
@@ -144,11 +148,7 @@ fn list_files(dir: &Path) -> Vec<String> {
             if path.is_dir() {
                 folders.push(path);
             } else if let Ok(relative) = path.strip_prefix(dir) {
-                let parts: Vec<_> = relative
-                    .components()
-                    .map(|part| part.as_os_str().to_string_lossy())
-                    .collect();
-                files.push(parts.join("/"));
+                files.push(relative.to_string_lossy().into_owned());
             }
         }
     }
@@ -194,6 +194,38 @@ pub async fn service_worker(State(assets): State<Arc<Assets>>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_chunks_are_the_code_files_of_pkg_besides_the_bundle() {
+        let pkg = tempfile::tempdir().expect("a temporary folder");
+        let snippets = pkg.path().join("snippets/dep-1a2b");
+        std::fs::create_dir_all(&snippets).expect("a folder");
+        for file in [
+            "timesheets.abc.js",
+            "timesheets.abc.js.br",
+            "timesheets.def.wasm",
+            "timesheets.d.xyz.ts",
+            "__wasm_split.ghi.js",
+            "__wasm_split_manifest.jkl.json",
+            "chunk_1.mno.wasm",
+            "chunk_1.mno.wasm.gz",
+            "snippets/dep-1a2b/inline0.js",
+        ] {
+            std::fs::write(pkg.path().join(file), "x").expect("a file");
+        }
+        let bundle = [
+            "/pkg/timesheets.abc.js".into(),
+            "/pkg/timesheets.def.wasm".into(),
+        ];
+        assert_eq!(
+            chunk_urls(pkg.path(), "pkg", &bundle),
+            [
+                "/pkg/__wasm_split.ghi.js",
+                "/pkg/chunk_1.mno.wasm",
+                "/pkg/snippets/dep-1a2b/inline0.js"
+            ]
+        );
+    }
 
     #[test]
     fn the_service_worker_names_this_builds_files_and_version() {

@@ -12,14 +12,14 @@ const REVALIDATE: &str = "no-cache";
 const ONE_DAY: &str = "public, max-age=86400";
 const NEVER: &str = "no-store";
 
-/// `hashed_bundle`: whether each `/pkg` file name is its content's hash. (Only this flag, not
+/// `immutable_bundle`: whether each `/pkg` file name is its content's hash. (Only this flag, not
 /// the whole app state: the state would be cloned for every request.)
 pub async fn set_cache_headers(
-    State(hashed_bundle): State<bool>,
+    State(immutable_bundle): State<bool>,
     request: Request,
     next: Next,
 ) -> Response {
-    let policy = policy_for(request.uri().path(), hashed_bundle);
+    let policy = policy_for(request.uri().path(), immutable_bundle);
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if !headers.contains_key(header::CACHE_CONTROL) {
@@ -34,7 +34,7 @@ pub async fn set_cache_headers(
     response
 }
 
-fn policy_for(path: &str, hashed_bundle: bool) -> &'static str {
+fn policy_for(path: &str, immutable_bundle: bool) -> &'static str {
     if path.starts_with("/api/")
         || path.starts_with("/oauth/")
         || path == "/healthz"
@@ -43,7 +43,7 @@ fn policy_for(path: &str, hashed_bundle: bool) -> &'static str {
         NEVER
     } else if path.starts_with("/pkg/") {
         // A content hash in the name means a changed file gets a new URL.
-        if hashed_bundle {
+        if immutable_bundle {
             IMMUTABLE
         } else {
             REVALIDATE
