@@ -8,10 +8,13 @@
 use std::{fmt, path::Path, str::FromStr, time::Duration};
 
 use anyhow::Context;
-use sqlx::{any::AnyPoolOptions, migrate::Migrator, AnyPool, Executor};
+use sqlx::{any::AnyPoolOptions, migrate::Migrator, AnyPool, Connection, Executor};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// A PostgreSQL connection idle for this long is pinged before it is handed out.
+const PING_IF_IDLE_FOR: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -124,11 +127,22 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(5))
-            // sqlx pings every idle connection it hands out. For PostgreSQL that finds
-            // connections a server restart broke; a SQLite connection is a file opened in
-            // this process and cannot break that way, and its ping is a round trip to the
-            // connection's worker thread: on a read, as much work as the query.
-            .test_before_acquire(backend == Backend::Postgres)
+            // sqlx would ping every connection it hands out: a round trip to PostgreSQL
+            // (or to a SQLite connection's worker thread) before each request's own query.
+            // A SQLite connection is a file opened in this process and cannot break that
+            // way. A PostgreSQL one can (a server restart, a dropped link), but only while
+            // it sits idle: one used moments ago answered then, and a failed query's
+            // connection is dropped when it is returned. So, like HikariCP's
+            // `aliveBypassWindowMs`, only PostgreSQL connections idle for a while are pinged.
+            .test_before_acquire(false)
+            .before_acquire(move |conn, meta| {
+                Box::pin(async move {
+                    if backend == Backend::Postgres && meta.idle_for >= PING_IF_IDLE_FOR {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

@@ -22,6 +22,12 @@ pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+/// Whether the connection is to SQLite (else PostgreSQL), for the few statements whose
+/// SQL differs between the two.
+pub fn is_sqlite(conn: &AnyConnection) -> bool {
+    conn.backend_name().eq_ignore_ascii_case("sqlite")
+}
+
 /// How a statement built at run time names its parameters: `$1, $2, …` on PostgreSQL,
 /// anonymous `?` on SQLite. sqlx asks SQLite for every parameter's name, and SQLite finds
 /// it by scanning all named parameters, so binding n `$N` parameters costs O(n²): a
@@ -34,7 +40,7 @@ pub enum Params {
 
 impl Params {
     pub fn of(conn: &AnyConnection) -> Params {
-        if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+        if is_sqlite(conn) {
             Params::Anonymous
         } else {
             Params::Numbered

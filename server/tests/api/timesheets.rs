@@ -774,6 +774,58 @@ async fn lists_are_paginated_by_cursor() {
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
+/// SQLite hands a list back as one JSON document (see `store::entries`): order and
+/// text must come through it exactly.
+#[tokio::test]
+async fn a_week_reads_back_in_date_order_with_its_text_exact() {
+    let app = TestApp::spawn().await;
+    app.add_project("ACME", "Acme \"quoted\" \\ 🚀").await;
+    let token = app.employee_token();
+    let notes = [
+        ("2026-11-27", "line one\nline two\ttabbed"),
+        (
+            "2026-11-23",
+            "\"quotes\", back\\slash, </script> & ünïcødé 🕒",
+        ),
+        ("2026-11-25", "{\"looks\": [\"like JSON\"]}"),
+    ];
+    for (date, note) in notes {
+        let mut body = entry_body(date, 1.0);
+        body["note"] = json!(note);
+        let created = app
+            .call(Method::POST, "/api/timesheets", &token, Some(&body))
+            .await;
+        assert_eq!(created.status(), StatusCode::CREATED);
+    }
+    let week: Value = app
+        .get_as(&token, "/api/timesheets?week=2026-W48")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let read: Vec<(&str, &str, &str)> = week["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["date"].as_str().unwrap(),
+                e["note"].as_str().unwrap(),
+                e["project_name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let project = "Acme \"quoted\" \\ 🚀";
+    assert_eq!(
+        read,
+        [
+            ("2026-11-23", notes[1].1, project),
+            ("2026-11-25", notes[2].1, project),
+            ("2026-11-27", notes[0].1, project),
+        ]
+    );
+}
+
 #[tokio::test]
 async fn the_full_life_cycle_ends_locked() {
     let app = TestApp::spawn().await;
