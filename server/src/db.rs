@@ -5,10 +5,12 @@
 //! numbers. Portable types only: TEXT (ids, ISO dates), BIGINT (numbers, flags 0/1,
 //! timestamps in Unix milliseconds).
 
-use std::{fmt, path::Path, str::FromStr, time::Duration};
+use std::{fmt, path::Path, str::FromStr, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use sqlx::{any::AnyPoolOptions, migrate::Migrator, AnyPool, Connection, Executor};
+
+use crate::sqlite_reader::SqliteReader;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -107,6 +109,8 @@ impl fmt::Debug for DatabaseUrl {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// For a SQLite file: read-only connections for the hottest reads.
+    reader: Option<Arc<SqliteReader>>,
 }
 
 impl Db {
@@ -164,7 +168,14 @@ impl Db {
             .connect(url.expose())
             .await
             .with_context(|| format!("cannot connect to the database at {url}"))?;
-        Ok(Db { pool, backend })
+        let reader = url
+            .sqlite_file()
+            .map(|file| Arc::new(SqliteReader::new(file)));
+        Ok(Db {
+            pool,
+            backend,
+            reader,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -173,6 +184,12 @@ impl Db {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Read-only connections that run a short read on the calling thread: for a SQLite
+    /// file only (an in-memory database is private to its connection).
+    pub fn sqlite_reader(&self) -> Option<&SqliteReader> {
+        self.reader.as_deref()
     }
 
     /// A transaction that will write. On SQLite it takes the write lock at `BEGIN`

@@ -10,6 +10,7 @@ pub mod error;
 pub mod provider;
 pub mod routes;
 pub mod services;
+pub mod sqlite_reader;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -121,12 +121,11 @@ impl ServerServices {
         range: EntryRange,
     ) -> Result<Page<Entry>, ApiError> {
         user.require(Scope::ReadTimesheets)?;
-        let mut conn = self.db.pool().acquire().await?;
         let limit = range.limit.clamp(1, MAX_PAGE);
         // One more than asked tells whether another page follows. Someone never seen
         // before simply has no entries.
         let mut items = entry_store::list_for_user(
-            &mut conn,
+            &self.db,
             &user.issuer,
             &user.subject,
             range.from,

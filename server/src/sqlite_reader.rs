@@ -1,0 +1,223 @@
+//! Short SQLite reads on the request's own thread.
+//!
+//! sqlx runs every SQLite connection on a thread of its own: a statement is a hand-off
+//! to that thread and back, and sqlx's pool sends another (a ping) when the connection
+//! is returned. Each hand-off wakes a sleeping thread, and on a week read under load
+//! those wake-ups were most of the request's cost. So the hottest read, a page of
+//! someone's entries, runs here on read-only rusqlite connections to the same file, on
+//! the thread that serves the request. In WAL mode a reader never waits for the writer;
+//! should the database be busy anyway (WAL recovery, a checkpoint resetting the log),
+//! the caller falls back to sqlx, which waits without holding this thread. Writes,
+//! migrations and PostgreSQL stay on sqlx.
+
+use std::{
+    path::{Path, PathBuf},
+    sync::Mutex,
+};
+
+use rusqlite::{types::ToSqlOutput, Connection, ErrorCode, OpenFlags, ToSql};
+
+/// A statement parameter, bound the same way here and through sqlx.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+impl ToSql for Arg {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        match self {
+            Arg::Text(text) => text.to_sql(),
+            Arg::Int(n) => n.to_sql(),
+        }
+    }
+}
+
+impl Arg {
+    /// Binds the argument to a sqlx query (the other path to the same statement).
+    pub fn bind<'q>(
+        &'q self,
+        query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        match self {
+            Arg::Text(text) => query.bind(text.as_str()),
+            Arg::Int(n) => query.bind(*n),
+        }
+    }
+}
+
+/// Read-only connections to one SQLite file, opened as needed and kept for reuse. A
+/// connection is only ever used between two awaits, so there are at most as many as
+/// threads that read at once.
+#[derive(Debug)]
+pub struct SqliteReader {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl SqliteReader {
+    pub fn new(path: &Path) -> SqliteReader {
+        SqliteReader {
+            path: path.to_path_buf(),
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The first column of the statement's one row, as text. `$N` in `sql` is `args[N-1]`.
+    /// `Ok(None)` when the database is busy this instant: run the statement through sqlx.
+    pub fn text_row(&self, sql: &str, args: &[Arg]) -> rusqlite::Result<Option<String>> {
+        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let conn = match idle {
+            Some(conn) => conn,
+            None => self.open()?,
+        };
+        let result = query_text(&conn, sql, args);
+        match result {
+            Ok(text) => {
+                self.give_back(conn);
+                Ok(Some(text))
+            }
+            Err(error) if is_busy(&error) => {
+                self.give_back(conn);
+                Ok(None)
+            }
+            // A connection that failed otherwise is dropped, not reused.
+            Err(error) => Err(error),
+        }
+    }
+
+    fn open(&self) -> rusqlite::Result<Connection> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        // Never wait on this thread: a busy database is sqlx's to wait for.
+        conn.busy_timeout(std::time::Duration::ZERO)?;
+        Ok(conn)
+    }
+
+    fn give_back(&self, conn: Connection) {
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push(conn);
+        }
+    }
+}
+
+fn query_text(conn: &Connection, sql: &str, args: &[Arg]) -> rusqlite::Result<String> {
+    let mut statement = conn.prepare_cached(sql)?;
+    // sqlx numbers SQLite's `$N` parameters by N; SQLite itself numbers named parameters
+    // in order of first use, so bind by name.
+    for (n, arg) in args.iter().enumerate() {
+        if let Some(index) = statement.parameter_index(&format!("${}", n + 1))? {
+            statement.raw_bind_parameter(index, arg)?;
+        }
+    }
+    let mut rows = statement.raw_query();
+    match rows.next()? {
+        Some(row) => row.get(0),
+        None => Err(rusqlite::Error::QueryReturnedNoRows),
+    }
+}
+
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Arg, SqliteReader};
+    use rusqlite::Connection;
+
+    /// A WAL database with one table, as the server's sqlx pool leaves it, and its writer.
+    fn database(dir: &tempfile::TempDir) -> (SqliteReader, Connection) {
+        let path = dir.path().join("t.db");
+        let writer = Connection::open(&path).unwrap();
+        writer
+            .execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 CREATE TABLE notes (n INTEGER PRIMARY KEY, text TEXT NOT NULL);
+                 INSERT INTO notes VALUES (1, 'first');",
+            )
+            .unwrap();
+        (SqliteReader::new(&path), writer)
+    }
+
+    #[test]
+    fn dollar_parameters_are_bound_by_their_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let (reader, _writer) = database(&dir);
+        // First used in the order $3, $1, $3, $2: SQLite alone would number them 1, 2, 1, 3.
+        let text = reader
+            .text_row(
+                "SELECT $3 || '-' || $1 || '-' || $3 || '-' || $2",
+                &[Arg::Text("a".into()), Arg::Int(7), Arg::Text("c".into())],
+            )
+            .unwrap();
+        assert_eq!(text.as_deref(), Some("c-a-c-7"));
+    }
+
+    #[test]
+    fn every_read_sees_the_latest_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let (reader, writer) = database(&dir);
+        let read = || {
+            reader
+                .text_row("SELECT group_concat(text, ',') FROM notes", &[])
+                .unwrap()
+        };
+        assert_eq!(read().as_deref(), Some("first"));
+        // The connection (and its prepared statement) is reused, its snapshot is not.
+        writer
+            .execute("INSERT INTO notes VALUES (2, 'second')", [])
+            .unwrap();
+        assert_eq!(read().as_deref(), Some("first,second"));
+    }
+
+    #[test]
+    fn it_cannot_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let (reader, writer) = database(&dir);
+        let error = reader
+            .text_row("INSERT INTO notes VALUES (3, 'x') RETURNING text", &[])
+            .unwrap_err();
+        assert!(error.to_string().contains("readonly"), "{error}");
+        let count: i64 = writer
+            .query_row("SELECT count(*) FROM notes", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(count, 1);
+    }
+
+    #[test]
+    fn a_busy_database_is_left_to_the_caller_without_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let (reader, writer) = database(&dir);
+        // A writer in exclusive locking mode shuts every other connection out, even a
+        // WAL reader: the reader must say so at once rather than block its thread.
+        writer
+            .execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;")
+            .unwrap();
+        let started = std::time::Instant::now();
+        let read = reader.text_row("SELECT text FROM notes", &[]).unwrap();
+        assert_eq!(read, None);
+        assert!(started.elapsed() < std::time::Duration::from_millis(500));
+        writer
+            .execute_batch("COMMIT; PRAGMA locking_mode = NORMAL; SELECT 1 FROM notes;")
+            .unwrap();
+        drop(writer);
+        let read = reader.text_row("SELECT text FROM notes", &[]).unwrap();
+        assert_eq!(read.as_deref(), Some("first"));
+    }
+
+    #[test]
+    fn a_statement_without_rows_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let (reader, _writer) = database(&dir);
+        let error = reader
+            .text_row("SELECT text FROM notes WHERE n = $1", &[Arg::Int(99)])
+            .unwrap_err();
+        assert!(matches!(error, rusqlite::Error::QueryReturnedNoRows));
+    }
+}
