@@ -105,12 +105,15 @@ impl SqliteReader {
 
 fn query_text(conn: &Connection, sql: &str, args: &[Arg]) -> rusqlite::Result<String> {
     let mut statement = conn.prepare_cached(sql)?;
-    // sqlx numbers SQLite's `$N` parameters by N; SQLite itself numbers named parameters
-    // in order of first use, so bind by name.
-    for (n, arg) in args.iter().enumerate() {
-        if let Some(index) = statement.parameter_index(&format!("${}", n + 1))? {
-            statement.raw_bind_parameter(index, arg)?;
-        }
+    // `$N` is `args[N-1]`, as sqlx binds it; SQLite itself numbers named parameters in
+    // order of first use, so each is bound by the number in its name.
+    for index in 1..=statement.parameter_count() {
+        let arg = statement
+            .parameter_name(index)
+            .and_then(|name| name.strip_prefix('$')?.parse::<usize>().ok())
+            .and_then(|n| args.get(n.checked_sub(1)?))
+            .ok_or(rusqlite::Error::InvalidParameterCount(index, args.len()))?;
+        statement.raw_bind_parameter(index, arg)?;
     }
     let mut rows = statement.raw_query();
     match rows.next()? {
@@ -157,6 +160,19 @@ mod tests {
             )
             .unwrap();
         assert_eq!(text.as_deref(), Some("c-a-c-7"));
+    }
+
+    #[test]
+    fn a_parameter_without_its_argument_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let (reader, _writer) = database(&dir);
+        for sql in ["SELECT $1 || $2", "SELECT $0", "SELECT ?"] {
+            let error = reader.text_row(sql, &[Arg::Text("a".into())]).unwrap_err();
+            assert!(
+                matches!(error, rusqlite::Error::InvalidParameterCount(..)),
+                "{sql}: {error}"
+            );
+        }
     }
 
     #[test]
