@@ -111,6 +111,8 @@ pub struct Db {
     backend: Backend,
     /// For a SQLite file: read-only connections for the hottest reads.
     reader: Option<Arc<SqliteReader>>,
+    /// For a SQLite file: the one connection that writes (see [`Db::begin_write`]).
+    writer: Option<AnyPool>,
 }
 
 impl Db {
@@ -128,8 +130,7 @@ impl Db {
             }
         }
         let backend = url.backend();
-        let pool = AnyPoolOptions::new()
-            .max_connections(max_connections)
+        let options = AnyPoolOptions::new()
             .acquire_timeout(Duration::from_secs(5))
             // sqlx would ping every connection it hands out: a round trip to PostgreSQL
             // (or to a SQLite connection's worker thread) before each request's own query.
@@ -143,6 +144,28 @@ impl Db {
                 Box::pin(async move {
                     if backend == Backend::Postgres && meta.idle_for >= PING_IF_IDLE_FOR {
                         conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
+            // sqlx 0.8 can hand a connection back still inside a transaction: a request
+            // dropped (its client went away) after SQLite acknowledged `BEGIN IMMEDIATE`
+            // but before sqlx wrapped it in a `Transaction` (sqlx issue #3932, fixed in
+            // 0.9). That connection keeps SQLite's write lock, so every other writer waits
+            // out the busy timeout and fails, and a write made on it later is never
+            // committed. It is closed instead (closing rolls back). A dropped
+            // `Transaction`'s own rollback may still be queued on a SQLite connection's
+            // worker, hence the second look after a round trip.
+            .after_release(|conn, _meta| {
+                Box::pin(async move {
+                    if conn.is_in_transaction() {
+                        conn.ping().await?;
+                        if conn.is_in_transaction() {
+                            tracing::info!(
+                                "a connection was returned inside a transaction; closing it"
+                            );
+                            return Ok(false);
+                        }
                     }
                     Ok(true)
                 })
@@ -164,10 +187,23 @@ impl Db {
                     }
                     Ok(())
                 })
-            })
+            });
+        let pool = options
+            .clone()
+            .max_connections(max_connections)
             .connect(url.expose())
             .await
             .with_context(|| format!("cannot connect to the database at {url}"))?;
+        let writer = match url.sqlite_file() {
+            Some(_) => Some(
+                options
+                    .max_connections(1)
+                    .connect(url.expose())
+                    .await
+                    .with_context(|| format!("cannot connect to the database at {url}"))?,
+            ),
+            None => None,
+        };
         let reader = url
             .sqlite_file()
             .map(|file| Arc::new(SqliteReader::new(file)));
@@ -175,6 +211,7 @@ impl Db {
             pool,
             backend,
             reader,
+            writer,
         })
     }
 
@@ -192,14 +229,25 @@ impl Db {
         self.reader.as_deref()
     }
 
-    /// A transaction that will write. On SQLite it takes the write lock at `BEGIN`
-    /// (`IMMEDIATE`), waiting up to the busy timeout: a deferred transaction that reads and
-    /// then writes fails at once with "database is locked" when another writer committed
-    /// meanwhile, which the busy timeout cannot help (found by fuzzing with parallel clients).
+    /// A transaction that will write.
+    ///
+    /// On a SQLite file, which has one writer at a time, writes have a pool of one
+    /// connection to themselves: they queue for it in arrival order (sqlx's pool is fair)
+    /// and it keeps its page cache, which another connection's commit would invalidate.
+    /// Left to SQLite's busy handler instead, waiting writers poll the lock with growing
+    /// sleeps: a late arrival can overtake one that has waited a second, and each waiter
+    /// holds a pooled connection (64 concurrent writers: p99 1–2 s). A write that waits
+    /// more than 5 s for the connection is told to retry (503). The busy timeout still
+    /// covers other processes on the file (the `timesheets` CLI).
+    ///
+    /// The transaction takes the write lock at `BEGIN` (`IMMEDIATE`): a deferred one that
+    /// reads and then writes fails at once with "database is locked" when another writer
+    /// committed meanwhile, which the busy timeout cannot help (found by fuzzing).
     pub async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
-        match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+        match (&self.writer, self.backend) {
+            (Some(writer), _) => writer.begin_with("BEGIN IMMEDIATE").await,
+            (None, Backend::Sqlite) => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            (None, Backend::Postgres) => self.pool.begin().await,
         }
     }
 
@@ -226,6 +274,9 @@ impl Db {
     }
 
     pub async fn close(&self) {
+        if let Some(writer) = &self.writer {
+            writer.close().await;
+        }
         self.pool.close().await;
     }
 }
@@ -233,6 +284,100 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Requests whose client went away while their write transaction was being opened:
+    /// none may leave a transaction open on a pooled connection, where it would hold
+    /// SQLite's write lock and every later writer would wait out the busy timeout.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_dropped_while_it_begins_leaves_no_lock_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let url: DatabaseUrl = format!("sqlite://{}", dir.path().join("t.db").display())
+            .parse()
+            .unwrap();
+        let db = Db::connect_url(&url, 4).await.unwrap();
+        sqlx::query("CREATE TABLE t (n BIGINT NOT NULL)")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        for round in 0..400u64 {
+            let begin = tokio::spawn({
+                let db = db.clone();
+                async move { db.begin_write().await.map(drop) }
+            });
+            // Drop the request at a different instant of `BEGIN`'s round trips each time
+            // (a busy wait: a timer cannot wait a few microseconds).
+            let until = std::time::Instant::now() + Duration::from_micros(round % 100 * 2);
+            while std::time::Instant::now() < until {
+                std::hint::spin_loop();
+            }
+            begin.abort();
+            let _ = begin.await;
+
+            let write = async {
+                let mut tx = db.begin_write().await?;
+                sqlx::query("INSERT INTO t (n) VALUES ($1)")
+                    .bind(round as i64)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await
+            };
+            tokio::time::timeout(Duration::from_secs(2), write)
+                .await
+                .unwrap_or_else(|_| panic!("round {round}: the write lock was left held"))
+                .unwrap_or_else(|error| panic!("round {round}: {error}"));
+        }
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM t")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(count, 400);
+    }
+
+    /// While one write transaction is open, later writers wait without failing and then
+    /// write in the order they arrived.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_writers_take_turns_in_arrival_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let url: DatabaseUrl = format!("sqlite://{}", dir.path().join("t.db").display())
+            .parse()
+            .unwrap();
+        let db = Db::connect_url(&url, 4).await.unwrap();
+        sqlx::query("CREATE TABLE t (seq INTEGER PRIMARY KEY, n BIGINT NOT NULL)")
+            .execute(db.pool())
+            .await
+            .unwrap();
+
+        let first = db.begin_write().await.unwrap();
+        let mut writers = Vec::new();
+        for n in 0..10i64 {
+            writers.push(tokio::spawn({
+                let db = db.clone();
+                async move {
+                    let mut tx = db.begin_write().await?;
+                    sqlx::query("INSERT INTO t (n) VALUES ($1)")
+                        .bind(n)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await
+                }
+            }));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(
+            writers.iter().all(|writer| !writer.is_finished()),
+            "a writer went ahead of the open transaction"
+        );
+        first.commit().await.unwrap();
+        for writer in writers {
+            writer.await.unwrap().unwrap();
+        }
+        let order: Vec<(i64,)> = sqlx::query_as("SELECT n FROM t ORDER BY seq")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+        let order: Vec<i64> = order.into_iter().map(|(n,)| n).collect();
+        assert_eq!(order, (0..10).collect::<Vec<_>>());
+    }
 
     #[test]
     fn sqlite_urls_create_the_file_on_first_run() {

@@ -40,6 +40,19 @@ impl From<sqlx::Error> for ApiError {
 fn is_away(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        // SQLite's write lock still held by another process (the CLI on the same file)
+        // when the busy timeout ran out: SQLITE_BUSY or SQLITE_LOCKED, in any of their
+        // extended codes (the low byte).
+        sqlx::Error::Database(database)
+            if database
+                .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+                .is_some() =>
+        {
+            database
+                .code()
+                .and_then(|code| code.parse::<i32>().ok())
+                .is_some_and(|code| matches!(code & 0xff, 5 | 6))
+        }
         // PostgreSQL shutting down or restarting (SQLSTATE class 57P, "operator
         // intervention"), or the connection lost (class 08).
         sqlx::Error::Database(database) => database
@@ -141,5 +154,28 @@ mod tests {
             AppError::from(ApiError::from(sqlx::Error::PoolTimedOut)),
             AppError::Unavailable
         );
+    }
+
+    /// Another process holds SQLite's write lock past the busy timeout: retry later (503).
+    #[tokio::test]
+    async fn a_sqlite_file_locked_by_another_writer_is_unavailable() {
+        use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions, Connection, Executor};
+        use std::time::Duration;
+
+        let dir = tempfile::tempdir().unwrap();
+        let options = SqliteConnectOptions::new()
+            .filename(dir.path().join("t.db"))
+            .create_if_missing(true)
+            .busy_timeout(Duration::ZERO);
+        let mut holder = options.connect().await.unwrap();
+        holder.execute("BEGIN IMMEDIATE").await.unwrap();
+        let mut writer = options.connect().await.unwrap();
+        let busy = writer.execute("BEGIN IMMEDIATE").await.unwrap_err();
+        assert_eq!(AppError::from(ApiError::from(busy)), AppError::Unavailable);
+
+        // A broken statement on SQLite stays a 500.
+        let broken = writer.execute("SELEC 1").await.unwrap_err();
+        assert_eq!(AppError::from(ApiError::from(broken)), AppError::Internal);
+        holder.close().await.unwrap();
     }
 }
