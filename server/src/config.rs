@@ -16,7 +16,7 @@ pub struct DatabaseArgs {
     )]
     pub database_url: DatabaseUrl,
 
-    /// Most database connections this instance opens.
+    /// Most database connections this instance opens (on a SQLite file, plus one for writes).
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub database_max_connections: u32,
 }

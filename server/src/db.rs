@@ -161,7 +161,7 @@ impl Db {
                     if conn.is_in_transaction() {
                         conn.ping().await?;
                         if conn.is_in_transaction() {
-                            tracing::info!(
+                            tracing::warn!(
                                 "a connection was returned inside a transaction; closing it"
                             );
                             return Ok(false);
@@ -321,7 +321,9 @@ mod tests {
                     .await?;
                 tx.commit().await
             };
-            tokio::time::timeout(Duration::from_secs(2), write)
+            // A leaked lock fails at once on the one write connection, or after the busy
+            // timeout (5 s) on another; 15 s leaves room for a slow fsync.
+            tokio::time::timeout(Duration::from_secs(15), write)
                 .await
                 .unwrap_or_else(|_| panic!("round {round}: the write lock was left held"))
                 .unwrap_or_else(|error| panic!("round {round}: {error}"));
@@ -350,19 +352,22 @@ mod tests {
         let first = db.begin_write().await.unwrap();
         let mut writers = Vec::new();
         for n in 0..10i64 {
-            writers.push(tokio::spawn({
-                let db = db.clone();
-                async move {
-                    let mut tx = db.begin_write().await?;
-                    sqlx::query("INSERT INTO t (n) VALUES ($1)")
-                        .bind(n)
-                        .execute(&mut *tx)
-                        .await?;
-                    tx.commit().await
-                }
-            }));
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            let db = db.clone();
+            let mut write = Box::pin(async move {
+                let mut tx = db.begin_write().await?;
+                sqlx::query("INSERT INTO t (n) VALUES ($1)")
+                    .bind(n)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await
+            });
+            // One poll queues this writer now, behind the ones before it.
+            use std::future::Future;
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            assert!(write.as_mut().poll(&mut cx).is_pending());
+            writers.push(tokio::spawn(write));
         }
+        tokio::time::sleep(Duration::from_millis(100)).await;
         assert!(
             writers.iter().all(|writer| !writer.is_finished()),
             "a writer went ahead of the open transaction"

@@ -40,9 +40,9 @@ impl From<sqlx::Error> for ApiError {
 fn is_away(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
-        // SQLite's write lock still held by another process (the CLI on the same file)
-        // when the busy timeout ran out: SQLITE_BUSY or SQLITE_LOCKED, in any of their
-        // extended codes (the low byte).
+        // SQLite's write lock still held by another writer when the busy timeout ran
+        // out: SQLITE_BUSY, in any of its extended codes (the low byte). (SQLITE_LOCKED
+        // is a conflict within one connection, a bug a retry would not fix.)
         sqlx::Error::Database(database)
             if database
                 .try_downcast_ref::<sqlx::sqlite::SqliteError>()
@@ -51,7 +51,7 @@ fn is_away(error: &sqlx::Error) -> bool {
             database
                 .code()
                 .and_then(|code| code.parse::<i32>().ok())
-                .is_some_and(|code| matches!(code & 0xff, 5 | 6))
+                .is_some_and(|code| code & 0xff == 5)
         }
         // PostgreSQL shutting down or restarting (SQLSTATE class 57P, "operator
         // intervention"), or the connection lost (class 08).
