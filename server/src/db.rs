@@ -285,20 +285,26 @@ impl Db {
 mod tests {
     use super::*;
 
+    /// A SQLite file in `dir` with a table `t (seq, n)`, behind a pool of 4 (and the writer).
+    async fn sqlite_with_table(dir: &tempfile::TempDir) -> Db {
+        let url: DatabaseUrl = format!("sqlite://{}", dir.path().join("t.db").display())
+            .parse()
+            .unwrap();
+        let db = Db::connect_url(&url, 4).await.unwrap();
+        sqlx::query("CREATE TABLE t (seq INTEGER PRIMARY KEY, n BIGINT NOT NULL)")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        db
+    }
+
     /// Requests whose client went away while their write transaction was being opened:
     /// none may leave a transaction open on a pooled connection, where it would hold
     /// SQLite's write lock and every later writer would wait out the busy timeout.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_write_dropped_while_it_begins_leaves_no_lock_behind() {
         let dir = tempfile::tempdir().unwrap();
-        let url: DatabaseUrl = format!("sqlite://{}", dir.path().join("t.db").display())
-            .parse()
-            .unwrap();
-        let db = Db::connect_url(&url, 4).await.unwrap();
-        sqlx::query("CREATE TABLE t (n BIGINT NOT NULL)")
-            .execute(db.pool())
-            .await
-            .unwrap();
+        let db = sqlite_with_table(&dir).await;
         for round in 0..400u64 {
             let begin = tokio::spawn({
                 let db = db.clone();
@@ -340,14 +346,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite_writers_take_turns_in_arrival_order() {
         let dir = tempfile::tempdir().unwrap();
-        let url: DatabaseUrl = format!("sqlite://{}", dir.path().join("t.db").display())
-            .parse()
-            .unwrap();
-        let db = Db::connect_url(&url, 4).await.unwrap();
-        sqlx::query("CREATE TABLE t (seq INTEGER PRIMARY KEY, n BIGINT NOT NULL)")
-            .execute(db.pool())
-            .await
-            .unwrap();
+        let db = sqlite_with_table(&dir).await;
 
         let first = db.begin_write().await.unwrap();
         let mut writers = Vec::new();
