@@ -194,19 +194,17 @@ impl Db {
             .connect(url.expose())
             .await
             .with_context(|| format!("cannot connect to the database at {url}"))?;
-        let writer = match url.sqlite_file() {
-            Some(_) => Some(
-                options
+        let (reader, writer) = match url.sqlite_file() {
+            Some(file) => {
+                let writer = options
                     .max_connections(1)
                     .connect(url.expose())
                     .await
-                    .with_context(|| format!("cannot connect to the database at {url}"))?,
-            ),
-            None => None,
+                    .with_context(|| format!("cannot connect to the database at {url}"))?;
+                (Some(Arc::new(SqliteReader::new(file))), Some(writer))
+            }
+            None => (None, None),
         };
-        let reader = url
-            .sqlite_file()
-            .map(|file| Arc::new(SqliteReader::new(file)));
         Ok(Db {
             pool,
             backend,
@@ -298,6 +296,16 @@ mod tests {
         db
     }
 
+    /// One write transaction: a row `n` in `t`.
+    async fn insert(db: &Db, n: i64) -> sqlx::Result<()> {
+        let mut tx = db.begin_write().await?;
+        sqlx::query("INSERT INTO t (n) VALUES ($1)")
+            .bind(n)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    }
+
     /// Requests whose client went away while their write transaction was being opened:
     /// none may leave a transaction open on a pooled connection, where it would hold
     /// SQLite's write lock and every later writer would wait out the busy timeout.
@@ -319,14 +327,7 @@ mod tests {
             begin.abort();
             let _ = begin.await;
 
-            let write = async {
-                let mut tx = db.begin_write().await?;
-                sqlx::query("INSERT INTO t (n) VALUES ($1)")
-                    .bind(round as i64)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await
-            };
+            let write = insert(&db, round as i64);
             // A leaked lock fails at once on the one write connection, or after the busy
             // timeout (5 s) on another; 15 s leaves room for a slow fsync.
             tokio::time::timeout(Duration::from_secs(15), write)
@@ -352,14 +353,7 @@ mod tests {
         let mut writers = Vec::new();
         for n in 0..10i64 {
             let db = db.clone();
-            let mut write = Box::pin(async move {
-                let mut tx = db.begin_write().await?;
-                sqlx::query("INSERT INTO t (n) VALUES ($1)")
-                    .bind(n)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await
-            });
+            let mut write = Box::pin(async move { insert(&db, n).await });
             // One poll queues this writer now, behind the ones before it.
             use std::future::Future;
             let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
