@@ -8,7 +8,12 @@ const embedded = providers[0];
 
 async function signOut(page: Page) {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Profile' }).click();
+  // The app shows "Sign in" at once, then leaves for the provider's logout and comes
+  // back: a navigation started before that return races it (net::ERR_ABORTED).
+  const loggedOut = page.waitForResponse((response) => new URL(response.url()).pathname === '/oauth/logout');
   await page.getByRole('button', { name: 'Sign out' }).click();
+  await loggedOut;
+  await page.waitForURL((url) => url.pathname === '/', { waitUntil: 'load' });
   await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
 }
 

@@ -26,7 +26,7 @@ async fn main() {
     let args = ServeArgs {
         database: DatabaseArgs {
             database_url: database_url.parse().expect("a database URL"),
-            database_max_connections: 8,
+            database_max_connections: Some(8),
         },
         addr: "127.0.0.1:0".parse().expect("an address"),
         site_root: dir.path().to_path_buf(),

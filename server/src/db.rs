@@ -117,7 +117,7 @@ pub struct Db {
 
 impl Db {
     pub async fn connect(args: &crate::config::DatabaseArgs) -> anyhow::Result<Db> {
-        Self::connect_url(&args.database_url, args.database_max_connections).await
+        Self::connect_url(&args.database_url, args.max_connections()).await
     }
 
     pub async fn connect_url(url: &DatabaseUrl, max_connections: u32) -> anyhow::Result<Db> {

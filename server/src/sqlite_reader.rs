@@ -15,7 +15,7 @@ use std::{
     sync::Mutex,
 };
 
-use rusqlite::{types::ToSqlOutput, Connection, ErrorCode, OpenFlags, ToSql};
+use rusqlite::{types::ToSqlOutput, Connection, ErrorCode, OpenFlags, Row, ToSql};
 
 /// A statement parameter, bound the same way here and through sqlx.
 #[derive(Debug, Clone)]
@@ -63,19 +63,24 @@ impl SqliteReader {
         }
     }
 
-    /// The first column of the statement's one row, as text. `$N` in `sql` is `args[N-1]`.
+    /// The statement's rows, each read by `read`. `$N` in `sql` is `args[N-1]`.
     /// `Ok(None)` when the database is busy this instant: run the statement through sqlx.
-    pub fn text_row(&self, sql: &str, args: &[Arg]) -> rusqlite::Result<Option<String>> {
+    pub fn rows<T>(
+        &self,
+        sql: &str,
+        args: &[Arg],
+        read: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<Option<Vec<T>>> {
         let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         let conn = match idle {
             Some(conn) => conn,
             None => self.open()?,
         };
-        let result = query_text(&conn, sql, args);
+        let result = query_rows(&conn, sql, args, read);
         match result {
-            Ok(text) => {
+            Ok(rows) => {
                 self.give_back(conn);
-                Ok(Some(text))
+                Ok(Some(rows))
             }
             Err(error) if is_busy(&error) => {
                 self.give_back(conn);
@@ -103,7 +108,12 @@ impl SqliteReader {
     }
 }
 
-fn query_text(conn: &Connection, sql: &str, args: &[Arg]) -> rusqlite::Result<String> {
+fn query_rows<T>(
+    conn: &Connection,
+    sql: &str,
+    args: &[Arg],
+    mut read: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Vec<T>> {
     let mut statement = conn.prepare_cached(sql)?;
     // `$N` is `args[N-1]`, as sqlx binds it; SQLite itself numbers named parameters in
     // order of first use, so each is bound by the number in its name.
@@ -116,10 +126,11 @@ fn query_text(conn: &Connection, sql: &str, args: &[Arg]) -> rusqlite::Result<St
         statement.raw_bind_parameter(index, arg)?;
     }
     let mut rows = statement.raw_query();
-    match rows.next()? {
-        Some(row) => row.get(0),
-        None => Err(rusqlite::Error::QueryReturnedNoRows),
+    let mut read_rows = Vec::new();
+    while let Some(row) = rows.next()? {
+        read_rows.push(read(row)?);
     }
+    Ok(read_rows)
 }
 
 fn is_busy(error: &rusqlite::Error) -> bool {
@@ -148,18 +159,27 @@ mod tests {
         (SqliteReader::new(&path), writer)
     }
 
+    /// The first column of every row, as text.
+    fn texts(
+        reader: &SqliteReader,
+        sql: &str,
+        args: &[Arg],
+    ) -> rusqlite::Result<Option<Vec<String>>> {
+        reader.rows(sql, args, |row| row.get(0))
+    }
+
     #[test]
     fn dollar_parameters_are_bound_by_their_number() {
         let dir = tempfile::tempdir().unwrap();
         let (reader, _writer) = database(&dir);
         // First used in the order $3, $1, $3, $2: SQLite alone would number them 1, 2, 1, 3.
-        let text = reader
-            .text_row(
-                "SELECT $3 || '-' || $1 || '-' || $3 || '-' || $2",
-                &[Arg::Text("a".into()), Arg::Int(7), Arg::Text("c".into())],
-            )
-            .unwrap();
-        assert_eq!(text.as_deref(), Some("c-a-c-7"));
+        let text = texts(
+            &reader,
+            "SELECT $3 || '-' || $1 || '-' || $3 || '-' || $2",
+            &[Arg::Text("a".into()), Arg::Int(7), Arg::Text("c".into())],
+        )
+        .unwrap();
+        assert_eq!(text, Some(vec!["c-a-c-7".to_owned()]));
     }
 
     #[test]
@@ -167,7 +187,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (reader, _writer) = database(&dir);
         for sql in ["SELECT $1 || $2", "SELECT $0", "SELECT ?"] {
-            let error = reader.text_row(sql, &[Arg::Text("a".into())]).unwrap_err();
+            let error = texts(&reader, sql, &[Arg::Text("a".into())]).unwrap_err();
             assert!(
                 matches!(error, rusqlite::Error::InvalidParameterCount(..)),
                 "{sql}: {error}"
@@ -179,26 +199,25 @@ mod tests {
     fn every_read_sees_the_latest_commit() {
         let dir = tempfile::tempdir().unwrap();
         let (reader, writer) = database(&dir);
-        let read = || {
-            reader
-                .text_row("SELECT group_concat(text, ',') FROM notes", &[])
-                .unwrap()
-        };
-        assert_eq!(read().as_deref(), Some("first"));
+        let read = || texts(&reader, "SELECT text FROM notes ORDER BY n", &[]).unwrap();
+        assert_eq!(read(), Some(vec!["first".to_owned()]));
         // The connection (and its prepared statement) is reused, its snapshot is not.
         writer
             .execute("INSERT INTO notes VALUES (2, 'second')", [])
             .unwrap();
-        assert_eq!(read().as_deref(), Some("first,second"));
+        assert_eq!(read(), Some(vec!["first".to_owned(), "second".to_owned()]));
     }
 
     #[test]
     fn it_cannot_write() {
         let dir = tempfile::tempdir().unwrap();
         let (reader, writer) = database(&dir);
-        let error = reader
-            .text_row("INSERT INTO notes VALUES (3, 'x') RETURNING text", &[])
-            .unwrap_err();
+        let error = texts(
+            &reader,
+            "INSERT INTO notes VALUES (3, 'x') RETURNING text",
+            &[],
+        )
+        .unwrap_err();
         assert!(error.to_string().contains("readonly"), "{error}");
         let count: i64 = writer
             .query_row("SELECT count(*) FROM notes", [], |row| row.get(0))
@@ -216,24 +235,32 @@ mod tests {
             .execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;")
             .unwrap();
         let started = std::time::Instant::now();
-        let read = reader.text_row("SELECT text FROM notes", &[]).unwrap();
+        let read = texts(&reader, "SELECT text FROM notes", &[]).unwrap();
         assert_eq!(read, None);
         assert!(started.elapsed() < std::time::Duration::from_millis(500));
         writer
             .execute_batch("COMMIT; PRAGMA locking_mode = NORMAL; SELECT 1 FROM notes;")
             .unwrap();
         drop(writer);
-        let read = reader.text_row("SELECT text FROM notes", &[]).unwrap();
-        assert_eq!(read.as_deref(), Some("first"));
+        let read = texts(&reader, "SELECT text FROM notes", &[]).unwrap();
+        assert_eq!(read, Some(vec!["first".to_owned()]));
     }
 
     #[test]
-    fn a_statement_without_rows_is_an_error() {
+    fn a_statement_without_rows_reads_none_and_a_bad_column_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let (reader, _writer) = database(&dir);
-        let error = reader
-            .text_row("SELECT text FROM notes WHERE n = $1", &[Arg::Int(99)])
-            .unwrap_err();
-        assert!(matches!(error, rusqlite::Error::QueryReturnedNoRows));
+        let read = texts(
+            &reader,
+            "SELECT text FROM notes WHERE n = $1",
+            &[Arg::Int(99)],
+        );
+        assert_eq!(read.unwrap(), Some(Vec::new()));
+        // The reader's own error stops the read: an integer is not text.
+        let error = texts(&reader, "SELECT n FROM notes", &[]).unwrap_err();
+        assert!(
+            matches!(error, rusqlite::Error::InvalidColumnType(..)),
+            "{error}"
+        );
     }
 }

@@ -255,7 +255,7 @@ pub fn serve_args(database_url: DatabaseUrl, site_root: PathBuf) -> ServeArgs {
     ServeArgs {
         database: DatabaseArgs {
             database_url,
-            database_max_connections: 5,
+            database_max_connections: Some(5),
         },
         addr: "127.0.0.1:0".parse().expect("an address"),
         site_root,
