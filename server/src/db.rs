@@ -249,6 +249,18 @@ impl Db {
         }
     }
 
+    /// `write` in a transaction of its own (see [`Db::begin_write`]), committed if it
+    /// succeeds; rolled back if it fails or is dropped.
+    pub async fn write<T>(
+        &self,
+        write: impl AsyncFnOnce(&mut sqlx::AnyConnection) -> sqlx::Result<T>,
+    ) -> sqlx::Result<T> {
+        let mut tx = self.begin_write().await?;
+        let value = write(&mut tx).await?;
+        tx.commit().await?;
+        Ok(value)
+    }
+
     /// Applies pending migrations. A database changed by hand or by a newer version of
     /// Timesheets fails here, and the server refuses to start on it.
     pub async fn migrate(&self) -> anyhow::Result<()> {

@@ -37,7 +37,7 @@ impl From<sqlx::Error> for ApiError {
 }
 
 /// The database is away or saturated, not broken: the client may retry (a 503).
-fn is_away(error: &sqlx::Error) -> bool {
+pub(crate) fn is_away(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
         // SQLite's write lock still held by another writer when the busy timeout ran
@@ -105,7 +105,7 @@ pub fn app_error_response(error: &AppError) -> Response {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::borrow::Cow;
 
     use super::*;
@@ -156,10 +156,10 @@ mod tests {
         );
     }
 
-    /// Another process holds SQLite's write lock past the busy timeout: retry later (503).
-    #[tokio::test]
-    async fn a_sqlite_file_locked_by_another_writer_is_unavailable() {
-        use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions, Connection, Executor};
+    /// A real SQLITE_BUSY: another connection holds the file's write lock and this one
+    /// asks for it without waiting.
+    pub(crate) async fn sqlite_busy_error() -> sqlx::Error {
+        use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions, Executor};
         use std::time::Duration;
 
         let dir = tempfile::tempdir().unwrap();
@@ -170,12 +170,22 @@ mod tests {
         let mut holder = options.connect().await.unwrap();
         holder.execute("BEGIN IMMEDIATE").await.unwrap();
         let mut writer = options.connect().await.unwrap();
-        let busy = writer.execute("BEGIN IMMEDIATE").await.unwrap_err();
+        writer.execute("BEGIN IMMEDIATE").await.unwrap_err()
+    }
+
+    /// Another process holds SQLite's write lock past the busy timeout: retry later (503).
+    #[tokio::test]
+    async fn a_sqlite_file_locked_by_another_writer_is_unavailable() {
+        use sqlx::{Connection, Executor};
+
+        let busy = sqlite_busy_error().await;
         assert_eq!(AppError::from(ApiError::from(busy)), AppError::Unavailable);
 
         // A broken statement on SQLite stays a 500.
-        let broken = writer.execute("SELEC 1").await.unwrap_err();
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .unwrap();
+        let broken = conn.execute("SELEC 1").await.unwrap_err();
         assert_eq!(AppError::from(ApiError::from(broken)), AppError::Internal);
-        holder.close().await.unwrap();
     }
 }

@@ -44,9 +44,25 @@ struct AuthRequest {
     max_age: Option<i64>,
 }
 
-/// A failure of the provider itself: a page, since we cannot trust any redirect then.
-fn failure(error: impl std::fmt::Display) -> Response {
-    tracing::error!(%error, "the provider failed");
+/// A failure of the provider itself: a page, since we cannot trust any redirect then. A
+/// database that is busy (SQLite's write lock past its timeout, no pooled connection) or
+/// away (PostgreSQL restarting) is a 503 the person can retry, as on the API.
+fn failure(error: impl Into<anyhow::Error>) -> Response {
+    let error = error.into();
+    if error
+        .downcast_ref::<sqlx::Error>()
+        .is_some_and(crate::error::is_away)
+    {
+        tracing::warn!(error = %format!("{error:#}"), "the sign-in service's database is busy or away");
+        return pages::respond(
+            StatusCode::SERVICE_UNAVAILABLE,
+            pages::error(
+                "Busy right now",
+                "The sign-in service is busy. Try again in a moment.",
+            ),
+        );
+    }
+    tracing::error!(error = %format!("{error:#}"), "the provider failed");
     pages::respond(
         StatusCode::INTERNAL_SERVER_ERROR,
         pages::error("Something went wrong", "The sign-in service failed."),
@@ -396,18 +412,26 @@ pub async fn login(
     if email.len() > MAX_EMAIL_BYTES || fields.password.len() > MAX_PASSWORD_BYTES {
         return form(StatusCode::BAD_REQUEST, WRONG_CREDENTIALS);
     }
+    let account = match store::account_by_email(&mut conn, &email).await {
+        Ok(account) => account,
+        Err(error) => return failure(error),
+    };
+    // Every write below goes through the write queue (`Db::write`): this connection goes
+    // back first, so a login never holds one connection while it waits for another.
+    drop(conn);
+
     // The attempt counts before the password is checked, so parallel guesses cannot all
     // slip in under the limit.
-    let attempts = match store::begin_attempt(&mut conn, &email, now).await {
+    let attempt = provider
+        .db()
+        .write(async |tx| store::begin_attempt(tx, &email, now).await)
+        .await;
+    let attempts = match attempt {
         Ok(store::Attempt::Locked { until }) => return locked(until),
         Ok(store::Attempt::Allowed { attempts }) => attempts,
         Err(error) => return failure(error),
     };
 
-    let account = match store::account_by_email(&mut conn, &email).await {
-        Ok(account) => account,
-        Err(error) => return failure(error),
-    };
     let stored = account
         .as_ref()
         .map(|account| account.password_hash.clone());
@@ -420,7 +444,11 @@ pub async fn login(
     let account = match account {
         Some(account) if matches && !account.disabled => account,
         _ if attempts >= store::MAX_FAILURES => {
-            return match store::lock(&mut conn, &email, now).await {
+            let lock = provider
+                .db()
+                .write(async |tx| store::lock(tx, &email, now).await)
+                .await;
+            return match lock {
                 Ok(until) => locked(until),
                 Err(error) => failure(error),
             };
@@ -428,38 +456,68 @@ pub async fn login(
         _ => return form(StatusCode::BAD_REQUEST, WRONG_CREDENTIALS),
     };
 
-    // A new session id at every login (no fixation); the old session ends.
-    let result: sqlx::Result<Response> = async {
-        store::clear_failures(&mut conn, &email).await?;
-        store::delete_pending(&mut conn, &fields.request).await?;
-        if let Some(old) = jar.get(&provider.cookie_name(SESSION_COOKIE)) {
-            store::delete_session(&mut conn, &token_hash(old.value())).await?;
-        }
-        let session_id = random_token();
-        let session_ms = i64::try_from(provider.settings().session.as_millis()).unwrap_or(i64::MAX);
-        let session = Session {
-            sid: uuid::Uuid::new_v4().to_string(),
-            account_id: account.id.clone(),
-            auth_time: now,
-            expires_at: now.saturating_add(session_ms),
-        };
-        store::insert_session(&mut conn, &token_hash(&session_id), &session).await?;
-        let response = issue_code(
-            &provider,
-            &mut conn,
-            &request,
-            &account,
-            &session,
-            now,
-            StatusCode::SEE_OTHER,
-        )
-        .await?;
-        let jar = jar
-            .clone()
-            .add(provider.cookie(SESSION_COOKIE, session_id, session_ms / 1000))
-            .add(provider.removal(LOGIN_COOKIE));
-        Ok((jar, response).into_response())
-    }
-    .await;
+    // A new session id at every login (no fixation); the old session ends. One write:
+    // failures cleared, form used up, old session ended, new session and code stored —
+    // all of it or none.
+    let result: sqlx::Result<Response> = provider
+        .db()
+        .write(async |tx| {
+            store::clear_failures(tx, &email).await?;
+            store::delete_pending(tx, &fields.request).await?;
+            if let Some(old) = jar.get(&provider.cookie_name(SESSION_COOKIE)) {
+                store::delete_session(tx, &token_hash(old.value())).await?;
+            }
+            let session_id = random_token();
+            let session_ms =
+                i64::try_from(provider.settings().session.as_millis()).unwrap_or(i64::MAX);
+            let session = Session {
+                sid: uuid::Uuid::new_v4().to_string(),
+                account_id: account.id.clone(),
+                auth_time: now,
+                expires_at: now.saturating_add(session_ms),
+            };
+            store::insert_session(tx, &token_hash(&session_id), &session).await?;
+            let response = issue_code(
+                &provider,
+                tx,
+                &request,
+                &account,
+                &session,
+                now,
+                StatusCode::SEE_OTHER,
+            )
+            .await?;
+            let jar = jar
+                .clone()
+                .add(provider.cookie(SESSION_COOKIE, session_id, session_ms / 1000))
+                .add(provider.removal(LOGIN_COOKIE));
+            Ok((jar, response).into_response())
+        })
+        .await;
     result.unwrap_or_else(failure)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::failure;
+    use axum::http::StatusCode;
+
+    #[tokio::test]
+    async fn a_busy_database_is_a_page_to_retry_and_anything_else_a_failure() {
+        let busy = failure(crate::error::tests::sqlite_busy_error().await);
+        assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = axum::body::to_bytes(busy.into_body(), 64 * 1024)
+            .await
+            .unwrap();
+        let page = String::from_utf8_lossy(&body);
+        assert!(page.contains("Try again in a moment"), "{page}");
+
+        let broken = failure(sqlx::Error::RowNotFound);
+        assert_eq!(broken.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let unreadable = serde_json::from_str::<u8>("x").unwrap_err();
+        assert_eq!(
+            failure(unreadable).status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
 }

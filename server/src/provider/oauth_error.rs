@@ -67,6 +67,12 @@ impl OAuthError {
 
 impl From<sqlx::Error> for OAuthError {
     fn from(error: sqlx::Error) -> Self {
+        // Busy (SQLite's write lock past its timeout, no pooled connection) or away
+        // (PostgreSQL restarting) is worth a retry, as on the API: a 503.
+        if crate::error::is_away(&error) {
+            tracing::warn!(%error, "the provider's database is busy or away");
+            return OAuthError::busy();
+        }
         OAuthError::server_error(error)
     }
 }
@@ -128,5 +134,22 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for OAuthForm {
         single_params(pairs)
             .map(OAuthForm)
             .map_err(OAuthError::invalid_request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OAuthError;
+    use axum::http::StatusCode;
+
+    #[tokio::test]
+    async fn a_busy_database_is_temporarily_unavailable_and_a_broken_one_a_server_error() {
+        let busy = OAuthError::from(crate::error::tests::sqlite_busy_error().await);
+        assert_eq!(busy.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(busy.code, "temporarily_unavailable");
+
+        let broken = OAuthError::from(sqlx::Error::RowNotFound);
+        assert_eq!(broken.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(broken.code, "server_error");
     }
 }
