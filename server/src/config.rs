@@ -29,14 +29,19 @@ impl DatabaseArgs {
     /// queue inside SQLite, each with a page cache and a thread of its own (16 instead of
     /// 4 on 2 cores: the same approvals throughput, +13 MB of memory).
     pub fn max_connections(&self) -> u32 {
-        self.database_max_connections
-            .unwrap_or_else(|| match self.database_url.backend() {
-                crate::db::Backend::Postgres => 16,
-                crate::db::Backend::Sqlite => {
-                    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-                    u32::try_from(cores.saturating_mul(2)).unwrap_or(16).max(4)
-                }
-            })
+        self.database_max_connections.unwrap_or_else(|| {
+            let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+            default_pool_size(self.database_url.backend(), cores)
+        })
+    }
+}
+
+fn default_pool_size(backend: crate::db::Backend, cores: usize) -> u32 {
+    match backend {
+        crate::db::Backend::Postgres => 16,
+        crate::db::Backend::Sqlite => u32::try_from(cores.saturating_mul(2))
+            .unwrap_or(u32::MAX)
+            .clamp(4, 1000),
     }
 }
 
@@ -121,19 +126,22 @@ mod tests {
 
     #[test]
     fn the_pool_size_is_as_set_or_by_backend() {
+        use crate::db::Backend::{Postgres, Sqlite};
         let args = |url: &str, max: Option<u32>| DatabaseArgs {
             database_url: url.parse().expect("a database URL"),
             database_max_connections: max,
         };
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let sqlite = u32::try_from(2 * cores).expect("a few cores").max(4);
-        assert_eq!(args("sqlite://data/t.db", None).max_connections(), sqlite);
-        assert_eq!(args("postgres://db.example/t", None).max_connections(), 16);
         assert_eq!(args("sqlite://data/t.db", Some(30)).max_connections(), 30);
         assert_eq!(
             args("postgres://db.example/t", Some(2)).max_connections(),
             2
         );
+        assert_eq!(args("postgres://db.example/t", None).max_connections(), 16);
+        // SQLite: two per core, at least 4, at most the flag's own limit.
+        for (cores, size) in [(1, 4), (2, 4), (3, 6), (8, 16), (4096, 1000)] {
+            assert_eq!(default_pool_size(Sqlite, cores), size, "{cores} cores");
+        }
+        assert_eq!(default_pool_size(Postgres, 64), 16);
     }
 
     #[test]

@@ -310,12 +310,14 @@ mod tests {
 
     /// One write transaction: a row `n` in `t`.
     async fn insert(db: &Db, n: i64) -> sqlx::Result<()> {
-        let mut tx = db.begin_write().await?;
-        sqlx::query("INSERT INTO t (n) VALUES ($1)")
-            .bind(n)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await
+        db.write(async |tx| {
+            sqlx::query("INSERT INTO t (n) VALUES ($1)")
+                .bind(n)
+                .execute(tx)
+                .await
+                .map(drop)
+        })
+        .await
     }
 
     /// Requests whose client went away while their write transaction was being opened:

@@ -112,7 +112,7 @@ fn query_rows<T>(
     conn: &Connection,
     sql: &str,
     args: &[Arg],
-    mut read: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    read: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
 ) -> rusqlite::Result<Vec<T>> {
     let mut statement = conn.prepare_cached(sql)?;
     // `$N` is `args[N-1]`, as sqlx binds it; SQLite itself numbers named parameters in
@@ -125,12 +125,7 @@ fn query_rows<T>(
             .ok_or(rusqlite::Error::InvalidParameterCount(index, args.len()))?;
         statement.raw_bind_parameter(index, arg)?;
     }
-    let mut rows = statement.raw_query();
-    let mut read_rows = Vec::new();
-    while let Some(row) = rows.next()? {
-        read_rows.push(read(row)?);
-    }
-    Ok(read_rows)
+    statement.raw_query().mapped(read).collect()
 }
 
 fn is_busy(error: &rusqlite::Error) -> bool {
