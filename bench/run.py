@@ -5,7 +5,8 @@ Starts the release binary (SQLite, then PostgreSQL when a server is reachable) w
 embedded provider and a seeded company — 100 people (10 managers) × 12 weeks of entries,
 all but the last week approved — signs everyone in through the real login flow, and runs
 wrk (64 connections, fixed duration) against:
-  1. GET  /api/timesheets?week=…      (authenticated read)
+  1. GET  /api/timesheets?week=…      (authenticated read; on SQLite also once more
+                                       with READ_CACHE=false, every page from the file)
   2. POST /api/timesheets             (authenticated write, unique entries)
   3. GET  /api/approvals              (a manager's queue)
   4. GET  /healthz                    (no token, no database: the machine's ceiling)
@@ -109,7 +110,7 @@ def rss_peak_kb(pid):
     return 0
 
 
-def start_server(database_url, port, workdir):
+def start_server(database_url, port, workdir, extra_env=None):
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -118,6 +119,7 @@ def start_server(database_url, port, workdir):
         "DEMO": "true",
         "PROVIDER_ACCESS_TOKEN_SECS": "3600",
         "RUST_LOG": "warn",
+        **(extra_env or {}),
     }
     env.pop("OIDC_ISSUER", None)
     log = open(workdir / f"server-{port}.log", "w")
@@ -214,6 +216,7 @@ def wrk(base, path, script, tokens_file, server, env=None):
         raise SystemExit(f"wrk failed: {result.stdout}{result.stderr}")
     summary = json.loads(match.group(1))
     summary["cpu_us"] = 1e6 * (cpu_seconds(server.pid) - cpu_before) / max(summary["requests"], 1)
+    summary["rss_mb"] = rss_peak_kb(server.pid) / 1024
     return summary
 
 
@@ -221,15 +224,34 @@ def run_backend(name, database_url, port, workdir):
     server, base = start_server(database_url, port, workdir)
     try:
         tokens = seed(base, database_url, workdir)
-        tokens_file = workdir / f"tokens-{port}.txt"
-        tokens_file.write_text("\n".join(tokens) + "\n")
-        managers_file = workdir / f"managers-{port}.txt"
-        managers_file.write_text("\n".join(tokens[::10]) + "\n")
-        iso = monday_weeks_ago(1).isocalendar()
-        week = f"{iso[0]}-W{iso[1]:02d}"
-        results = []
+    except BaseException:
+        server.terminate()
+        raise
+    tokens_file = workdir / f"tokens-{port}.txt"
+    tokens_file.write_text("\n".join(tokens) + "\n")
+    managers_file = workdir / f"managers-{port}.txt"
+    managers_file.write_text("\n".join(tokens[::10]) + "\n")
+    iso = monday_weeks_ago(1).isocalendar()
+    week = f"{iso[0]}-W{iso[1]:02d}"
+    read_path = f"/api/timesheets?week={week}"
+    results = []
+    if database_url.startswith("sqlite:"):
+        # The same read with every page from the file, on the same data: what the page
+        # cache (SQLite only) takes off a read.
+        server.terminate()
+        server.wait(timeout=30)
+        say(f"{name}: the week read without the page cache (READ_CACHE=false)")
+        server, base = start_server(database_url, port, workdir, {"READ_CACHE": "false"})
+        try:
+            results.append(("GET /api/timesheets?week (token, READ_CACHE=false)",
+                            wrk(base, read_path, "get.lua", tokens_file, server)))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        server, base = start_server(database_url, port, workdir)
+    try:
         say(f"{name}: wrk, {CONNECTIONS} connections, {DURATION} each")
-        results.append(("GET /api/timesheets?week (token)", wrk(base, f"/api/timesheets?week={week}", "get.lua", tokens_file, server)))
+        results.insert(0, ("GET /api/timesheets?week (token)", wrk(base, read_path, "get.lua", tokens_file, server)))
         results.append(("POST /api/timesheets (token)", wrk(base, "/api/timesheets", "post.lua", tokens_file, server)))
         results.append(("GET /api/approvals (manager)", wrk(base, "/api/approvals", "get.lua", managers_file, server)))
         results.append(("GET /healthz (no token, no DB)", wrk(base, "/healthz", "get.lua", tokens_file, server, {"BENCH_NO_TOKEN": "1"})))
@@ -244,19 +266,24 @@ def run_backend(name, database_url, port, workdir):
         summary = cli(["import", str(upload_file), "--api-url", base, "--client-id", CLIENT_ID,
                        "--chunk-size", "10000"], {"TIMESHEETS_CLIENT_SECRET": CLIENT_SECRET})
         upload_ms = (time.monotonic() - started) * 1000
-        rss_mb = rss_peak_kb(server.pid) / 1024
+        # Whichever server peaked (the READ_CACHE=false one included).
+        rss_mb = max([rss_peak_kb(server.pid) / 1024] + [r["rss_mb"] for _, r in results])
     finally:
         server.terminate()
         server.wait(timeout=30)
     print(f"\n### {name} ({datetime.date.today()}, {os.cpu_count()} cores)\n")
-    print("| scenario | req/s | p50 | p99 | server CPU / request | errors (non-2xx + socket) |")
-    print("|---|---|---|---|---|---|")
+    print("| scenario | req/s | p50 | p99 | server CPU / request | errors (non-2xx + socket) "
+          "| server peak RSS so far |")
+    print("|---|---|---|---|---|---|---|")
     ceiling = results[-1][1]["rps"]
     for label, r in results:
         print(f"| {label} | {r['rps']:.0f} | {r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms "
-              f"| {r['cpu_us']:.0f} µs | {r['errors']} |")
+              f"| {r['cpu_us']:.0f} µs | {r['errors']} | {r['rss_mb']:.0f} MB |")
     read = results[0][1]["rps"]
     print(f"\nauthenticated read = {100 * read / ceiling:.0f} % of the bare endpoint's req/s")
+    for label, r in results[1:-1]:
+        if label.startswith("GET /api/timesheets"):
+            print(f"without the page cache = {100 * r['rps'] / ceiling:.0f} %")
     print(f"server CPU per authenticated read = {results[0][1]['cpu_us'] / results[-1][1]['cpu_us']:.1f}× "
           "the bare endpoint's")
     print(f"10,000-row upload (timesheets import, one request): {upload_ms:.0f} ms — {summary.strip()}")

@@ -45,6 +45,7 @@ async fn main() {
         },
         provider: Default::default(),
         cors_allowed_origins: Vec::new(),
+        read_cache: true,
     };
     let app = Application::build(args).await.expect("the server starts");
     let base = format!("http://{}", app.address());

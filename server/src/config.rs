@@ -77,6 +77,12 @@ pub struct ServeArgs {
     /// (e.g. `https://time.example.com`). Empty: same-origin only.
     #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub cors_allowed_origins: Vec<Origin>,
+
+    /// Serve a page of entries read before from memory until anything is written. On a
+    /// SQLite file only, which has one server (a second is refused, whatever this says)
+    /// and so one writer; `false` reads every page from the database.
+    #[arg(long, env = "READ_CACHE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub read_cache: bool,
 }
 
 /// A web origin (`scheme://host[:port]`), written exactly as browsers send it in `Origin`.

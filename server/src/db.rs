@@ -5,7 +5,18 @@
 //! numbers. Portable types only: TEXT (ids, ISO dates), BIGINT (numbers, flags 0/1,
 //! timestamps in Unix milliseconds).
 
-use std::{fmt, path::Path, str::FromStr, sync::Arc, time::Duration};
+use std::{
+    fmt,
+    fs::{File, OpenOptions, TryLockError},
+    ops::{Deref, DerefMut},
+    path::{Path, PathBuf},
+    str::FromStr,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use anyhow::Context;
 use sqlx::{any::AnyPoolOptions, migrate::Migrator, AnyPool, Connection, Executor};
@@ -113,6 +124,80 @@ pub struct Db {
     reader: Option<Arc<SqliteReader>>,
     /// For a SQLite file: the one connection that writes (see [`Db::begin_write`]).
     writer: Option<AnyPool>,
+    /// See [`Db::write_generation`].
+    generation: Arc<AtomicU64>,
+}
+
+/// A write transaction (see [`Db::begin_write`]): sqlx's, dereferencing to its connection
+/// as sqlx's does, and the write generation, moved on when it ends.
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    ended: BumpOnDrop,
+}
+
+impl WriteTx {
+    /// Commits, then moves the write generation on before the caller (and so its client)
+    /// hears back: a client never reads a page from before its own acknowledged write.
+    pub async fn commit(self) -> sqlx::Result<()> {
+        let WriteTx { tx, ended } = self;
+        let committed = tx.commit().await;
+        drop(ended);
+        committed
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
+
+/// Moves the write generation on when dropped: after a commit, and when a transaction
+/// is abandoned, rolled back (no harm) or dropped mid-commit with its client gone. Such
+/// a commit may still land after this, so the SQLite writer moves the generation on
+/// again once its connection is back and idle (`after_release`).
+struct BumpOnDrop(Arc<AtomicU64>);
+
+impl Drop for BumpOnDrop {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::Release);
+    }
+}
+
+/// This server's claim on its SQLite file (see [`Db::claim_for_serving`]): an exclusive
+/// lock on `<file>-server.lock`, let go when dropped or when the process ends, however
+/// it ends.
+#[derive(Debug)]
+pub struct SqliteClaim {
+    _lock: File,
+}
+
+/// Keeps a connection handed back outside a transaction, and closes one still inside.
+///
+/// sqlx 0.8 can hand a connection back still inside a transaction: a request dropped
+/// (its client went away) after SQLite acknowledged `BEGIN IMMEDIATE` but before sqlx
+/// wrapped it in a `Transaction` (sqlx issue #3932, fixed in 0.9). That connection
+/// keeps SQLite's write lock, so every other writer waits out the busy timeout and
+/// fails, and a write made on it later is never committed. It is closed instead
+/// (closing rolls back). A dropped `Transaction`'s own rollback (or commit) may still be
+/// queued on a SQLite connection's worker, hence the second look after a round trip.
+async fn outside_transaction(conn: &mut sqlx::AnyConnection) -> sqlx::Result<bool> {
+    if conn.is_in_transaction() {
+        conn.ping().await?;
+        if conn.is_in_transaction() {
+            tracing::warn!("a connection was returned inside a transaction; closing it");
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 impl Db {
@@ -148,28 +233,7 @@ impl Db {
                     Ok(true)
                 })
             })
-            // sqlx 0.8 can hand a connection back still inside a transaction: a request
-            // dropped (its client went away) after SQLite acknowledged `BEGIN IMMEDIATE`
-            // but before sqlx wrapped it in a `Transaction` (sqlx issue #3932, fixed in
-            // 0.9). That connection keeps SQLite's write lock, so every other writer waits
-            // out the busy timeout and fails, and a write made on it later is never
-            // committed. It is closed instead (closing rolls back). A dropped
-            // `Transaction`'s own rollback may still be queued on a SQLite connection's
-            // worker, hence the second look after a round trip.
-            .after_release(|conn, _meta| {
-                Box::pin(async move {
-                    if conn.is_in_transaction() {
-                        conn.ping().await?;
-                        if conn.is_in_transaction() {
-                            tracing::warn!(
-                                "a connection was returned inside a transaction; closing it"
-                            );
-                            return Ok(false);
-                        }
-                    }
-                    Ok(true)
-                })
-            })
+            .after_release(|conn, _meta| Box::pin(outside_transaction(conn)))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -194,10 +258,25 @@ impl Db {
             .connect(url.expose())
             .await
             .with_context(|| format!("cannot connect to the database at {url}"))?;
+        let generation = Arc::new(AtomicU64::new(0));
         let (reader, writer) = match url.sqlite_file() {
             Some(file) => {
+                let after_write = Arc::clone(&generation);
                 let writer = options
                     .max_connections(1)
+                    // sqlx closes a connection past its lifetime without `after_release`,
+                    // which must see every transaction out; a file needs no recycling.
+                    .max_lifetime(None)
+                    // Whatever the transaction did has landed by now (`outside_transaction`
+                    // waited for it), even a commit whose request was dropped meanwhile.
+                    .after_release(move |conn, _meta| {
+                        let after_write = Arc::clone(&after_write);
+                        Box::pin(async move {
+                            let keep = outside_transaction(conn).await;
+                            drop(BumpOnDrop(after_write));
+                            keep
+                        })
+                    })
                     .connect(url.expose())
                     .await
                     .with_context(|| format!("cannot connect to the database at {url}"))?;
@@ -210,6 +289,7 @@ impl Db {
             backend,
             reader,
             writer,
+            generation,
         })
     }
 
@@ -241,11 +321,54 @@ impl Db {
     /// The transaction takes the write lock at `BEGIN` (`IMMEDIATE`): a deferred one that
     /// reads and then writes fails at once with "database is locked" when another writer
     /// committed meanwhile, which the busy timeout cannot help (found by fuzzing).
-    pub async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
-        match (&self.writer, self.backend) {
+    pub async fn begin_write(&self) -> sqlx::Result<WriteTx> {
+        let tx = match (&self.writer, self.backend) {
             (Some(writer), _) => writer.begin_with("BEGIN IMMEDIATE").await,
             (None, Backend::Sqlite) => self.pool.begin_with("BEGIN IMMEDIATE").await,
             (None, Backend::Postgres) => self.pool.begin().await,
+        }?;
+        Ok(WriteTx {
+            tx,
+            ended: BumpOnDrop(Arc::clone(&self.generation)),
+        })
+    }
+
+    /// Moves on (at least once) whenever a write transaction of this process ends. Read it
+    /// before a read: while it has not moved, nothing this process wrote has changed what
+    /// that read saw. Other processes' writes do not move it (see [`Db::claim_for_serving`]).
+    pub fn write_generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Claims a SQLite file for this server, which then writes it alone: a second server
+    /// on it would change entries unseen by this one's page cache (and would queue its
+    /// writes apart). `None` on PostgreSQL, which several servers share by design.
+    pub fn claim_for_serving(&self) -> anyhow::Result<Option<SqliteClaim>> {
+        let Some(file) = self.reader.as_deref().map(SqliteReader::path) else {
+            return Ok(None);
+        };
+        // One lock however the file is named (a relative path, a symbolic link).
+        let file = std::fs::canonicalize(file)
+            .with_context(|| format!("cannot find {}", file.display()))?;
+        let mut path = file.clone().into_os_string();
+        path.push("-server.lock");
+        let path = PathBuf::from(path);
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        match lock.try_lock() {
+            Ok(()) => Ok(Some(SqliteClaim { _lock: lock })),
+            Err(TryLockError::WouldBlock) => Err(anyhow::anyhow!(
+                "another Timesheets server is serving {}: a SQLite file has one server \
+                 (several servers share a PostgreSQL database)",
+                file.display()
+            )),
+            Err(TryLockError::Error(error)) => {
+                Err(error).with_context(|| format!("cannot lock {}", path.display()))
+            }
         }
     }
 
@@ -397,6 +520,73 @@ mod tests {
         assert_eq!(url.backend(), Backend::Sqlite);
         assert_eq!(url.expose(), "sqlite://data/timesheets.db?mode=rwc");
         assert_eq!(url.sqlite_file(), Some(Path::new("data/timesheets.db")));
+    }
+
+    #[tokio::test]
+    async fn a_write_moves_the_generation_on_before_it_returns() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sqlite_with_table(&dir).await;
+        let before = db.write_generation();
+        insert(&db, 1).await.unwrap();
+        let committed = db.write_generation();
+        assert!(committed > before);
+        // Abandoned (rolled back) moves it on too: never a reason to keep a page.
+        let tx = db.begin_write().await.unwrap();
+        drop(tx);
+        assert!(db.write_generation() > committed);
+    }
+
+    /// A commit whose request went away while it ran may land after the transaction was
+    /// dropped: the generation moves on again once the writer has finished with it.
+    #[tokio::test]
+    async fn a_commit_dropped_midway_moves_the_generation_on_after_it_lands() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sqlite_with_table(&dir).await;
+        let mut tx = db.begin_write().await.unwrap();
+        sqlx::query("INSERT INTO t (n) VALUES (1)")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        // One poll sends COMMIT to the connection's worker thread, then the future goes.
+        tokio::select! {
+            biased;
+            _ = tx.commit() => {}
+            () = std::future::ready(()) => {}
+        }
+        let at_drop = db.write_generation();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while db.write_generation() == at_drop {
+            assert!(tokio::time::Instant::now() < deadline, "never moved on");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // By then the commit has landed: a read from now on sees it.
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(count, 1);
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_file_is_served_by_one_server_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sqlite_with_table(&dir).await;
+        let claim = db
+            .claim_for_serving()
+            .unwrap()
+            .expect("a SQLite file's claim");
+        let url: DatabaseUrl = format!("sqlite://{}", dir.path().join("t.db").display())
+            .parse()
+            .unwrap();
+        let second = Db::connect_url(&url, 4).await.unwrap();
+        let error = second.claim_for_serving().unwrap_err().to_string();
+        assert!(
+            error.starts_with("another Timesheets server is serving") && error.contains("t.db"),
+            "{error}"
+        );
+        // Let go (as when the first server stops, or dies): the next one may serve.
+        drop(claim);
+        assert!(second.claim_for_serving().unwrap().is_some());
     }
 
     #[test]

@@ -63,6 +63,11 @@ impl SqliteReader {
         }
     }
 
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The statement's rows, each read by `read`. `$N` in `sql` is `args[N-1]`.
     /// `Ok(None)` when the database is busy this instant: run the statement through sqlx.
     pub fn rows<T>(

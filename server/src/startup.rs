@@ -12,10 +12,10 @@ use crate::{
     assets::Assets,
     auth::{Gate, TokenVerifier},
     config::{Origin, ServeArgs},
-    db::Db,
+    db::{Db, SqliteClaim},
     provider::{self, Provider, ProviderSettings, PublicUrl},
     routes,
-    services::ServerServices,
+    services::{PageCache, ServerServices},
 };
 
 /// cargo-leptos names the bundle and says whether file names carry content hashes
@@ -81,6 +81,8 @@ pub struct AppStateInner {
     pub provider: Option<Provider>,
     /// How the PWA signs in: provider, client id, scopes (written into every page).
     pub pwa_auth: Arc<app::oidc::AuthConfig>,
+    /// On a SQLite file: the lock that keeps a second server off it while this one runs.
+    _sqlite_claim: Option<SqliteClaim>,
 }
 
 pub struct Application {
@@ -94,6 +96,7 @@ impl Application {
     /// message on bad settings, an unreachable database or a port in use.
     pub async fn build(args: ServeArgs) -> anyhow::Result<Self> {
         let db = Db::connect(&args.database).await?;
+        let sqlite_claim = db.claim_for_serving()?;
         db.migrate().await?;
         let listener = TcpListener::bind(args.addr)
             .await
@@ -114,7 +117,8 @@ impl Application {
         let gate = Gate::new(verifier);
         let leptos_options = leptos_options(&args, address);
         let assets = Arc::new(Assets::load(&leptos_options));
-        let server_services = ServerServices::new(db.clone());
+        let pages = (sqlite_claim.is_some() && args.read_cache).then(PageCache::default);
+        let server_services = ServerServices::new(db.clone(), pages);
         let services: SharedServices = Arc::new(server_services.clone());
         let state = AppState(Arc::new(AppStateInner {
             leptos_options,
@@ -126,6 +130,7 @@ impl Application {
             cors_origins: args.cors_allowed_origins.clone().into(),
             provider,
             pwa_auth,
+            _sqlite_claim: sqlite_claim,
         }));
         Ok(Self {
             listener,

@@ -185,11 +185,13 @@ async fn list(
     State(services): State<ServerServices>,
     AuthUser(user): AuthUser,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Page<Entry>>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|rejection| AppError::BadRequest {
         message: rejection.body_text(),
     })?;
-    Ok(Json(services.list_entries(&user, query.range()?).await?))
+    let page = services.list_entries(&user, query.range()?).await?;
+    // Written from the shared page, which may be the cache's.
+    Ok(Json(&*page).into_response())
 }
 
 /// Read one of one's own entries; its version comes as the `ETag`.

@@ -1,6 +1,8 @@
 //! Entries of signed-in users: create, list, delete; approvals by managers. Every method
 //! takes the verified user and checks its scope first, before any database work.
 
+use std::sync::Arc;
+
 use app::{
     auth::{Scope, User},
     domain::{EntryId, EntryStatus, IsoWeek, Note, Transition, WorkDate, MAX_MINUTES_PER_DAY},
@@ -8,7 +10,7 @@ use app::{
     error::AppError,
 };
 
-use super::ServerServices;
+use super::{page_cache::PageKey, ServerServices};
 use crate::{
     error::ApiError,
     store::{
@@ -23,7 +25,7 @@ use crate::{
 pub const MAX_PAGE: u32 = 500;
 
 /// A date range and position to list from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EntryRange {
     pub from: WorkDate,
     pub to: WorkDate,
@@ -114,14 +116,43 @@ impl ServerServices {
         Ok((entry.entry, true))
     }
 
-    /// The user's own entries in a date range, one page at a time.
+    /// The user's own entries in a date range, one page at a time: from the page cache
+    /// when nothing was written since it was last read (see `page_cache`).
     pub async fn list_entries(
         &self,
         user: &User,
         range: EntryRange,
-    ) -> Result<Page<Entry>, ApiError> {
+    ) -> Result<Arc<Page<Entry>>, ApiError> {
         user.require(Scope::ReadTimesheets)?;
-        let limit = range.limit.clamp(1, MAX_PAGE);
+        let range = EntryRange {
+            limit: range.limit.clamp(1, MAX_PAGE),
+            ..range
+        };
+        let Some(cache) = &self.pages else {
+            return Ok(Arc::new(self.read_page(user, &range).await?));
+        };
+        let key = PageKey {
+            issuer: user.issuer.clone(),
+            subject: user.subject.clone(),
+            range,
+        };
+        // Taken before the read: a write that lands during it moves the generation on,
+        // and the page read is then never served from the cache.
+        let generation = self.db.write_generation();
+        if let Some(page) = cache.get(&key, generation) {
+            return Ok(page);
+        }
+        let page = Arc::new(self.read_page(user, &key.range).await?);
+        // A page that a write overtook would never be served: it does not take the place
+        // of a newer one.
+        if self.db.write_generation() == generation {
+            cache.insert(key, generation, Arc::clone(&page));
+        }
+        Ok(page)
+    }
+
+    async fn read_page(&self, user: &User, range: &EntryRange) -> Result<Page<Entry>, ApiError> {
+        let limit = range.limit;
         // One more than asked tells whether another page follows. Someone never seen
         // before simply has no entries.
         let mut items = entry_store::list_for_user(

@@ -1,5 +1,7 @@
 //! The business layer every adapter calls: REST handlers, Leptos server functions, CLI.
 
+use std::sync::Arc;
+
 use app::{
     auth::User,
     domain::{EntryId, IsoWeek, Note, Transition},
@@ -12,20 +14,28 @@ use crate::db::Db;
 
 pub mod entries;
 mod export;
+mod page_cache;
 mod upload;
 
 pub use entries::EntryRange;
 pub use export::{ExportRequest, MAX_EXPORT_DAYS};
+pub use page_cache::PageCache;
 
 /// [`Services`] backed by the database.
 #[derive(Clone, Debug)]
 pub struct ServerServices {
     db: Db,
+    /// Pages of entries kept until the next write: only where this process is the one
+    /// writer (see `page_cache`).
+    pages: Option<Arc<PageCache>>,
 }
 
 impl ServerServices {
-    pub fn new(db: Db) -> Self {
-        Self { db }
+    pub fn new(db: Db, pages: Option<PageCache>) -> Self {
+        Self {
+            db,
+            pages: pages.map(Arc::new),
+        }
     }
 
     pub fn db(&self) -> &Db {
@@ -43,7 +53,7 @@ impl Services for ServerServices {
             after: None,
             limit: entries::MAX_PAGE,
         };
-        Ok(self.list_entries(user, range).await?.items)
+        Ok(Arc::unwrap_or_clone(self.list_entries(user, range).await?).items)
     }
 
     async fn projects(&self, user: &User) -> Result<Vec<Project>, AppError> {

@@ -1,6 +1,7 @@
+use reqwest::StatusCode;
 use server::{db::Backend, startup::Application};
 
-use crate::helpers::{serve_args, site_root, TestApp};
+use crate::helpers::{expected_backend, fresh_database, serve_args, site_root, TestApp};
 
 async fn table_names(app: &TestApp) -> Vec<String> {
     let sql = match app.backend() {
@@ -89,19 +90,47 @@ async fn the_schema_refuses_out_of_range_durations() {
 
 #[tokio::test]
 async fn a_database_with_a_changed_migration_stops_start_up() {
-    let app = TestApp::spawn().await;
+    let (database_url, _db_dir) = fresh_database().await;
+    let site = site_root();
+    let args = || serve_args(database_url.clone(), site.path().to_path_buf());
+    let first = Application::build(args()).await.expect("the first start");
     sqlx::query("UPDATE _sqlx_migrations SET checksum = $1")
         .bind(vec![0_u8; 48])
-        .execute(app.db.pool())
+        .execute(first.db().pool())
         .await
         .unwrap();
+    // Stopped, as one would before an upgrade.
+    drop(first);
+    let err = Application::build(args())
+        .await
+        .err()
+        .expect("start-up must fail");
+    let message = format!("{err:#}");
+    assert!(message.contains("migration"), "{message}");
+}
+
+/// A SQLite file has one server, which caches pages of entries knowing it writes alone;
+/// PostgreSQL is shared by as many servers as needed.
+#[tokio::test]
+async fn a_sqlite_file_has_one_server_and_postgres_many() {
+    let app = TestApp::spawn().await;
     let site = site_root();
-    let result = Application::build(serve_args(
+    let second = Application::build(serve_args(
         app.database_url.clone(),
         site.path().to_path_buf(),
     ))
     .await;
-    let err = result.err().expect("start-up must fail");
-    let message = format!("{err:#}");
-    assert!(message.contains("migration"), "{message}");
+    match expected_backend() {
+        Backend::Sqlite => {
+            let message = format!("{:#}", second.err().expect("a second server is refused"));
+            assert!(
+                message.contains("another Timesheets server is serving"),
+                "{message}"
+            );
+            assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+        }
+        Backend::Postgres => {
+            second.expect("a second server on the same PostgreSQL database");
+        }
+    }
 }

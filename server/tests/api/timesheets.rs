@@ -1141,3 +1141,99 @@ async fn concurrent_writes_never_fail_with_a_server_error() {
         assert_eq!(status, StatusCode::CREATED);
     }
 }
+
+/// A week read is kept (on SQLite) and served again until something is written: each
+/// kind of write, by the owner or by someone else, shows in the owner's next read.
+#[tokio::test]
+async fn a_week_read_again_shows_every_write_since_whoever_made_it() {
+    let (app, submitted, draft, _) = app_with_more_entries().await;
+    let ann = app.user_token(ALL_USER_SCOPES);
+    let week = || async {
+        let page: Value = app
+            .get_as(&ann, "/api/timesheets?week=2026-W48")
+            .await
+            .json()
+            .await
+            .unwrap();
+        page["items"].as_array().unwrap().clone()
+    };
+    let find = |items: &[Value], id: &str| {
+        items
+            .iter()
+            .find(|entry| entry["id"] == id)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let first = week().await;
+    assert_eq!(first.len(), 3);
+    assert_eq!(week().await, first, "read twice, nothing written between");
+
+    // Someone else's write: a manager approves one of Ann's entries.
+    let manager = app.token_for(MANAGER.0, MANAGER.1, ALL_USER_SCOPES);
+    let approve = app
+        .client
+        .put(app.url(&format!("/api/approvals/{submitted}")))
+        .bearer_auth(&manager)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approve.status(), StatusCode::OK);
+    assert_eq!(find(&week().await, &submitted)["status"], "approved");
+
+    // Her own edit.
+    let edited = edit_with_version(
+        &app,
+        &ann,
+        &draft,
+        1,
+        &json!({"project": "ACME", "date": "2026-11-24", "hours": 3.0}),
+    )
+    .await;
+    assert_eq!(edited.status(), StatusCode::OK);
+    assert_eq!(find(&week().await, &draft)["hours"], 3.0);
+
+    // A batch upload on her behalf.
+    let client = app.client_token("payroll", "batch:upload");
+    let rows = json!([{"external_id": "w48", "user_email": "ann@example.com", "project": "ACME", "date": "2026-11-26", "hours": 4}]);
+    let upload = app
+        .call(Method::POST, "/api/timesheets/upload", &client, Some(&rows))
+        .await;
+    assert_eq!(upload.status(), StatusCode::OK);
+    let items = week().await;
+    assert_eq!(items.len(), 4);
+    assert!(items.iter().any(|entry| entry["external_id"] == "w48"));
+
+    // A new name in her token, seen when she logs time on another week: every entry of
+    // hers shows it.
+    let mut claims = app.issuer.user_claims(ALL_USER_SCOPES);
+    claims["name"] = "Ann Renamed".into();
+    let renamed = app.issuer.sign(&claims);
+    let created = app
+        .call(
+            Method::POST,
+            "/api/timesheets",
+            &renamed,
+            Some(&entry_body("2026-12-07", 1.0)),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let items = week().await;
+    assert!(
+        items
+            .iter()
+            .all(|entry| entry["owner"]["name"] == "Ann Renamed"),
+        "{items:?}"
+    );
+
+    // A deletion.
+    let deleted = app
+        .call(
+            Method::DELETE,
+            &format!("/api/timesheets/{draft}"),
+            &ann,
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    assert!(find(&week().await, &draft).is_null());
+}
