@@ -34,6 +34,10 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("message", (event) => {
   if (event.data === "SKIP_WAITING") {
     self.skipWaiting();
+  } else if (event.data === "CLAIM") {
+    // Sent by a page that no worker controls: one whose navigation raced this worker's
+    // activation, and so was not there yet for the claim above.
+    event.waitUntil(self.clients.claim());
   }
 });
 

@@ -85,6 +85,7 @@ mod worker {
         on_controller_change.forget();
 
         let registered = container.register("/sw.js");
+        claim_when_ready(&container);
         leptos::task::spawn_local(async move {
             // Checked, not assumed: a browser that blocks workers may resolve with nothing,
             // and a call on that would throw inside the app's task executor.
@@ -96,6 +97,24 @@ mod worker {
             }
             watch_installs(&registration, update_ready);
             check_on_wake(registration);
+        });
+    }
+
+    /// The first worker claims the open pages when it activates, but a page whose
+    /// navigation started while that worker was still installing is not among them: it
+    /// would stay uncontrolled (no offline start) until reloaded. Such a page asks the
+    /// active worker to claim it.
+    fn claim_when_ready(container: &ServiceWorkerContainer) {
+        let Ok(ready) = container.ready() else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let Some(registration) = registration_of(JsFuture::from(ready).await) else {
+                return;
+            };
+            if let (false, Some(active)) = (container_has_controller(), registration.active()) {
+                let _ = active.post_message(&JsValue::from_str("CLAIM"));
+            }
         });
     }
 

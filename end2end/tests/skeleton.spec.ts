@@ -54,6 +54,22 @@ test('the manifest is linked and the service worker is registered', async ({ pag
   expect(cached.some((url) => url.startsWith('/api/'))).toBe(false);
 });
 
+test('a page that no worker controls is claimed without another reload', async ({ page }) => {
+  await page.goto('/');
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+  // A hard reload bypasses the worker: the new page starts uncontrolled, as one whose
+  // navigation raced the first worker's activation does, and asks to be claimed.
+  const cdp = await page.context().newCDPSession(page);
+  const loaded = page.waitForEvent('load');
+  await cdp.send('Page.reload', { ignoreCache: true });
+  await loaded;
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+});
+
 // A split build's file names are not content hashes (cargo-leptos writes the chunk loader's
 // name into the files after naming them), so the bundle is revalidated, not cached for a year;
 // the service worker serves it from its per-build cache anyway.
