@@ -49,23 +49,23 @@ struct AuthRequest {
 /// away (PostgreSQL restarting) is a 503 the person can retry, as on the API.
 fn failure(error: impl Into<anyhow::Error>) -> Response {
     let error = error.into();
+    let detail = format!("{error:#}");
     if error
         .downcast_ref::<sqlx::Error>()
         .is_some_and(crate::error::is_away)
     {
-        tracing::warn!(error = %format!("{error:#}"), "the sign-in service's database is busy or away");
-        return pages::respond(
+        tracing::warn!(error = %detail, "the sign-in service's database is busy or away");
+        return dead_end(
             StatusCode::SERVICE_UNAVAILABLE,
-            pages::error(
-                "Busy right now",
-                "The sign-in service is busy. Try again in a moment.",
-            ),
+            "Busy right now",
+            "The sign-in service is busy. Try again in a moment.",
         );
     }
-    tracing::error!(error = %format!("{error:#}"), "the provider failed");
-    pages::respond(
+    tracing::error!(error = %detail, "the provider failed");
+    dead_end(
         StatusCode::INTERNAL_SERVER_ERROR,
-        pages::error("Something went wrong", "The sign-in service failed."),
+        "Something went wrong",
+        "The sign-in service failed.",
     )
 }
 

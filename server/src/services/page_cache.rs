@@ -4,7 +4,7 @@
 //! reload and return to the app), and a week read from SQLite costs about twice the
 //! server CPU of one served from here (51 against 27 µs, 2-core Xeon). On a SQLite file
 //! this server is the only one writing (it holds the file's server lock:
-//! [`crate::db::SqliteClaim`]), and every write transaction ends by moving
+//! [`crate::db::SqliteClaim`]), and every write transaction that commits moves
 //! [`Db::write_generation`] on. A page read when the generation was `g` is served again
 //! while it is still `g`. So any write retires every cached page at once (a sign-in's
 //! too): coarse, but no write can be missed, whoever's entries it touched (an approval

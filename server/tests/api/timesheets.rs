@@ -1171,12 +1171,13 @@ async fn a_week_read_again_shows_every_write_since_whoever_made_it() {
     // Someone else's write: a manager approves one of Ann's entries.
     let manager = app.token_for(MANAGER.0, MANAGER.1, ALL_USER_SCOPES);
     let approve = app
-        .client
-        .put(app.url(&format!("/api/approvals/{submitted}")))
-        .bearer_auth(&manager)
-        .send()
-        .await
-        .unwrap();
+        .call(
+            Method::PUT,
+            &format!("/api/approvals/{submitted}"),
+            &manager,
+            None,
+        )
+        .await;
     assert_eq!(approve.status(), StatusCode::OK);
     assert_eq!(find(&week().await, &submitted)["status"], "approved");
 
