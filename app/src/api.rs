@@ -5,6 +5,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::domain::{EntryId, IsoWeek, Note, Transition};
 use crate::{
+    admin::{Invitation, NewPerson, NewProject, Person, ProjectUpdate},
     auth::User,
     entries::{Entry, NewEntry, Project},
     error::AppError,
@@ -122,4 +123,67 @@ pub async fn approve_week(
             .await
     })
     .await
+}
+
+// Administration: projects with `manage:projects`, the embedded provider's people with
+// `manage:people` (the services check the scope).
+
+/// Every project, archived ones too.
+#[server(prefix = "/api/rpc", endpoint = "every_project", client = crate::api_client::BearerClient)]
+pub async fn get_every_project() -> Result<Vec<Project>, AppError> {
+    as_signed_in(|user, services| async move { services.every_project(&user).await }).await
+}
+
+#[server(prefix = "/api/rpc", endpoint = "add_project", client = crate::api_client::BearerClient)]
+pub async fn add_project(project: NewProject) -> Result<Project, AppError> {
+    as_signed_in(|user, services| async move { services.add_project(&user, project).await }).await
+}
+
+/// New name, customer and colour of the project `code`.
+#[server(prefix = "/api/rpc", endpoint = "update_project", client = crate::api_client::BearerClient)]
+pub async fn update_project(code: String, update: ProjectUpdate) -> Result<Project, AppError> {
+    as_signed_in(
+        |user, services| async move { services.update_project(&user, &code, update).await },
+    )
+    .await
+}
+
+/// Archives (`active: false`) or reactivates the project `code`.
+#[server(prefix = "/api/rpc", endpoint = "set_project_active", client = crate::api_client::BearerClient)]
+pub async fn set_project_active(code: String, active: bool) -> Result<Project, AppError> {
+    as_signed_in(
+        |user, services| async move { services.set_project_active(&user, &code, active).await },
+    )
+    .await
+}
+
+#[server(prefix = "/api/rpc", endpoint = "people", client = crate::api_client::BearerClient)]
+pub async fn get_people() -> Result<Vec<Person>, AppError> {
+    as_signed_in(|user, services| async move { services.people(&user).await }).await
+}
+
+/// Adds a person; the answer holds their one-time link to choose a password.
+#[server(prefix = "/api/rpc", endpoint = "invite_person", client = crate::api_client::BearerClient)]
+pub async fn invite_person(person: NewPerson) -> Result<Invitation, AppError> {
+    as_signed_in(|user, services| async move { services.invite_person(&user, person).await }).await
+}
+
+/// A new one-time link for someone already added.
+#[server(prefix = "/api/rpc", endpoint = "reinvite_person", client = crate::api_client::BearerClient)]
+pub async fn reinvite_person(id: String) -> Result<Invitation, AppError> {
+    as_signed_in(|user, services| async move { services.reinvite_person(&user, &id).await }).await
+}
+
+#[server(prefix = "/api/rpc", endpoint = "set_person_disabled", client = crate::api_client::BearerClient)]
+pub async fn set_person_disabled(id: String, disabled: bool) -> Result<Person, AppError> {
+    as_signed_in(|user, services| async move {
+        services.set_person_disabled(&user, &id, disabled).await
+    })
+    .await
+}
+
+#[server(prefix = "/api/rpc", endpoint = "set_person_role", client = crate::api_client::BearerClient)]
+pub async fn set_person_role(id: String, role: String) -> Result<Person, AppError> {
+    as_signed_in(|user, services| async move { services.set_person_role(&user, &id, &role).await })
+        .await
 }

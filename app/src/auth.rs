@@ -24,15 +24,21 @@ pub enum Scope {
     ApproveTimesheets,
     /// Upload entries in batches on behalf of users (machine clients).
     BatchUpload,
+    /// Add, rename, archive and reactivate projects.
+    ManageProjects,
+    /// Add, disable and re-role the embedded provider's people.
+    ManagePeople,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 7] = [
         Scope::ReadTimesheets,
         Scope::CreateTimesheets,
         Scope::DeleteTimesheets,
         Scope::ApproveTimesheets,
         Scope::BatchUpload,
+        Scope::ManageProjects,
+        Scope::ManagePeople,
     ];
 
     /// The scope's name on the wire.
@@ -43,6 +49,8 @@ impl Scope {
             Scope::DeleteTimesheets => "delete:timesheets",
             Scope::ApproveTimesheets => "approve:timesheets",
             Scope::BatchUpload => "batch:upload",
+            Scope::ManageProjects => "manage:projects",
+            Scope::ManagePeople => "manage:people",
         }
     }
 

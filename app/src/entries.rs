@@ -125,11 +125,19 @@ impl NewEntry {
     }
 }
 
-/// A project time can be booked on.
+/// A project time can be booked on (while it is active; an archived one keeps its
+/// entries and refuses new ones).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Project {
     pub code: String,
     pub name: String,
+    /// Whom the work is for.
+    #[serde(default)]
+    pub customer: Option<String>,
+    /// `#rrggbb`.
+    #[serde(default)]
+    pub colour: Option<String>,
     pub active: bool,
 }
 

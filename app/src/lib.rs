@@ -3,12 +3,14 @@
 //! - [`shell`] and [`App`]: the server-rendered, hydrated app.
 //! - [`auth`]: scopes and the verified principal, shared by the API and the app.
 //! - [`domain`]: typed timesheet values whose rules run in the browser and the server.
+//! - [`admin`]: what administering projects and people sends and receives.
 //! - [`error`]: the one error type that crosses the wire.
 //! - [`api`]: server functions, thin adapters over the server's [`ports::Services`].
 //! - [`oidc`], [`session`], [`api_client`]: sign-in in the browser, the session, and calls
 //!   with the access token.
 //! - [`outbox`]: saves made without network, kept on the device until they are sent.
 
+pub mod admin;
 pub mod api;
 pub mod api_client;
 pub mod auth;

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use crate::{
+    admin::{Invitation, NewPerson, NewProject, Person, ProjectUpdate},
     auth::{Principal, User},
     domain::{EntryId, IsoWeek, Note, Transition},
     entries::{Entry, EntryDraft, Project},
@@ -20,6 +21,45 @@ pub trait Services: Send + Sync + 'static {
 
     /// The projects time can be booked on.
     async fn projects(&self, user: &User) -> Result<Vec<Project>, AppError>;
+
+    /// Every project, archived ones too (the admin screen).
+    async fn every_project(&self, user: &User) -> Result<Vec<Project>, AppError>;
+
+    async fn add_project(&self, user: &User, new: NewProject) -> Result<Project, AppError>;
+
+    /// New name, customer and colour of the project with this code.
+    async fn update_project(
+        &self,
+        user: &User,
+        code: &str,
+        update: ProjectUpdate,
+    ) -> Result<Project, AppError>;
+
+    /// Archives (`active: false`) or reactivates a project.
+    async fn set_project_active(
+        &self,
+        user: &User,
+        code: &str,
+        active: bool,
+    ) -> Result<Project, AppError>;
+
+    /// The embedded provider's people.
+    async fn people(&self, user: &User) -> Result<Vec<Person>, AppError>;
+
+    /// Adds a person and returns their one-time link to set a password.
+    async fn invite_person(&self, user: &User, new: NewPerson) -> Result<Invitation, AppError>;
+
+    /// A new one-time link for someone already added.
+    async fn reinvite_person(&self, user: &User, id: &str) -> Result<Invitation, AppError>;
+
+    async fn set_person_disabled(
+        &self,
+        user: &User,
+        id: &str,
+        disabled: bool,
+    ) -> Result<Person, AppError>;
+
+    async fn set_person_role(&self, user: &User, id: &str, role: &str) -> Result<Person, AppError>;
 
     /// Creates the entry (idempotent by its client-chosen id) when `version` is `None`,
     /// else updates it if `version` is still the stored one.

@@ -12,6 +12,7 @@ use crate::{
     oidc::{AuthConfig, META_NAME},
     outbox::{self, store::provide_outbox},
     pages::{
+        admin::AdminPage,
         approvals::ApprovalsPage,
         callback::CallbackPage,
         home::HomePage,
@@ -106,6 +107,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/auth/callback") view=CallbackPage/>
                     <Route path=StaticSegment("profile") view=ProfilePage/>
                     <Route path=StaticSegment("approvals") view=ApprovalsPage/>
+                    <Route path=StaticSegment("admin") view=AdminPage/>
                 </Routes>
             </main>
             <TabBar/>
@@ -137,6 +139,7 @@ fn TabBar() -> impl IntoView {
                 <nav class="tab-bar" aria-label="Main">
                     <A href="/" exact=true>"Week"</A>
                     {session.has(Scope::ApproveTimesheets).then(|| view! { <A href="/approvals">"Approvals"</A> })}
+                    {(session.has(Scope::ManageProjects) || session.has(Scope::ManagePeople)).then(|| view! { <A href="/admin">"Admin"</A> })}
                     <A href="/profile">"Profile"</A>
                 </nav>
             }

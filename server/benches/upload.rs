@@ -55,7 +55,11 @@ async fn main() {
         server::store::projects::add(
             &mut conn,
             &app::domain::ProjectCode::parse("ACME").expect("code"),
-            &app::domain::ProjectName::parse("Acme").expect("name"),
+            &app::admin::ProjectDetails {
+                name: app::domain::ProjectName::parse("Acme").expect("name"),
+                customer: None,
+                colour: None,
+            },
             0,
         )
         .await

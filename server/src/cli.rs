@@ -5,11 +5,18 @@ use std::io::{BufRead, IsTerminal};
 use anyhow::{bail, Context};
 use app::auth::Scope;
 
+use app::{
+    admin::{NewPerson, NewProject, ProjectUpdate},
+    entries::Project,
+};
+
 use crate::{
     batch,
     config::{DatabaseArgs, ServeArgs},
     db::Db,
-    provider::{admin, roles::Role},
+    error::ApiError,
+    provider::{admin, roles::Role, PublicUrl},
+    services::{Operator, ServerServices},
     startup::Application,
     telemetry::LogFormat,
 };
@@ -43,6 +50,9 @@ pub enum Command {
     /// People who sign in with the embedded provider.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Projects time is booked on (any provider).
+    #[command(subcommand)]
+    Projects(ProjectsCommand),
     /// Apps registered with the embedded provider.
     #[command(subcommand)]
     Clients(ClientsCommand),
@@ -136,6 +146,33 @@ pub enum UsersCommand {
         #[command(flatten)]
         password: PasswordSource,
     },
+    /// Add a person who chooses their own password: prints a one-time link (7 days) to
+    /// send them.
+    Invite {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// employee, contractor, manager or admin.
+        #[arg(long)]
+        role: Role,
+        #[command(flatten)]
+        public_url: PublicUrlArg,
+    },
+    /// Give a person another role; their sign-ins end, so it applies from their next one.
+    SetRole {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[arg(long)]
+        email: String,
+        /// employee, contractor, manager or admin.
+        #[arg(long)]
+        role: Role,
+        #[command(flatten)]
+        public_url: PublicUrlArg,
+    },
     /// List people, their roles and whether they are disabled.
     List {
         #[command(flatten)]
@@ -163,6 +200,68 @@ pub enum UsersCommand {
         email: String,
         #[command(flatten)]
         password: PasswordSource,
+    },
+}
+
+/// Where the server is reached, for the links the CLI prints.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PublicUrlArg {
+    /// The server's public URL (as `serve` has it), e.g. `https://time.example.com`.
+    #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:3000")]
+    public_url: PublicUrl,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ProjectsCommand {
+    /// Add a project; time can be logged on it at once.
+    Add {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// 1-32 of A-Z 0-9 - _ . (stored upper-case).
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// Whom the work is for.
+        #[arg(long)]
+        customer: Option<String>,
+        /// #rrggbb.
+        #[arg(long)]
+        colour: Option<String>,
+    },
+    /// List projects, active ones first.
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Rename a project or change its customer or colour (the ones not given stay).
+    Rename {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Whom the work is for; "" for none.
+        #[arg(long)]
+        customer: Option<String>,
+        /// #rrggbb; "" for none.
+        #[arg(long)]
+        colour: Option<String>,
+    },
+    /// Archive a project: it keeps its entries and reports, and takes no new time.
+    Archive {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[arg(long)]
+        code: String,
+    },
+    /// Reactivate an archived project.
+    Activate {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[arg(long)]
+        code: String,
     },
 }
 
@@ -258,6 +357,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Users(command)) => users(command).await,
         Some(Command::Import(args)) => import(args).await,
         Some(Command::Export(args)) => export(args).await,
+        Some(Command::Projects(command)) => projects(command).await,
         Some(Command::Clients(command)) => clients(command).await,
         Some(Command::Keys(KeysCommand::Rotate { database: args })) => {
             let kid = admin::rotate_keys(&database(&args).await?).await?;
@@ -368,6 +468,47 @@ async fn users(command: UsersCommand) -> anyhow::Result<()> {
                 admin::add_user(&database(&args).await?, &email, &name, role, &password).await?;
             println!("added {email} ({role}), subject {id}");
         }
+        UsersCommand::Invite {
+            database: args,
+            email,
+            name,
+            role,
+            public_url,
+        } => {
+            let db = database(&args).await?;
+            let services = ServerServices::new(db, None, Some(public_url.public_url.to_string()));
+            let new = NewPerson {
+                email,
+                name,
+                role: role.to_string(),
+            };
+            let invitation = services
+                .invite_person(Operator::Shell, &new)
+                .await
+                .map_err(shell_error)?;
+            println!(
+                "invited {} ({}); send them this link to choose their password (valid 7 days, shown once):\n{}",
+                invitation.person.email, invitation.person.role, invitation.link
+            );
+        }
+        UsersCommand::SetRole {
+            database: args,
+            email,
+            role,
+            public_url,
+        } => {
+            let db = database(&args).await?;
+            let id = account_id(&db, &email).await?;
+            let services = ServerServices::new(db, None, Some(public_url.public_url.to_string()));
+            let person = services
+                .set_person_role(Operator::Shell, &id, role.as_str())
+                .await
+                .map_err(shell_error)?;
+            println!(
+                "{} is now {}; they sign in again to use it",
+                person.email, person.role
+            );
+        }
         UsersCommand::List { database: args } => {
             for account in admin::list_users(&database(&args).await?).await? {
                 let state = if account.disabled {
@@ -385,15 +526,15 @@ async fn users(command: UsersCommand) -> anyhow::Result<()> {
             database: args,
             email,
         } => {
-            admin::set_disabled(&database(&args).await?, &email, true).await?;
-            println!("{email} is disabled");
+            let person = shell_set_disabled(&database(&args).await?, &email, true).await?;
+            println!("{} is disabled", person.email);
         }
         UsersCommand::Enable {
             database: args,
             email,
         } => {
-            admin::set_disabled(&database(&args).await?, &email, false).await?;
-            println!("{email} may sign in again");
+            let person = shell_set_disabled(&database(&args).await?, &email, false).await?;
+            println!("{} may sign in again", person.email);
         }
         UsersCommand::SetPassword {
             database: args,
@@ -403,6 +544,139 @@ async fn users(command: UsersCommand) -> anyhow::Result<()> {
             let password = password.read()?;
             admin::set_password(&database(&args).await?, &email, &password).await?;
             println!("the password of {email} is changed");
+        }
+    }
+    Ok(())
+}
+
+/// Disables or enables someone through the service layer, so the change is in the trail.
+async fn shell_set_disabled(
+    db: &Db,
+    email: &str,
+    disabled: bool,
+) -> anyhow::Result<app::admin::Person> {
+    let id = account_id(db, email).await?;
+    // Links are not made here: the issuer only has to be known.
+    let services = ServerServices::new(db.clone(), None, Some(String::new()));
+    services
+        .set_person_disabled(Operator::Shell, &id, disabled)
+        .await
+        .map_err(shell_error)
+}
+
+/// The subject of the account with this email.
+async fn account_id(db: &Db, email: &str) -> anyhow::Result<String> {
+    let mut conn = db.pool().acquire().await?;
+    Ok(
+        crate::provider::store::account_by_email(&mut conn, email.trim())
+            .await?
+            .with_context(|| format!("no user with email {}", email.trim()))?
+            .id,
+    )
+}
+
+/// A refusal of the service layer, as the shell shows it (its message, not a status).
+fn shell_error(error: ApiError) -> anyhow::Error {
+    match error {
+        ApiError::App(app::error::AppError::NotFound) => {
+            anyhow::anyhow!("no such project or person")
+        }
+        ApiError::App(error) => anyhow::anyhow!("{error}"),
+        ApiError::Internal(error) => error,
+    }
+}
+
+async fn projects(command: ProjectsCommand) -> anyhow::Result<()> {
+    let show = |project: &Project| {
+        let state = if project.active { "active" } else { "archived" };
+        format!(
+            "{:<16} {:<32} {:<24} {:<8} {}",
+            project.code,
+            project.name,
+            project.customer.as_deref().unwrap_or("-"),
+            project.colour.as_deref().unwrap_or("-"),
+            state
+        )
+    };
+    match command {
+        ProjectsCommand::Add {
+            database: args,
+            code,
+            name,
+            customer,
+            colour,
+        } => {
+            let services = ServerServices::new(database(&args).await?, None, None);
+            let new = NewProject {
+                code,
+                name,
+                customer,
+                colour,
+            };
+            let project = services
+                .add_project(Operator::Shell, &new)
+                .await
+                .map_err(shell_error)?;
+            println!("added {}", show(&project));
+        }
+        ProjectsCommand::List { database: args } => {
+            let services = ServerServices::new(database(&args).await?, None, None);
+            let projects = services.all_projects().await.map_err(shell_error)?;
+            if projects.is_empty() {
+                println!("no projects yet: add one with `timesheets projects add --code CODE --name NAME`");
+            }
+            for project in &projects {
+                println!("{}", show(project));
+            }
+        }
+        ProjectsCommand::Rename {
+            database: args,
+            code,
+            name,
+            customer,
+            colour,
+        } => {
+            let services = ServerServices::new(database(&args).await?, None, None);
+            let current = services
+                .all_projects()
+                .await
+                .map_err(shell_error)?
+                .into_iter()
+                .find(|project| project.code.eq_ignore_ascii_case(code.trim()))
+                .with_context(|| format!("no project with code {}", code.trim()))?;
+            // What is not given stays as it is.
+            let update = ProjectUpdate {
+                name: name.unwrap_or(current.name),
+                customer: customer.or(current.customer),
+                colour: colour.or(current.colour),
+            };
+            let project = services
+                .update_project(Operator::Shell, &code, &update)
+                .await
+                .map_err(shell_error)?;
+            println!("changed {}", show(&project));
+        }
+        ProjectsCommand::Archive {
+            database: args,
+            code,
+        } => {
+            let services = ServerServices::new(database(&args).await?, None, None);
+            let project = services
+                .set_project_active(Operator::Shell, &code, false)
+                .await
+                .map_err(shell_error)?;
+            println!("archived {}", show(&project));
+        }
+        ProjectsCommand::Activate {
+            database: args,
+            code,
+        } => {
+            let services = ServerServices::new(database(&args).await?, None, None);
+            let project = services
+                .set_project_active(Operator::Shell, &code, true)
+                .await
+                .map_err(shell_error)?;
+            println!("reactivated {}", show(&project));
         }
     }
     Ok(())
@@ -440,6 +714,48 @@ async fn clients(command: ClientsCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What a new instance still needs before anyone can log time, as commands to run: an
+/// admin (embedded provider) and a first project.
+async fn first_steps(app: &Application) -> anyhow::Result<Option<String>> {
+    let mut conn = app.db().pool().acquire().await?;
+    let mut steps = Vec::new();
+    let embedded = app.provider_settings();
+    if let Some(settings) = embedded {
+        let has_admin = crate::provider::store::accounts(&mut conn)
+            .await?
+            .iter()
+            .any(|account| account.role == Role::Admin && !account.disabled);
+        if !has_admin {
+            steps.push(format!(
+                "  1. Make the first admin (prints a link to choose the password):\n     timesheets users invite --role admin --email you@example.com --name \"Your Name\" --public-url {}\n     (or `timesheets users add --role admin …` to type the password here)",
+                settings.issuer
+            ));
+        }
+    }
+    if !crate::store::projects::any(&mut conn).await? {
+        steps.push(format!(
+            "  {}. Add the first project (or sign in as an admin and use the Admin screen):\n     timesheets projects add --code ACME --name \"Acme website\"",
+            steps.len() + 1
+        ));
+    }
+    if steps.is_empty() {
+        return Ok(embedded.map(|settings| {
+            format!(
+                "Open {} and sign in; add people on the Admin screen or with `timesheets users invite`.",
+                settings.issuer
+            )
+        }));
+    }
+    let sign_in = match embedded {
+        Some(settings) => format!("Then open {} and sign in.", settings.issuer),
+        None => "People sign in at your OpenID Connect provider; give admins the manage:projects permission there.".to_owned(),
+    };
+    Ok(Some(format!(
+        "This instance is new: nobody can log time yet.\n{}\n{sign_in}\nSee docs/OPERATIONS.md, \"First day in production\".",
+        steps.join("\n")
+    )))
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let shutdown_timeout = args.shutdown_timeout();
     let shutdown = crate::startup::shutdown_signal();
@@ -448,12 +764,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(settings) = app.provider_settings() {
         if settings.demo {
             println!("{}", admin::demo_credentials(settings));
-        } else {
-            println!(
-                "Open {} and sign in; add people with `timesheets users add`.",
-                settings.issuer
-            );
         }
+    }
+    if let Some(advice) = first_steps(&app).await? {
+        println!("{advice}");
     }
     app.run_until_stopped(shutdown, shutdown_timeout)
         .await

@@ -334,6 +334,17 @@ impl Db {
         self.generation.load(Ordering::Acquire)
     }
 
+    /// [`Db::write_generation`] for a read about to be served from the page cache: on a
+    /// SQLite file it first moves on when another process committed to the file since
+    /// the last look (the `timesheets` CLI renaming a project while this server runs),
+    /// so no cached page outlives a change made outside this process.
+    pub fn read_generation(&self) -> u64 {
+        if self.reader.as_ref().is_some_and(|reader| reader.changed()) {
+            next_generation(&self.generation);
+        }
+        self.write_generation()
+    }
+
     /// Claims a SQLite file for this server, which then writes it alone: a second server
     /// on it would change entries unseen by this one's page cache (and would queue its
     /// writes apart). `None` on PostgreSQL, which several servers share by design.

@@ -53,6 +53,8 @@ impl Arg {
 pub struct SqliteReader {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// A connection of its own and the `data_version` it last saw (see [`Self::changed`]).
+    watch: Mutex<Option<(Connection, i64)>>,
 }
 
 impl SqliteReader {
@@ -60,7 +62,32 @@ impl SqliteReader {
         SqliteReader {
             path: path.to_path_buf(),
             idle: Mutex::new(Vec::new()),
+            watch: Mutex::new(None),
         }
+    }
+
+    /// Whether any other connection — this server's writer, or another process such as
+    /// the `timesheets` CLI — committed to the file since the last call. SQLite's
+    /// `PRAGMA data_version` tells one connection exactly that, from the file's shared
+    /// memory, without reading a page. The first call, and any failure, say `true`: a
+    /// caller that cannot tell must assume a change.
+    pub fn changed(&self) -> bool {
+        let Ok(mut watch) = self.watch.lock() else {
+            return true;
+        };
+        if let Some((conn, seen)) = watch.as_mut() {
+            if let Ok(now) = data_version(conn) {
+                let changed = now != *seen;
+                *seen = now;
+                return changed;
+            }
+        }
+        // No watch yet, or a broken one: open it anew.
+        *watch = self.open().ok().and_then(|conn| {
+            let version = data_version(&conn).ok()?;
+            Some((conn, version))
+        });
+        true
     }
 
     /// The database file.
@@ -133,6 +160,11 @@ fn query_rows<T>(
     statement.raw_query().mapped(read).collect()
 }
 
+fn data_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached("PRAGMA data_version")?
+        .query_row([], |row| row.get(0))
+}
+
 fn is_busy(error: &rusqlite::Error) -> bool {
     matches!(
         error.sqlite_error_code(),
@@ -166,6 +198,24 @@ mod tests {
         args: &[Arg],
     ) -> rusqlite::Result<Option<Vec<String>>> {
         reader.rows(sql, args, |row| row.get(0))
+    }
+
+    #[test]
+    fn a_commit_by_another_connection_is_seen_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let (reader, writer) = database(&dir);
+        assert!(reader.changed(), "the first look cannot know");
+        assert!(!reader.changed());
+        writer
+            .execute("INSERT INTO notes VALUES (2, 'second')", [])
+            .unwrap();
+        assert!(reader.changed());
+        assert!(!reader.changed());
+        // Another process would be another connection just the same.
+        let other = Connection::open(dir.path().join("t.db")).unwrap();
+        other.execute("DELETE FROM notes WHERE n = 2", []).unwrap();
+        assert!(reader.changed());
+        assert!(!reader.changed());
     }
 
     #[test]

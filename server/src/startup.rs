@@ -118,7 +118,10 @@ impl Application {
         let leptos_options = leptos_options(&args, address);
         let assets = Arc::new(Assets::load(&leptos_options));
         let pages = (sqlite_claim.is_some() && args.read_cache).then(PageCache::default);
-        let server_services = ServerServices::new(db.clone(), pages);
+        let embedded_issuer = provider
+            .as_ref()
+            .map(|provider| provider.settings().issuer.to_string());
+        let server_services = ServerServices::new(db.clone(), pages, embedded_issuer);
         let services: SharedServices = Arc::new(server_services.clone());
         let state = AppState(Arc::new(AppStateInner {
             leptos_options,

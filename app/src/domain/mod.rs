@@ -8,7 +8,7 @@ mod project;
 
 pub use calendar::{IsoWeek, WorkDate};
 pub use entry::{clock, EntryId, EntryStatus, Minutes, Note, Transition, MAX_MINUTES_PER_DAY};
-pub use project::{ProjectCode, ProjectName};
+pub use project::{Colour, Customer, ProjectCode, ProjectName};
 
 use crate::error::AppError;
 

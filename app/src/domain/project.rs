@@ -59,15 +59,7 @@ pub struct ProjectName(String);
 
 impl ProjectName {
     pub fn parse(value: &str) -> Result<ProjectName, ValidationError> {
-        let value = value.trim();
-        let length = value.chars().count();
-        if length == 0 || length > 100 || value.chars().any(char::is_control) {
-            return Err(ValidationError::new(
-                "name",
-                "a project name is 1-100 characters on one line",
-            ));
-        }
-        Ok(ProjectName(value.to_owned()))
+        one_line(value, "name", "a project name").map(ProjectName)
     }
 
     pub fn as_str(&self) -> &str {
@@ -86,6 +78,91 @@ impl TryFrom<String> for ProjectName {
 impl From<ProjectName> for String {
     fn from(value: ProjectName) -> String {
         value.0
+    }
+}
+
+/// Trimmed, 1 to 100 characters, no control characters (so no line breaks).
+fn one_line(value: &str, field: &'static str, what: &str) -> Result<String, ValidationError> {
+    let value = value.trim();
+    let length = value.chars().count();
+    if length == 0 || length > 100 || value.chars().any(char::is_control) {
+        return Err(ValidationError::new(
+            field,
+            format!("{what} is 1-100 characters on one line"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// Whom a project's work is for (a client or customer of the company): optional; a
+/// blank value means none.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Customer(String);
+
+impl Customer {
+    /// `None` for a blank value.
+    pub fn parse(value: &str) -> Result<Option<Customer>, ValidationError> {
+        if value.trim().is_empty() {
+            return Ok(None);
+        }
+        one_line(value, "customer", "a customer").map(|value| Some(Customer(value)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Customer {
+    type Error = ValidationError;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Customer::parse(&value)?.ok_or_else(|| ValidationError::new("customer", "is blank"))
+    }
+}
+
+impl From<Customer> for String {
+    fn from(value: Customer) -> String {
+        value.0
+    }
+}
+
+/// A project's colour in lists and charts: `#rrggbb` (or `#rgb`), stored lower-case as
+/// `#rrggbb`; optional, a blank value means none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Colour([u8; 3]);
+
+impl Colour {
+    /// `None` for a blank value.
+    pub fn parse(value: &str) -> Result<Option<Colour>, ValidationError> {
+        let value = value.trim();
+        if value.is_empty() {
+            return Ok(None);
+        }
+        let invalid = || ValidationError::new("colour", "a colour is #rrggbb, e.g. #1d4ed8");
+        let hex = value.strip_prefix('#').ok_or_else(invalid)?;
+        if !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(invalid());
+        }
+        let digit = |i: usize| u8::from_str_radix(&hex[i..=i], 16).map_err(|_| invalid());
+        let rgb = match hex.len() {
+            3 => [digit(0)? * 17, digit(1)? * 17, digit(2)? * 17],
+            6 => [
+                digit(0)? * 16 + digit(1)?,
+                digit(2)? * 16 + digit(3)?,
+                digit(4)? * 16 + digit(5)?,
+            ],
+            _ => return Err(invalid()),
+        };
+        Ok(Some(Colour(rgb)))
+    }
+}
+
+impl fmt::Display for Colour {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [r, g, b] = self.0;
+        write!(f, "#{r:02x}{g:02x}{b:02x}")
     }
 }
 
@@ -109,5 +186,33 @@ mod tests {
         );
         assert!(ProjectName::parse("two\nlines").is_err());
         assert!(ProjectName::parse(" ").is_err());
+    }
+
+    #[test]
+    fn a_blank_customer_is_none_and_a_long_one_is_refused() {
+        assert_eq!(Customer::parse("  ").unwrap(), None);
+        assert_eq!(
+            Customer::parse(" Acme Corp ").unwrap().unwrap().as_str(),
+            "Acme Corp"
+        );
+        let error = Customer::parse(&"x".repeat(101)).unwrap_err();
+        assert_eq!(error.field, "customer");
+        assert!(Customer::parse("a\tb").is_err());
+    }
+
+    #[test]
+    fn colours_are_hex_and_stored_as_six_lower_case_digits() {
+        assert_eq!(
+            Colour::parse("#1D4ED8").unwrap().unwrap().to_string(),
+            "#1d4ed8"
+        );
+        assert_eq!(
+            Colour::parse("#fa0").unwrap().unwrap().to_string(),
+            "#ffaa00"
+        );
+        assert_eq!(Colour::parse(" ").unwrap(), None);
+        for bad in ["1d4ed8", "#12345", "#gg0000", "red", "#1d4ed8ff", "#+1+2+3"] {
+            assert_eq!(Colour::parse(bad).unwrap_err().field, "colour", "{bad}");
+        }
     }
 }

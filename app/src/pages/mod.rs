@@ -1,5 +1,6 @@
 //! The app's screens, one module each.
 
+pub mod admin;
 pub mod approvals;
 pub mod callback;
 pub mod home;

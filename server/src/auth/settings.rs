@@ -122,7 +122,7 @@ pub struct OidcArgs {
     #[arg(
         long,
         env = "OIDC_PWA_SCOPES",
-        default_value = "openid profile email offline_access read:timesheets create:timesheets delete:timesheets approve:timesheets"
+        default_value = "openid profile email offline_access read:timesheets create:timesheets delete:timesheets approve:timesheets manage:projects manage:people"
     )]
     pub oidc_pwa_scopes: String,
 

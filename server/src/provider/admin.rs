@@ -10,7 +10,7 @@ use app::{
 use super::{
     keys,
     roles::Role,
-    secrets::{hash_secret, random_token},
+    secrets::{hash_secret, random_token, token_hash},
     settings::ProviderSettings,
     store::{self, Account, Client, ClientKind, NewAccount},
 };
@@ -25,24 +25,111 @@ use crate::{
 
 /// Shortest password accepted (NIST SP 800-63B asks for at least 8).
 pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Longest password accepted: hashing is deliberately slow, and slower the longer the input.
+pub const MAX_PASSWORD_CHARS: usize = 256;
 
 fn check_password(password: &str) -> anyhow::Result<()> {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
+    let length = password.chars().count();
+    if length < MIN_PASSWORD_CHARS {
         bail!("a password needs at least {MIN_PASSWORD_CHARS} characters");
+    }
+    if length > MAX_PASSWORD_CHARS {
+        bail!("a password has at most {MAX_PASSWORD_CHARS} characters");
     }
     Ok(())
 }
 
+/// How long an invitation link works.
+pub const INVITATION_TTL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
+/// An argon2id hash of a random secret nobody learns: the password of someone invited
+/// who has not chosen theirs yet (no password signs them in).
+pub async fn unusable_password_hash() -> anyhow::Result<String> {
+    let secret = random_token();
+    tokio::task::spawn_blocking(move || hash_secret(&secret)).await?
+}
+
+/// A fresh one-time link for `account_id` to set their password; older open links of
+/// theirs stop working. Returns the link and when it expires.
+pub async fn issue_invitation(
+    conn: &mut sqlx::AnyConnection,
+    issuer: &str,
+    account_id: &str,
+    now: i64,
+) -> sqlx::Result<(String, i64)> {
+    store::void_invitations(conn, account_id, now).await?;
+    let token = random_token();
+    let expires_at = now + INVITATION_TTL_MS;
+    store::insert_invitation(conn, &token_hash(&token), account_id, now, expires_at).await?;
+    Ok((
+        format!("{issuer}/oauth/invitation?token={token}"),
+        expires_at,
+    ))
+}
+
+/// Why an invitation link sets no password.
+#[derive(Debug, thiserror::Error)]
+pub enum InvitationRefused {
+    #[error("this link has expired or was used already")]
+    Closed,
+    #[error("{0}")]
+    Password(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// The account an open link is for, if it is still open.
+pub async fn invited_account(db: &Db, token: &str) -> Result<Account, InvitationRefused> {
+    let mut conn = db.pool().acquire().await?;
+    let id = store::open_invitation(&mut conn, &token_hash(token), now_ms())
+        .await?
+        .ok_or(InvitationRefused::Closed)?;
+    let account = store::account(&mut conn, &id)
+        .await?
+        .filter(|account| !account.disabled)
+        .ok_or(InvitationRefused::Closed)?;
+    Ok(account)
+}
+
+/// Sets the password of the link's account and uses the link up. Whoever held an old
+/// password loses their sign-ins.
+pub async fn accept_invitation(
+    db: &Db,
+    token: &str,
+    password: &str,
+) -> Result<Account, InvitationRefused> {
+    // Checked before the slow hash, and the hash made before the write lock is taken.
+    invited_account(db, token).await?;
+    check_password(password).map_err(|error| InvitationRefused::Password(error.to_string()))?;
+    let owned = password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || hash_secret(&owned))
+        .await
+        .map_err(anyhow::Error::from)??;
+    let now = now_ms();
+    let hashed_token = token_hash(token);
+    let mut tx = db.begin_write().await?;
+    // Again inside the transaction: two tabs may send the same link at once.
+    let id = store::open_invitation(&mut tx, &hashed_token, now)
+        .await?
+        .ok_or(InvitationRefused::Closed)?;
+    let account = store::account(&mut tx, &id)
+        .await?
+        .filter(|account| !account.disabled)
+        .ok_or(InvitationRefused::Closed)?;
+    store::set_password(&mut tx, &id, &hash, now).await?;
+    store::use_invitation(&mut tx, &hashed_token, now).await?;
+    store::void_invitations(&mut tx, &id, now).await?;
+    store::end_sign_ins(&mut tx, &id, now).await?;
+    tx.commit().await?;
+    Ok(account)
+}
+
 /// The address as stored: trimmed, lower case, roughly `local@domain.tld`.
 pub fn normalize_email(email: &str) -> anyhow::Result<String> {
-    let email = email.trim().to_lowercase();
-    let valid = email.split_once('@').is_some_and(|(local, domain)| {
-        !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
-    });
-    if !valid || email.chars().any(char::is_whitespace) {
-        bail!("{email:?} is not an email address");
-    }
-    Ok(email)
+    app::admin::parse_email(email)
+        .map_err(|_| anyhow::anyhow!("{:?} is not an email address", email.trim()))
 }
 
 /// Adds a person who signs in here; returns their `sub`.
@@ -289,9 +376,14 @@ pub async fn seed_demo(db: &Db, settings: &ProviderSettings) -> anyhow::Result<(
     for (code, name) in DEMO_PROJECTS {
         let code = ProjectCode::parse(code).map_err(|e| anyhow::anyhow!("{}", e.message))?;
         let name = ProjectName::parse(name).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        let details = app::admin::ProjectDetails {
+            name,
+            customer: None,
+            colour: None,
+        };
         let project = match projects::by_code(&mut tx, &code).await? {
             Some(project) => project,
-            None => projects::add(&mut tx, &code, &name, now).await?,
+            None => projects::add(&mut tx, &code, &details, now).await?,
         };
         project_ids.push(project.id);
     }

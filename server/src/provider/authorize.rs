@@ -47,7 +47,7 @@ struct AuthRequest {
 /// A failure of the provider itself: a page, since we cannot trust any redirect then. A
 /// database that is busy (SQLite's write lock past its timeout, no pooled connection) or
 /// away (PostgreSQL restarting) is a 503 the person can retry, as on the API.
-fn failure(error: impl Into<anyhow::Error>) -> Response {
+pub(super) fn failure(error: impl Into<anyhow::Error>) -> Response {
     let error = error.into();
     let detail = format!("{error:#}");
     if error
@@ -69,7 +69,7 @@ fn failure(error: impl Into<anyhow::Error>) -> Response {
     )
 }
 
-fn dead_end(status: StatusCode, title: &str, message: &str) -> Response {
+pub(super) fn dead_end(status: StatusCode, title: &str, message: &str) -> Response {
     pages::respond(status, pages::error(title, message))
 }
 

@@ -5,6 +5,7 @@
 pub mod admin;
 mod authorize;
 mod discovery;
+mod invitation;
 pub mod keys;
 mod logout;
 mod oauth_error;
@@ -155,6 +156,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(provider: Provider) -> Router<S>
             get(authorize::authorize).post(authorize::login),
         )
         .route("/oauth/logout", get(logout::logout))
+        .route(
+            "/oauth/invitation",
+            get(invitation::show).post(invitation::set_password),
+        )
         .merge(cross_origin)
         .with_state(provider)
 }

@@ -17,6 +17,8 @@ label{display:block;font-weight:600;margin:1rem 0 .25rem}
 input{box-sizing:border-box;width:100%;min-height:44px;font-size:1rem;padding:.5rem .75rem;border:1px solid GrayText;border-radius:.5rem}
 button{width:100%;min-height:48px;margin-top:1.5rem;font-size:1rem;font-weight:600;border:0;border-radius:.5rem;background:#1d4ed8;color:#fff}
 button:focus-visible,input:focus-visible{outline:3px solid #93c5fd;outline-offset:2px}
+.hint{margin:.25rem 0 0;font-size:.875rem}
+a{color:LinkText}
 .error{border-left:4px solid #b91c1c;padding:.5rem .75rem;background:#fee2e2;color:#7f1d1d;border-radius:.25rem}
 ";
 
@@ -112,6 +114,54 @@ pub fn login(form: &LoginForm<'_>) -> Markup {
                     autofocus[!form.email.is_empty()];
                 button type="submit" { "Sign in" }
             }
+        },
+    )
+}
+
+pub struct InvitationForm<'a> {
+    pub token: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub error: Option<&'a str>,
+}
+
+/// Where an invited person chooses their password.
+pub fn invitation(form: &InvitationForm<'_>) -> Markup {
+    layout(
+        "Choose your password",
+        html! {
+            h1 { "Welcome, " (form.name) }
+            p { "Choose the password you will sign in to Timesheets with, as " strong { (form.email) } "." }
+            @if let Some(error) = form.error {
+                p.error role="alert" id="password-error" { (error) }
+            }
+            form method="post" action="/oauth/invitation" {
+                input type="hidden" name="token" value=(form.token);
+                // Lets password managers store the new password under the right account.
+                input type="hidden" name="username" value=(form.email) autocomplete="username";
+                label for="password" { "New password" }
+                input #password type="password" name="password" required minlength="8"
+                    maxlength="256" autocomplete="new-password" autofocus
+                    aria-describedby="password-hint";
+                p.hint id="password-hint" { "At least 8 characters." }
+                label for="again" { "New password again" }
+                input #again type="password" name="again" required minlength="8"
+                    maxlength="256" autocomplete="new-password"
+                    aria-describedby=[form.error.map(|_| "password-error")];
+                button type="submit" { "Set password" }
+            }
+        },
+    )
+}
+
+/// After an invitation was used.
+pub fn password_set(email: &str, app_url: &str) -> Markup {
+    layout(
+        "Password set",
+        html! {
+            h1 { "Your password is set" }
+            p role="status" { "Sign in to Timesheets as " strong { (email) } " with your new password." }
+            p { a href=(format!("{app_url}/")) { "Open Timesheets" } }
         },
     )
 }

@@ -79,7 +79,8 @@ pub struct ProviderArgs {
     pub provider_session_secs: u64,
 
     /// Seed the ExampleCo demo company and print its sign-in credentials.
-    #[arg(long, env = "DEMO", default_value = "false", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set)]
+    /// `--demo` alone means `--demo true`.
+    #[arg(long, env = "DEMO", default_value = "false", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub demo: bool,
 }
 

@@ -137,6 +137,103 @@ pub async fn set_password(
     Ok(())
 }
 
+pub async fn set_role(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    role: Role,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE accounts SET role = $1, updated_at = $2 WHERE id = $3")
+        .bind(role.as_str())
+        .bind(now)
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+// ---- invitations ----
+
+/// Adds a one-time link (by its token's hash) for an account to set its password.
+pub async fn insert_invitation(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    account_id: &str,
+    now: i64,
+    expires_at: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO invitations (token_hash, account_id, created_at, expires_at)
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(token_hash)
+    .bind(account_id)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The account a link is for, if the link is unused and unexpired.
+pub async fn open_invitation(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: i64,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "SELECT account_id FROM invitations
+         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// Marks a link used (the password was set with it).
+pub async fn use_invitation(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE invitations SET used_at = $1 WHERE token_hash = $2")
+        .bind(now)
+        .bind(token_hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Lets every open link of an account expire now: a newer link, or a password set, makes
+/// the older links void.
+pub async fn void_invitations(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE invitations SET expires_at = $1
+         WHERE account_id = $2 AND used_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(account_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Accounts that have never set a password: an invitation was made for them and none
+/// has been used.
+pub async fn never_signed_up(conn: &mut AnyConnection) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT account_id FROM invitations i WHERE NOT EXISTS
+            (SELECT 1 FROM invitations u WHERE u.account_id = i.account_id AND u.used_at IS NOT NULL)",
+    )
+    .fetch_all(&mut *conn)
+    .await
+}
+
 // ---- clients ----
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

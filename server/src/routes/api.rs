@@ -20,6 +20,8 @@ pub fn router(cors_origins: &[Origin]) -> Router<AppState> {
     let (router, document) = OpenApiRouter::with_openapi(openapi::base())
         .routes(routes!(me))
         .merge(super::timesheets::router())
+        .merge(super::projects::router())
+        .merge(super::people::router())
         .split_for_parts();
     // Serialized once: the document only changes with the code.
     let document = Bytes::from(

@@ -6,6 +6,8 @@ mod health;
 mod json;
 mod openapi;
 mod pages;
+mod people;
+mod projects;
 mod timesheets;
 
 use std::path::Path;

@@ -50,6 +50,8 @@ pub struct ErrorBody {
         (name = "approvals", description = "Deciding on others' submitted entries"),
         (name = "batch", description = "Uploads by machine clients (client credentials)"),
         (name = "account", description = "Who the token speaks for"),
+        (name = "projects", description = "What time is booked on; administered with manage:projects"),
+        (name = "people", description = "The embedded provider's people, with manage:people"),
     ),
 )]
 pub struct ApiDoc;

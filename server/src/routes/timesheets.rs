@@ -23,7 +23,6 @@ use crate::{
     error::ApiError,
     services::{entries::parse_cursor, EntryRange, ExportRequest, ServerServices},
     startup::AppState,
-    store::projects::Project,
     timesheet_csv,
 };
 
@@ -37,7 +36,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_one, update, delete))
         .routes(routes!(export))
         .routes(routes!(submit_week))
-        .routes(routes!(projects))
         .routes(routes!(awaiting_approval))
         .routes(routes!(approve))
         .routes(routes!(reject))
@@ -365,19 +363,6 @@ async fn delete(
 ) -> Result<StatusCode, ApiError> {
     services.delete_entry(&user, entry_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// List the projects, active ones first (for the entry form's picker).
-#[utoipa::path(
-    get, path = "/api/projects", tag = "timesheets",
-    responses((status = 200, description = "Every project", body = Vec<Project>)),
-    security(("bearer" = ["read:timesheets"])),
-)]
-async fn projects(
-    State(services): State<ServerServices>,
-    AuthUser(user): AuthUser,
-) -> Result<Json<Vec<Project>>, ApiError> {
-    Ok(Json(services.projects(&user).await?))
 }
 
 /// List others' submitted entries awaiting a decision, by person and date.

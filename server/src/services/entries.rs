@@ -17,7 +17,9 @@ use crate::{
         self,
         audit::{self, Actor},
         entries::{self as entry_store, NewRow},
-        now_ms, projects, users,
+        now_ms,
+        projects::{self, StoredProject},
+        users,
     },
 };
 
@@ -138,7 +140,7 @@ impl ServerServices {
         };
         // Taken before the read: a write that lands during it moves the generation on,
         // and the page read is then never served from the cache.
-        let generation = self.db.write_generation();
+        let generation = self.db.read_generation();
         if let Some(page) = cache.get(&key, generation) {
             return Ok(page);
         }
@@ -323,13 +325,6 @@ impl ServerServices {
         Ok(())
     }
 
-    /// The projects entries can be booked on.
-    pub async fn projects(&self, user: &User) -> Result<Vec<projects::Project>, ApiError> {
-        user.require(Scope::ReadTimesheets)?;
-        let mut conn = self.db.pool().acquire().await?;
-        Ok(projects::list(&mut conn).await?)
-    }
-
     /// Others' submitted entries awaiting a decision.
     pub async fn awaiting_approval(&self, user: &User) -> Result<Vec<Entry>, ApiError> {
         user.require(Scope::ApproveTimesheets)?;
@@ -458,14 +453,9 @@ fn transition_action(transition: Transition) -> &'static str {
 async fn active_project(
     conn: &mut sqlx::AnyConnection,
     code_or_name: &str,
-) -> Result<projects::Project, ApiError> {
-    Ok(projects::resolve(conn, code_or_name)
-        .await?
-        .filter(|project| project.active)
-        .ok_or_else(|| AppError::Validation {
-            field: "project".into(),
-            message: format!("no active project {code_or_name:?}"),
-        })?)
+) -> Result<StoredProject, ApiError> {
+    let found = projects::resolve(conn, code_or_name).await?;
+    Ok(super::projects::bookable(found, code_or_name)?)
 }
 
 /// At most 24 h per person and day.

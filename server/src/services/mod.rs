@@ -3,23 +3,53 @@
 use std::sync::Arc;
 
 use app::{
-    auth::User,
+    admin::{Invitation, NewPerson, NewProject, Person, ProjectUpdate},
+    auth::{Scope, User},
     domain::{EntryId, IsoWeek, Note, Transition},
     entries::{Entry, EntryDraft, Project},
     error::AppError,
     ports::Services,
 };
 
-use crate::db::Db;
+use crate::{db::Db, store::audit::Actor};
 
 pub mod entries;
 mod export;
 mod page_cache;
+mod people;
+mod projects;
 mod upload;
 
 pub use entries::EntryRange;
 pub use export::{ExportRequest, MAX_EXPORT_DAYS};
 pub use page_cache::PageCache;
+
+/// Who administers: a signed-in user (checked for the scope), or someone at the server's
+/// shell, who holds the database anyway.
+#[derive(Debug, Clone, Copy)]
+pub enum Operator<'a> {
+    User(&'a User),
+    Shell,
+}
+
+impl Operator<'_> {
+    pub(crate) fn require(&self, scope: Scope) -> Result<(), AppError> {
+        match self {
+            Operator::User(user) => user.require(scope),
+            Operator::Shell => Ok(()),
+        }
+    }
+
+    pub(crate) fn actor(&self) -> Actor<'_> {
+        match self {
+            Operator::User(user) => Actor::User {
+                issuer: &user.issuer,
+                subject: &user.subject,
+            },
+            Operator::Shell => Actor::Client { client_id: "cli" },
+        }
+    }
+}
 
 /// [`Services`] backed by the database.
 #[derive(Clone, Debug)]
@@ -28,13 +58,17 @@ pub struct ServerServices {
     /// Pages of entries kept until the next write: only where this process is the one
     /// writer (see `page_cache`).
     pages: Option<Arc<PageCache>>,
+    /// The embedded provider's issuer, when it signs people in: its people are managed
+    /// here (see `people`).
+    embedded_issuer: Option<String>,
 }
 
 impl ServerServices {
-    pub fn new(db: Db, pages: Option<PageCache>) -> Self {
+    pub fn new(db: Db, pages: Option<PageCache>, embedded_issuer: Option<String>) -> Self {
         Self {
             db,
             pages: pages.map(Arc::new),
+            embedded_issuer,
         }
     }
 
@@ -57,16 +91,60 @@ impl Services for ServerServices {
     }
 
     async fn projects(&self, user: &User) -> Result<Vec<Project>, AppError> {
-        let projects = ServerServices::projects(self, user).await?;
-        Ok(projects
-            .into_iter()
-            .filter(|project| project.active)
-            .map(|project| Project {
-                code: project.code,
-                name: project.name,
-                active: project.active,
-            })
-            .collect())
+        let mut projects = ServerServices::projects(self, user).await?;
+        projects.retain(|project| project.active);
+        Ok(projects)
+    }
+
+    async fn every_project(&self, user: &User) -> Result<Vec<Project>, AppError> {
+        Ok(ServerServices::projects(self, user).await?)
+    }
+
+    async fn add_project(&self, user: &User, new: NewProject) -> Result<Project, AppError> {
+        Ok(ServerServices::add_project(self, Operator::User(user), &new).await?)
+    }
+
+    async fn update_project(
+        &self,
+        user: &User,
+        code: &str,
+        update: ProjectUpdate,
+    ) -> Result<Project, AppError> {
+        Ok(ServerServices::update_project(self, Operator::User(user), code, &update).await?)
+    }
+
+    async fn set_project_active(
+        &self,
+        user: &User,
+        code: &str,
+        active: bool,
+    ) -> Result<Project, AppError> {
+        Ok(ServerServices::set_project_active(self, Operator::User(user), code, active).await?)
+    }
+
+    async fn people(&self, user: &User) -> Result<Vec<Person>, AppError> {
+        Ok(ServerServices::people(self, Operator::User(user)).await?)
+    }
+
+    async fn invite_person(&self, user: &User, new: NewPerson) -> Result<Invitation, AppError> {
+        Ok(ServerServices::invite_person(self, Operator::User(user), &new).await?)
+    }
+
+    async fn reinvite_person(&self, user: &User, id: &str) -> Result<Invitation, AppError> {
+        Ok(ServerServices::reinvite_person(self, Operator::User(user), id).await?)
+    }
+
+    async fn set_person_disabled(
+        &self,
+        user: &User,
+        id: &str,
+        disabled: bool,
+    ) -> Result<Person, AppError> {
+        Ok(ServerServices::set_person_disabled(self, Operator::User(user), id, disabled).await?)
+    }
+
+    async fn set_person_role(&self, user: &User, id: &str, role: &str) -> Result<Person, AppError> {
+        Ok(ServerServices::set_person_role(self, Operator::User(user), id, role).await?)
     }
 
     async fn save_entry(

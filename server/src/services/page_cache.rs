@@ -9,7 +9,9 @@
 //! while it is still `g`. So any write retires every cached page at once (a sign-in's
 //! too): coarse, but no write can be missed, whoever's entries it touched (an approval
 //! or an upload changes other people's weeks; a new name in someone's token changes the
-//! owner shown on each of their entries).
+//! owner shown on each of their entries). Another process writing the file (the
+//! `timesheets` CLI adding or renaming a project) is seen before each cached read through
+//! SQLite's `data_version` ([`crate::db::Db::read_generation`]), and retires every page too.
 //!
 //! On PostgreSQL other servers write too, unseen by this one, so there is no cache.
 //!

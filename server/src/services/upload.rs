@@ -89,7 +89,7 @@ impl ServerServices {
 
         // 3. Users and projects, each looked up once.
         let mut user_ids: HashMap<UserRef, Result<String, String>> = HashMap::new();
-        let mut project_ids: HashMap<String, Option<String>> = HashMap::new();
+        let mut project_ids: HashMap<String, Result<String, String>> = HashMap::new();
         let mut resolved = Vec::with_capacity(parsed.len());
         for (index, row) in parsed {
             if let Some(id) = existing.get(&row.external_id) {
@@ -116,18 +116,24 @@ impl ServerServices {
                 }
             };
             if !project_ids.contains_key(row.project.as_str()) {
-                let found = projects::by_code(&mut tx, &row.project)
-                    .await?
-                    .filter(|project| project.active)
-                    .map(|project| project.id);
-                project_ids.insert(row.project.to_string(), found);
+                let found = projects::by_code(&mut tx, &row.project).await?;
+                let bookable = super::projects::bookable(found, row.project.as_str())
+                    .map(|project| project.id)
+                    .map_err(|error| match error {
+                        AppError::Validation { message, .. } => message,
+                        other => other.to_string(),
+                    });
+                project_ids.insert(row.project.to_string(), bookable);
             }
-            let Some(project_id) = project_ids[row.project.as_str()].clone() else {
-                let message = format!("no active project {}", row.project);
-                report
-                    .rejected
-                    .push(reject(index, Some(row.external_id), "project", message));
-                continue;
+            let project_id = match &project_ids[row.project.as_str()] {
+                Ok(project_id) => project_id.clone(),
+                Err(message) => {
+                    let message = message.clone();
+                    report
+                        .rejected
+                        .push(reject(index, Some(row.external_id), "project", message));
+                    continue;
+                }
             };
             resolved.push(Resolved {
                 index,

@@ -95,7 +95,7 @@ pub async fn record_imports(
 
 impl Actor<'_> {
     /// (issuer, subject, client id) as stored.
-    fn columns(&self) -> (Option<&str>, Option<&str>, Option<&str>) {
+    pub(super) fn columns(&self) -> (Option<&str>, Option<&str>, Option<&str>) {
         match *self {
             Actor::User { issuer, subject } => (Some(issuer), Some(subject), None),
             Actor::Client { client_id } => (None, None, Some(client_id)),

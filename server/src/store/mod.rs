@@ -2,6 +2,7 @@
 //! the caller (the service layer) owns the transaction. Portable SQL for SQLite and
 //! PostgreSQL through `sqlx::Any`: TEXT ids and dates, BIGINT numbers and timestamps.
 
+pub mod admin_log;
 pub mod audit;
 pub mod entries;
 pub mod projects;

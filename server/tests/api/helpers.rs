@@ -155,10 +155,15 @@ impl TestApp {
     /// Adds a project straight to the database (as the admin CLI does).
     pub async fn add_project(&self, code: &str, name: &str) {
         let mut conn = self.db.pool().acquire().await.expect("a connection");
+        let details = app::admin::ProjectDetails {
+            name: app::domain::ProjectName::parse(name).expect("a name"),
+            customer: None,
+            colour: None,
+        };
         server::store::projects::add(
             &mut conn,
             &app::domain::ProjectCode::parse(code).expect("a code"),
-            &app::domain::ProjectName::parse(name).expect("a name"),
+            &details,
             0,
         )
         .await

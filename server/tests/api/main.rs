@@ -12,6 +12,8 @@ mod issuer;
 mod migrations;
 mod openapi;
 mod pages;
+mod people;
+mod projects;
 mod provider;
 mod provider_admin;
 mod server_fns;

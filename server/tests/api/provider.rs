@@ -72,7 +72,7 @@ fn random_text() -> String {
 }
 
 /// `application/x-www-form-urlencoded` (the same encoding as a query string).
-fn form_encode(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn form_encode(pairs: &[(&str, &str)]) -> String {
     let mut url = Url::parse("http://form.invalid/").expect("a URL");
     url.query_pairs_mut().extend_pairs(pairs.iter().copied());
     url.query().unwrap_or_default().to_owned()
@@ -867,6 +867,17 @@ async fn sign_in_with(
 ) -> Tokens {
     let grant = obtain_code(app, browser, email, password, scope).await;
     redeem(app, &grant).await
+}
+
+/// Fails unless the login form refuses `email` with `password` (no code, the form again).
+pub(crate) async fn assert_login_refused(app: &TestApp, email: &str, password: &str) {
+    let mut browser = Browser::new();
+    let response = browser
+        .login(app, &pwa_login_url(app), email, password)
+        .await;
+    browser
+        .failed_login_page(app, response, &format!("the login of {email}"))
+        .await;
 }
 
 /// The whole PWA sign-in in a new browser.
