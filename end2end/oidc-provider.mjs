@@ -13,11 +13,14 @@ const AUDIENCE = process.env.OIDC_AUDIENCE ?? 'timesheets-api';
 const ACCESS_TOKEN_SECS = Number(process.env.ACCESS_TOKEN_SECS ?? 30);
 const EMPLOYEE = 'read:timesheets create:timesheets delete:timesheets';
 const MANAGER = `${EMPLOYEE} approve:timesheets`;
+// Projects only: people are managed at this provider, not by the app.
+const ADMIN = `${MANAGER} manage:projects`;
 
 // People: the dev login form takes any password; the login names the person.
 const PEOPLE = {
   emma: { name: 'Emma Employee', email: 'emma@oidc.test', scopes: EMPLOYEE },
   maria: { name: 'Maria Manager', email: 'maria@oidc.test', scopes: MANAGER },
+  adam: { name: 'Adam Admin', email: 'adam@oidc.test', scopes: ADMIN },
 };
 
 const jwk = (options) => {
@@ -91,7 +94,8 @@ const configuration = {
       getResourceServerInfo(_ctx, resource) {
         if (resource !== RESOURCE) throw new errors.InvalidTarget();
         return {
-          scope: MANAGER,
+          // Every scope someone here may hold: a grant carries only those of the person.
+          scope: ADMIN,
           audience: AUDIENCE,
           accessTokenTTL: ACCESS_TOKEN_SECS,
           accessTokenFormat: 'jwt',

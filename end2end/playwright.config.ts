@@ -15,7 +15,12 @@ export const externalURL = `http://127.0.0.1:${externalPort}`;
 export const oidcProviderURL = `http://127.0.0.1:${oidcPort}`;
 export const bin = process.env.TIMESHEETS_BIN ?? `${process.env.HOME}/.cache/timesheets/target/release/timesheets`;
 export const siteRoot = process.env.LEPTOS_SITE_ROOT ?? '../target/site';
-const dataDir = mkdtempSync(join(tmpdir(), 'timesheets-e2e-'));
+// One folder for the whole run: this file is evaluated again in every worker, which
+// inherits this process's environment, so the tests find the servers' files (the CLI
+// tests write to the external server's database). Set it to choose the (empty) folder.
+export const dataDir = (process.env.TIMESHEETS_E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'timesheets-e2e-')));
+/// The database of the server that signs in at `oidc-provider` (empty at the start).
+export const externalDatabaseURL = `sqlite://${dataDir}/external.db`;
 const serverEnv = { LEPTOS_SITE_ROOT: siteRoot, RUST_LOG: 'warn' };
 
 // Debian's Chromium (never a downloaded browser) with the flags these machines need;
@@ -59,7 +64,7 @@ export default defineConfig({
       env: { OIDC_PORT: String(oidcPort), APP_ORIGIN: externalURL, ACCESS_TOKEN_SECS: '30' },
     },
     {
-      command: `${bin} serve --addr 127.0.0.1:${externalPort} --database-url sqlite://${dataDir}/external.db`,
+      command: `${bin} serve --addr 127.0.0.1:${externalPort} --database-url ${externalDatabaseURL}`,
       url: `${externalURL}/readyz`,
       reuseExistingServer: false,
       timeout: 60_000,

@@ -2,7 +2,7 @@
 import { expect, type Page } from '@playwright/test';
 import { externalURL, oidcProviderURL } from './playwright.config';
 
-export type Who = 'employee' | 'manager';
+export type Who = 'employee' | 'manager' | 'admin';
 
 export interface ProviderUnderTest {
   name: string;
@@ -20,6 +20,15 @@ export interface ProviderUnderTest {
 
 export const embeddedApp = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100)}`;
 
+/// The demo company's emails and passwords at the embedded provider.
+const demoLogins: Record<Who, [string, string]> = {
+  employee: ['emma@exampleco.test', 'emma-demo-pass'],
+  manager: ['maria@exampleco.test', 'maria-demo-pass'],
+  admin: ['adam@exampleco.test', 'adam-demo-pass'],
+};
+/// Logins at `oidc-provider`'s dev form (any password is accepted).
+const oidcLogins: Record<Who, string> = { employee: 'emma', manager: 'maria', admin: 'adam' };
+
 export const providers: ProviderUnderTest[] = [
   {
     name: 'embedded provider',
@@ -28,13 +37,10 @@ export const providers: ProviderUnderTest[] = [
     people: {
       employee: { name: 'Emma Employee', email: 'emma@exampleco.test', apiName: 'emma@exampleco.test' },
       manager: { name: 'Maria Manager', email: 'maria@exampleco.test', apiName: 'maria@exampleco.test' },
+      admin: { name: 'Adam Admin', email: 'adam@exampleco.test', apiName: 'adam@exampleco.test' },
     },
     async logIn(page, who) {
-      const [email, password] =
-        who === 'employee' ? ['emma@exampleco.test', 'emma-demo-pass'] : ['maria@exampleco.test', 'maria-demo-pass'];
-      await page.getByLabel('Email').fill(email);
-      await page.getByLabel('Password').fill(password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await logInWithPassword(page, ...demoLogins[who]);
     },
     async confirmLogout() {},
   },
@@ -45,9 +51,10 @@ export const providers: ProviderUnderTest[] = [
     people: {
       employee: { name: 'Emma Employee', email: 'emma@oidc.test', apiName: 'emma' },
       manager: { name: 'Maria Manager', email: 'maria@oidc.test', apiName: 'maria' },
+      admin: { name: 'Adam Admin', email: 'adam@oidc.test', apiName: 'adam' },
     },
     async logIn(page, who) {
-      await page.locator('input[name=login]').fill(who === 'employee' ? 'emma' : 'maria');
+      await page.locator('input[name=login]').fill(oidcLogins[who]);
       await page.locator('input[name=password]').fill('any password');
       await page.getByRole('button', { name: 'Sign-in' }).click();
     },
@@ -56,6 +63,13 @@ export const providers: ProviderUnderTest[] = [
     },
   },
 ];
+
+/// Fills in the embedded provider's login form.
+export async function logInWithPassword(page: Page, email: string, password: string) {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
 
 /// Every token the provider handed out on this page (to prove none of them is stored).
 export function captureTokens(page: Page, provider: ProviderUnderTest): string[] {
@@ -76,12 +90,30 @@ export async function latestRefreshToken(tokens: string[]): Promise<string> {
   return refreshTokens().at(-1)!;
 }
 
+/// The newest access token `captureTokens` has seen, once it has one (ID tokens are JWTs
+/// too, without a `scope`). Fetch it again before each call: tokens live 30 seconds, and the
+/// app renews them about 8 seconds before they expire.
+export async function latestAccessToken(tokens: string[]): Promise<string> {
+  const accessTokens = () =>
+    tokens
+      .filter((token) => token.startsWith('eyJ') && token.split('.').length === 3)
+      .filter((token) => 'scope' in JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()));
+  await expect.poll(() => accessTokens().length, { message: 'the provider issued an access token' }).toBeGreaterThan(0);
+  return accessTokens().at(-1)!;
+}
+
 export async function signIn(page: Page, provider: ProviderUnderTest, who: Who) {
+  await signInAs(page, provider, provider.people[who].name, () => provider.logIn(page, who));
+}
+
+/// Signs in from the app's home page; `logIn` fills in the provider's form, and the app
+/// greets `name`.
+export async function signInAs(page: Page, provider: ProviderUnderTest, name: string, logIn: () => Promise<void>) {
   await page.goto(`${provider.app}/`);
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await provider.logIn(page, who);
-  await expect(page.getByTestId('greeting')).toHaveText(`Hello, ${provider.people[who].name}`);
+  await logIn();
+  await expect(page.getByTestId('greeting')).toHaveText(`Hello, ${name}`);
   expect(new URL(page.url()).pathname).toBe('/');
 }
 

@@ -71,6 +71,15 @@ for (const scheme of ['light', 'dark'] as const) {
     await expect(page.getByRole('button', { name: 'Download CSV' })).toBeVisible();
     await check(page, `approvals${suffix}`);
 
+    await nav(page, 'Profile');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+    await signIn(page, embedded, 'admin');
+    await nav(page, 'Admin');
+    await expect(page.getByTestId('admin-projects').getByTestId('admin-project').first()).toBeVisible();
+    await expect(page.getByTestId('admin-people').getByTestId('admin-person').first()).toBeVisible();
+    await check(page, `admin${suffix}`);
+
     await page.goto('/offline.html');
     await expect(page.getByRole('heading', { name: "You're offline" })).toBeVisible();
     await check(page, `offline${suffix}`);

@@ -587,6 +587,7 @@ fn shell_error(error: ApiError) -> anyhow::Error {
 }
 
 async fn projects(command: ProjectsCommand) -> anyhow::Result<()> {
+    let activate = matches!(command, ProjectsCommand::Activate { .. });
     let show = |project: &Project| {
         let state = if project.active { "active" } else { "archived" };
         format!(
@@ -659,24 +660,18 @@ async fn projects(command: ProjectsCommand) -> anyhow::Result<()> {
         ProjectsCommand::Archive {
             database: args,
             code,
-        } => {
-            let services = ServerServices::new(database(&args).await?, None, None);
-            let project = services
-                .set_project_active(Operator::Shell, &code, false)
-                .await
-                .map_err(shell_error)?;
-            println!("archived {}", show(&project));
         }
-        ProjectsCommand::Activate {
+        | ProjectsCommand::Activate {
             database: args,
             code,
         } => {
             let services = ServerServices::new(database(&args).await?, None, None);
             let project = services
-                .set_project_active(Operator::Shell, &code, true)
+                .set_project_active(Operator::Shell, &code, activate)
                 .await
                 .map_err(shell_error)?;
-            println!("reactivated {}", show(&project));
+            let done = if activate { "reactivated" } else { "archived" };
+            println!("{done} {}", show(&project));
         }
     }
     Ok(())

@@ -191,7 +191,10 @@ fn ProjectRow(project: Project, toggle: Toggle, rename: Rename) -> impl IntoView
         <li class="entry" data-testid="admin-project" aria-label=aria_label>
             <div class="entry-main">
                 <span class="entry-project">
-                    <span class="swatch" aria-hidden="true" style=project.colour.as_ref().map(|c| format!("background:{c}"))></span>
+                    // An SVG fill, not a style attribute: the page's CSP allows no inline styles.
+                    <svg class="swatch" viewBox="0 0 14 14" aria-hidden="true">
+                        <circle cx="7" cy="7" r="6" fill=project.colour.clone().unwrap_or_else(|| "none".into())/>
+                    </svg>
                     {label}
                 </span>
                 {(!active).then(|| view! { <span class="badge">"Archived"</span> })}

@@ -90,18 +90,9 @@ pub async fn set_password(
             StatusCode::OK,
             pages::password_set(&account.email, provider.issuer()),
         ),
-        Err(InvitationRefused::Password(reason)) => again(&format!("{}.", capitalized(&reason))),
+        Err(InvitationRefused::Password(reason)) => again(&format!("Not set: {reason}.")),
         Err(InvitationRefused::Closed) => closed(),
         Err(InvitationRefused::Database(error)) => failure(error),
         Err(error) => failure(anyhow::Error::from(error)),
     }
-}
-
-/// "a password needs …" as the start of a sentence.
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }

@@ -51,6 +51,25 @@ impl Operator<'_> {
     }
 }
 
+/// One line in the admin trail, by whoever operates.
+async fn log_change(
+    conn: &mut sqlx::AnyConnection,
+    by: Operator<'_>,
+    target: crate::store::admin_log::Target<'_>,
+    action: &'static str,
+    detail: Option<String>,
+    at: i64,
+) -> sqlx::Result<()> {
+    let change = crate::store::admin_log::Change {
+        target,
+        actor: by.actor(),
+        action,
+        detail,
+        at,
+    };
+    crate::store::admin_log::record(conn, &change).await
+}
+
 /// [`Services`] backed by the database.
 #[derive(Clone, Debug)]
 pub struct ServerServices {

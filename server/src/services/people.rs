@@ -9,14 +9,11 @@ use app::{
     error::AppError,
 };
 
-use super::{Operator, ServerServices};
+use super::{log_change, Operator, ServerServices};
 use crate::{
     error::ApiError,
     provider::{admin, store as accounts},
-    store::{
-        admin_log::{self, Change, Target},
-        is_unique_violation, now_ms,
-    },
+    store::{admin_log::Target, is_unique_violation, now_ms},
 };
 
 fn person(account: &accounts::Account, never_signed_up: bool) -> Person {
@@ -110,15 +107,13 @@ impl ServerServices {
             Err(error) => return Err(error.into()),
         };
         let (link, expires_at) = admin::issue_invitation(&mut tx, issuer, &id, now).await?;
-        admin_log::record(
+        log_change(
             &mut tx,
-            &Change {
-                target: Target::Person(&id),
-                actor: by.actor(),
-                action: "invite",
-                detail: Some(format!("{} ({})", draft.email, draft.role)),
-                at: now,
-            },
+            by,
+            Target::Person(&id),
+            "invite",
+            Some(format!("{} ({})", draft.email, draft.role)),
+            now,
         )
         .await?;
         let person = Self::person_by_id(&mut tx, &id).await?;
@@ -150,15 +145,13 @@ impl ServerServices {
             .into());
         }
         let (link, expires_at) = admin::issue_invitation(&mut tx, issuer, id, now).await?;
-        admin_log::record(
+        log_change(
             &mut tx,
-            &Change {
-                target: Target::Person(id),
-                actor: by.actor(),
-                action: "invite",
-                detail: Some(format!("new link for {}", person.email)),
-                at: now,
-            },
+            by,
+            Target::Person(id),
+            "invite",
+            Some(format!("new link for {}", person.email)),
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -190,15 +183,13 @@ impl ServerServices {
         if disabled {
             accounts::end_sign_ins(&mut tx, id, now).await?;
         }
-        admin_log::record(
+        log_change(
             &mut tx,
-            &Change {
-                target: Target::Person(id),
-                actor: by.actor(),
-                action: if disabled { "disable" } else { "enable" },
-                detail: Some(before.email.clone()),
-                at: now,
-            },
+            by,
+            Target::Person(id),
+            if disabled { "disable" } else { "enable" },
+            Some(before.email.clone()),
+            now,
         )
         .await?;
         let after = Self::person_by_id(&mut tx, id).await?;
@@ -226,15 +217,13 @@ impl ServerServices {
         }
         accounts::set_role(&mut tx, id, role, now).await?;
         accounts::end_sign_ins(&mut tx, id, now).await?;
-        admin_log::record(
+        log_change(
             &mut tx,
-            &Change {
-                target: Target::Person(id),
-                actor: by.actor(),
-                action: "role",
-                detail: Some(format!("{}: {} -> {}", before.email, before.role, role)),
-                at: now,
-            },
+            by,
+            Target::Person(id),
+            "role",
+            Some(format!("{}: {} -> {}", before.email, before.role, role)),
+            now,
         )
         .await?;
         let after = Self::person_by_id(&mut tx, id).await?;

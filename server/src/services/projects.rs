@@ -10,11 +10,11 @@ use app::{
     error::AppError,
 };
 
-use super::{Operator, ServerServices};
+use super::{log_change, Operator, ServerServices};
 use crate::{
     error::ApiError,
     store::{
-        admin_log::{self, Change, Target},
+        admin_log::Target,
         is_unique_violation, now_ms,
         projects::{self, StoredProject},
     },
@@ -131,15 +131,13 @@ impl ServerServices {
             Err(error) => return Err(error.into()),
         };
         let detail = format!("{} ({})", details.name.as_str(), code);
-        admin_log::record(
+        log_change(
             &mut tx,
-            &Change {
-                target: Target::Project(code.as_str()),
-                actor: by.actor(),
-                action: "add",
-                detail: Some(detail),
-                at: now,
-            },
+            by,
+            Target::Project(code.as_str()),
+            "add",
+            Some(detail),
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -167,15 +165,13 @@ impl ServerServices {
             return Ok(before.project);
         };
         projects::update(&mut tx, &code, &details, now).await?;
-        admin_log::record(
+        log_change(
             &mut tx,
-            &Change {
-                target: Target::Project(code.as_str()),
-                actor: by.actor(),
-                action: "update",
-                detail: Some(detail),
-                at: now,
-            },
+            by,
+            Target::Project(code.as_str()),
+            "update",
+            Some(detail),
+            now,
         )
         .await?;
         let after = projects::by_code(&mut tx, &code)
@@ -204,15 +200,13 @@ impl ServerServices {
             return Ok(stored.project);
         }
         projects::set_active(&mut tx, &code, active, now).await?;
-        admin_log::record(
+        log_change(
             &mut tx,
-            &Change {
-                target: Target::Project(code.as_str()),
-                actor: by.actor(),
-                action: if active { "activate" } else { "archive" },
-                detail: None,
-                at: now,
-            },
+            by,
+            Target::Project(code.as_str()),
+            if active { "activate" } else { "archive" },
+            None,
+            now,
         )
         .await?;
         tx.commit().await?;
