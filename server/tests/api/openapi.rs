@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::helpers::TestApp;
 
 /// Every operation of the REST API. A new route must be added here and to the document.
-const ROUTES: [(&str, &str, &str); 15] = [
+const ROUTES: [(&str, &str, &str); 26] = [
     ("get", "/api/me", ""),
     ("post", "/api/timesheets", "create:timesheets"),
     ("get", "/api/timesheets", "read:timesheets"),
@@ -24,6 +24,17 @@ const ROUTES: [(&str, &str, &str); 15] = [
     ),
     ("post", "/api/timesheets/upload", "batch:upload"),
     ("get", "/api/projects", "read:timesheets"),
+    ("post", "/api/projects", "manage:projects"),
+    ("get", "/api/projects/{code}", "read:timesheets"),
+    ("put", "/api/projects/{code}", "manage:projects"),
+    ("post", "/api/projects/{code}/archive", "manage:projects"),
+    ("post", "/api/projects/{code}/activate", "manage:projects"),
+    ("get", "/api/people", "manage:people"),
+    ("post", "/api/people", "manage:people"),
+    ("post", "/api/people/{id}/invitation", "manage:people"),
+    ("post", "/api/people/{id}/disable", "manage:people"),
+    ("post", "/api/people/{id}/enable", "manage:people"),
+    ("put", "/api/people/{id}/role", "manage:people"),
     ("get", "/api/approvals", "approve:timesheets"),
     ("put", "/api/approvals/{id}", "approve:timesheets"),
     ("post", "/api/approvals/{id}/reject", "approve:timesheets"),
@@ -100,7 +111,8 @@ async fn every_documented_route_exists_and_asks_for_a_token() {
     for (method, path) in operations(&document) {
         let concrete = path
             .replace("{id}", "0b8f3c1e-3f0e-4c8e-9a43-0d6c2a1f9b7e")
-            .replace("{week}", "2026-W48");
+            .replace("{week}", "2026-W48")
+            .replace("{code}", "ACME");
         let method: Method = method.to_uppercase().parse().expect("a method");
         let response = app
             .client

@@ -728,8 +728,8 @@ async fn projects_are_listed_active_first() {
     assert_eq!(
         projects,
         json!([
-            {"code": "ACME", "name": "Acme", "active": true},
-            {"code": "ZED", "name": "Zed", "active": true},
+            {"code": "ACME", "name": "Acme", "customer": null, "colour": null, "active": true},
+            {"code": "ZED", "name": "Zed", "customer": null, "colour": null, "active": true},
         ])
     );
 }
