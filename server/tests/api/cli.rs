@@ -113,25 +113,23 @@ fn migrate_applies_the_schema_and_exits() {
     assert!(dir.path().join("nested/t.db").exists());
 }
 
-#[test]
-fn the_server_stops_gracefully_on_sigterm() {
+/// `timesheets serve` on a free port and a new SQLite file, with `args` added; returns
+/// once it accepts connections.
+fn start(dir: &tempfile::TempDir, args: &[&str]) -> std::process::Child {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/t.db", dir.path().display());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_timesheets"))
-        .args([
-            "serve",
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-            "--database-url",
-            &url,
-        ])
+    let addr = format!("127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_timesheets"))
+        .args(["serve", "--addr", &addr, "--database-url", &url])
+        .args(args)
+        .env_remove("OIDC_ISSUER")
+        .env_remove("DEMO")
         .env("LEPTOS_SITE_ROOT", dir.path())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
@@ -143,21 +141,53 @@ fn the_server_stops_gracefully_on_sigterm() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+    child
+}
+
+/// SIGTERM, then the server's exit status and what it printed.
+fn stop(mut child: std::process::Child) -> Output {
     let kill = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
     let stopped = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "exit status {status}");
-            break;
-        }
+    while child.try_wait().unwrap().is_none() {
         assert!(
             stopped.elapsed() < Duration::from_secs(10),
             "the server did not stop"
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn the_server_stops_gracefully_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = stop(start(&dir, &[]));
+    assert!(output.status.success(), "exit status {}", output.status);
+}
+
+#[test]
+fn a_new_instance_says_how_to_make_the_first_admin_and_project() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = stop(start(&dir, &[]));
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(printed.contains("nobody can log time yet"), "{printed}");
+    assert!(
+        printed.contains("timesheets users invite --role admin"),
+        "{printed}"
+    );
+    assert!(printed.contains("timesheets projects add"), "{printed}");
+    assert!(printed.contains("First day in production"), "{printed}");
+}
+
+#[test]
+fn demo_is_a_plain_flag_and_a_demo_instance_needs_no_first_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = stop(start(&dir, &["--demo"]));
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(printed.contains("adam@exampleco.test"), "{printed}");
+    assert!(!printed.contains("nobody can log time yet"), "{printed}");
 }
