@@ -575,6 +575,15 @@ async fn account_id(db: &Db, email: &str) -> anyhow::Result<String> {
     )
 }
 
+/// A server on the same SQLite file sees another process's commit within
+/// `OTHERS_SEEN_WITHIN` (its page cache looks that often): waiting that out means that
+/// once this command returns, every page the server serves shows the change.
+async fn let_a_server_notice(services: &ServerServices) {
+    if services.db().backend() == crate::db::Backend::Sqlite {
+        tokio::time::sleep(crate::sqlite_reader::OTHERS_SEEN_WITHIN * 2).await;
+    }
+}
+
 /// A refusal of the service layer, as the shell shows it (its message, not a status).
 fn shell_error(error: ApiError) -> anyhow::Error {
     match error {
@@ -618,6 +627,7 @@ async fn projects(command: ProjectsCommand) -> anyhow::Result<()> {
                 .add_project(Operator::Shell, &new)
                 .await
                 .map_err(shell_error)?;
+            let_a_server_notice(&services).await;
             println!("added {}", show(&project));
         }
         ProjectsCommand::List { database: args } => {
@@ -655,6 +665,7 @@ async fn projects(command: ProjectsCommand) -> anyhow::Result<()> {
                 .update_project(Operator::Shell, &code, &update)
                 .await
                 .map_err(shell_error)?;
+            let_a_server_notice(&services).await;
             println!("changed {}", show(&project));
         }
         ProjectsCommand::Archive {
@@ -671,6 +682,7 @@ async fn projects(command: ProjectsCommand) -> anyhow::Result<()> {
                 .await
                 .map_err(shell_error)?;
             let done = if activate { "reactivated" } else { "archived" };
+            let_a_server_notice(&services).await;
             println!("{done} {}", show(&project));
         }
     }

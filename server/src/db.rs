@@ -335,12 +335,12 @@ impl Db {
     }
 
     /// [`Db::write_generation`] for a read about to be served from the page cache: on a
-    /// SQLite file it first moves on when another process committed to the file since
-    /// the last look (the `timesheets` CLI renaming a project while this server runs),
-    /// so no cached page outlives a change made outside this process.
+    /// SQLite file it first moves on when another process committed to the file (the
+    /// `timesheets` CLI renaming a project while this server runs), so no cached page
+    /// outlives such a change by more than [`crate::sqlite_reader::OTHERS_SEEN_WITHIN`].
     pub fn read_generation(&self) -> u64 {
-        if self.reader.as_ref().is_some_and(|reader| reader.changed()) {
-            next_generation(&self.generation);
+        if let Some(reader) = &self.reader {
+            reader.after_others_commit(|| next_generation(&self.generation));
         }
         self.write_generation()
     }
