@@ -28,6 +28,15 @@ async fn json_of(response: reqwest::Response) -> (StatusCode, Value) {
     (status, body)
 }
 
+/// The seed's body posted as the person of `token`: status and answer.
+async fn log_seed_body(app: &TestApp, token: &str) -> (StatusCode, Value) {
+    json_of(
+        app.call(Method::POST, "/api/timesheets", token, Some(&seed_body()))
+            .await,
+    )
+    .await
+}
+
 async fn add_project(app: &TestApp, body: Value) -> (StatusCode, Value) {
     json_of(
         app.call(Method::POST, "/api/projects", &admin(app), Some(&body))
@@ -53,16 +62,7 @@ async fn an_admin_adds_a_project_and_an_employee_logs_the_seeds_body_on_it() {
     let employee = app.employee_token();
 
     // A new instance knows no project: the refusal says how to add one.
-    let (status, body) = json_of(
-        app.call(
-            Method::POST,
-            "/api/timesheets",
-            &employee,
-            Some(&seed_body()),
-        )
-        .await,
-    )
-    .await;
+    let (status, body) = log_seed_body(&app, &employee).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["field"], "project");
     let message = body["message"].as_str().unwrap_or_default();
@@ -90,16 +90,7 @@ async fn an_admin_adds_a_project_and_an_employee_logs_the_seeds_body_on_it() {
     );
 
     // The seed's body as it is: its project found by code (and by name).
-    let (status, entry) = json_of(
-        app.call(
-            Method::POST,
-            "/api/timesheets",
-            &employee,
-            Some(&seed_body()),
-        )
-        .await,
-    )
-    .await;
+    let (status, entry) = log_seed_body(&app, &employee).await;
     assert_eq!(status, StatusCode::CREATED, "{entry}");
     assert_eq!(entry["project"], "STOREZERO");
     assert_eq!(entry["hours"], 8.0);
@@ -121,16 +112,7 @@ async fn an_archived_project_keeps_its_entries_and_refuses_new_time_until_reacti
             .0,
         StatusCode::CREATED
     );
-    let (status, kept) = json_of(
-        app.call(
-            Method::POST,
-            "/api/timesheets",
-            &employee,
-            Some(&seed_body()),
-        )
-        .await,
-    )
-    .await;
+    let (status, kept) = log_seed_body(&app, &employee).await;
     assert_eq!(status, StatusCode::CREATED);
 
     let (status, archived) = json_of(
@@ -157,16 +139,7 @@ async fn an_archived_project_keeps_its_entries_and_refuses_new_time_until_reacti
     assert_eq!(again.status(), StatusCode::OK);
 
     let before = app.fingerprint().await;
-    let (status, refused) = json_of(
-        app.call(
-            Method::POST,
-            "/api/timesheets",
-            &employee,
-            Some(&seed_body()),
-        )
-        .await,
-    )
-    .await;
+    let (status, refused) = log_seed_body(&app, &employee).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     assert_eq!(refused["field"], "project");
     assert!(
@@ -196,16 +169,7 @@ async fn an_archived_project_keeps_its_entries_and_refuses_new_time_until_reacti
     )
     .await;
     assert_eq!((status, &active["active"]), (StatusCode::OK, &json!(true)));
-    let (status, _) = json_of(
-        app.call(
-            Method::POST,
-            "/api/timesheets",
-            &employee,
-            Some(&seed_body()),
-        )
-        .await,
-    )
-    .await;
+    let (status, _) = log_seed_body(&app, &employee).await;
     assert_eq!(status, StatusCode::CREATED);
 
     let actions: Vec<String> = admin_trail(&app, "STOREZERO")
