@@ -184,6 +184,8 @@ pub enum UsersCommand {
         database: DatabaseArgs,
         #[arg(long)]
         email: String,
+        #[command(flatten)]
+        public_url: PublicUrlArg,
     },
     /// Let a disabled person sign in again.
     Enable {
@@ -191,6 +193,8 @@ pub enum UsersCommand {
         database: DatabaseArgs,
         #[arg(long)]
         email: String,
+        #[command(flatten)]
+        public_url: PublicUrlArg,
     },
     /// Set a new password (from `TIMESHEETS_PASSWORD`, `--password-file` or a prompt).
     SetPassword {
@@ -475,8 +479,7 @@ async fn users(command: UsersCommand) -> anyhow::Result<()> {
             role,
             public_url,
         } => {
-            let db = database(&args).await?;
-            let services = ServerServices::new(db, None, Some(public_url.public_url.to_string()));
+            let services = people_services(database(&args).await?, &public_url);
             let new = NewPerson {
                 email,
                 name,
@@ -499,7 +502,7 @@ async fn users(command: UsersCommand) -> anyhow::Result<()> {
         } => {
             let db = database(&args).await?;
             let id = account_id(&db, &email).await?;
-            let services = ServerServices::new(db, None, Some(public_url.public_url.to_string()));
+            let services = people_services(db, &public_url);
             let person = services
                 .set_person_role(Operator::Shell, &id, role.as_str())
                 .await
@@ -525,15 +528,17 @@ async fn users(command: UsersCommand) -> anyhow::Result<()> {
         UsersCommand::Disable {
             database: args,
             email,
+            public_url,
         } => {
-            let person = shell_set_disabled(&database(&args).await?, &email, true).await?;
+            let person = shell_set_disabled(&args, &public_url, &email, true).await?;
             println!("{} is disabled", person.email);
         }
         UsersCommand::Enable {
             database: args,
             email,
+            public_url,
         } => {
-            let person = shell_set_disabled(&database(&args).await?, &email, false).await?;
+            let person = shell_set_disabled(&args, &public_url, &email, false).await?;
             println!("{} may sign in again", person.email);
         }
         UsersCommand::SetPassword {
@@ -551,17 +556,23 @@ async fn users(command: UsersCommand) -> anyhow::Result<()> {
 
 /// Disables or enables someone through the service layer, so the change is in the trail.
 async fn shell_set_disabled(
-    db: &Db,
+    args: &DatabaseArgs,
+    public_url: &PublicUrlArg,
     email: &str,
     disabled: bool,
 ) -> anyhow::Result<app::admin::Person> {
-    let id = account_id(db, email).await?;
-    // Links are not made here: the issuer only has to be known.
-    let services = ServerServices::new(db.clone(), None, Some(String::new()));
-    services
+    let db = database(args).await?;
+    let id = account_id(&db, email).await?;
+    people_services(db, public_url)
         .set_person_disabled(Operator::Shell, &id, disabled)
         .await
         .map_err(shell_error)
+}
+
+/// The service layer for the embedded provider's people, whose links start at the
+/// server's public URL.
+fn people_services(db: Db, public_url: &PublicUrlArg) -> ServerServices {
+    ServerServices::new(db, None, Some(public_url.public_url.to_string()))
 }
 
 /// The subject of the account with this email.
@@ -632,7 +643,10 @@ async fn projects(command: ProjectsCommand) -> anyhow::Result<()> {
         }
         ProjectsCommand::List { database: args } => {
             let services = ServerServices::new(database(&args).await?, None, None);
-            let projects = services.all_projects().await.map_err(shell_error)?;
+            let projects = services
+                .projects(Operator::Shell)
+                .await
+                .map_err(shell_error)?;
             if projects.is_empty() {
                 println!("no projects yet: add one with `timesheets projects add --code CODE --name NAME`");
             }
@@ -649,12 +663,9 @@ async fn projects(command: ProjectsCommand) -> anyhow::Result<()> {
         } => {
             let services = ServerServices::new(database(&args).await?, None, None);
             let current = services
-                .all_projects()
+                .project(Operator::Shell, &code)
                 .await
-                .map_err(shell_error)?
-                .into_iter()
-                .find(|project| project.code.eq_ignore_ascii_case(code.trim()))
-                .with_context(|| format!("no project with code {}", code.trim()))?;
+                .map_err(shell_error)?;
             // What is not given stays as it is.
             let update = ProjectUpdate {
                 name: name.unwrap_or(current.name),

@@ -100,8 +100,8 @@ pub async fn accept_invitation(
     token: &str,
     password: &str,
 ) -> Result<Account, InvitationRefused> {
-    // Checked before the slow hash, and the hash made before the write lock is taken.
-    invited_account(db, token).await?;
+    // The link is checked inside the transaction; the slow hash is made before the write
+    // lock is taken (callers show the form only for an open link: `invited_account`).
     check_password(password).map_err(|error| InvitationRefused::Password(error.to_string()))?;
     let owned = password.to_owned();
     let hash = tokio::task::spawn_blocking(move || hash_secret(&owned))

@@ -223,6 +223,22 @@ pub async fn void_invitations(
     Ok(())
 }
 
+/// Whether the account has never set a password: an invitation was made for it and
+/// none has been used.
+pub async fn awaits_first_password(
+    conn: &mut AnyConnection,
+    account_id: &str,
+) -> sqlx::Result<bool> {
+    let invited: Option<i64> = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM invitations WHERE account_id = $1
+         HAVING COUNT(*) > 0 AND COUNT(used_at) = 0",
+    )
+    .bind(account_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(invited.is_some())
+}
+
 /// Accounts that have never set a password: an invitation was made for them and none
 /// has been used.
 pub async fn never_signed_up(conn: &mut AnyConnection) -> sqlx::Result<Vec<String>> {

@@ -39,7 +39,7 @@ async fn list(
     State(services): State<ServerServices>,
     AuthUser(user): AuthUser,
 ) -> Result<Json<Vec<Project>>, ApiError> {
-    Ok(Json(services.projects(&user).await?))
+    Ok(Json(services.projects(Operator::User(&user)).await?))
 }
 
 /// Add a project; time can be logged on it at once.
@@ -84,7 +84,7 @@ async fn get_one(
     AuthUser(user): AuthUser,
     Path(code): Path<String>,
 ) -> Result<Json<Project>, ApiError> {
-    Ok(Json(services.project(&user, &code).await?))
+    Ok(Json(services.project(Operator::User(&user), &code).await?))
 }
 
 /// Rename a project, or change its customer or colour (absent ones are cleared). Its code

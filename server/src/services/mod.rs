@@ -110,13 +110,13 @@ impl Services for ServerServices {
     }
 
     async fn projects(&self, user: &User) -> Result<Vec<Project>, AppError> {
-        let mut projects = ServerServices::projects(self, user).await?;
+        let mut projects = ServerServices::projects(self, Operator::User(user)).await?;
         projects.retain(|project| project.active);
         Ok(projects)
     }
 
     async fn every_project(&self, user: &User) -> Result<Vec<Project>, AppError> {
-        Ok(ServerServices::projects(self, user).await?)
+        Ok(ServerServices::projects(self, Operator::User(user)).await?)
     }
 
     async fn add_project(&self, user: &User, new: NewProject) -> Result<Project, AppError> {

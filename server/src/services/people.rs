@@ -60,8 +60,8 @@ impl ServerServices {
         let account = accounts::account(conn, id)
             .await?
             .ok_or(AppError::NotFound)?;
-        let never = accounts::never_signed_up(conn).await?;
-        Ok(person(&account, never.contains(&account.id)))
+        let invited = accounts::awaits_first_password(conn, id).await?;
+        Ok(person(&account, invited))
     }
 
     /// Everyone who signs in at the embedded provider, by email.

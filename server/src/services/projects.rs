@@ -4,7 +4,7 @@
 
 use app::{
     admin::{NewProject, ProjectDetails, ProjectUpdate},
-    auth::{Scope, User},
+    auth::Scope,
     domain::ProjectCode,
     entries::Project,
     error::AppError,
@@ -44,6 +44,14 @@ pub(super) fn bookable(
     }
 }
 
+/// Projects are listed for those who log time and for those who administer them.
+fn may_see_projects(by: Operator<'_>) -> Result<(), AppError> {
+    match by {
+        Operator::User(user) if user.scopes.contains(Scope::ManageProjects) => Ok(()),
+        by => by.require(Scope::ReadTimesheets),
+    }
+}
+
 /// A code in a path or a command; one that cannot be a code names no project.
 fn code(value: &str) -> Result<ProjectCode, AppError> {
     ProjectCode::parse(value).map_err(|_| AppError::NotFound)
@@ -74,21 +82,10 @@ fn describe_change(before: &Project, after: &ProjectDetails) -> Option<String> {
 }
 
 impl ServerServices {
-    /// Every project, active ones first: for those who log time, and for admins.
-    pub async fn projects(&self, user: &User) -> Result<Vec<Project>, ApiError> {
-        if !user.scopes.contains(Scope::ManageProjects) {
-            user.require(Scope::ReadTimesheets)?;
-        }
-        let mut conn = self.db.pool().acquire().await?;
-        Ok(projects::list(&mut conn)
-            .await?
-            .into_iter()
-            .map(|stored| stored.project)
-            .collect())
-    }
-
-    /// Every project, for the shell.
-    pub async fn all_projects(&self) -> Result<Vec<Project>, ApiError> {
+    /// Every project, active ones first: for those who log time, for admins, and for
+    /// the shell.
+    pub async fn projects(&self, by: Operator<'_>) -> Result<Vec<Project>, ApiError> {
+        may_see_projects(by)?;
         let mut conn = self.db.pool().acquire().await?;
         Ok(projects::list(&mut conn)
             .await?
@@ -98,10 +95,8 @@ impl ServerServices {
     }
 
     /// One project by code.
-    pub async fn project(&self, user: &User, code_text: &str) -> Result<Project, ApiError> {
-        if !user.scopes.contains(Scope::ManageProjects) {
-            user.require(Scope::ReadTimesheets)?;
-        }
+    pub async fn project(&self, by: Operator<'_>, code_text: &str) -> Result<Project, ApiError> {
+        may_see_projects(by)?;
         let code = code(code_text)?;
         let mut conn = self.db.pool().acquire().await?;
         Ok(projects::by_code(&mut conn, &code)

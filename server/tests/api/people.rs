@@ -364,11 +364,25 @@ async fn with_an_external_provider_people_are_managed_there() {
     );
 }
 
+/// `timesheets args… --database-url <the app's>`, which must succeed; its standard output.
+async fn cli_ok(app: &TestApp, args: &[&str]) -> String {
+    let url = app.database_url.expose().to_owned();
+    let mut all = args.to_vec();
+    all.extend(["--database-url", url.as_str()]);
+    let output = run_timesheets(&all, &[]).await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 #[tokio::test]
 async fn the_cli_invites_someone_and_changes_their_role() {
     let app = TestApp::spawn_embedded().await;
-    let url = app.database_url.expose().to_owned();
-    let output = run_timesheets(
+    let stdout = cli_ok(
+        &app,
         &[
             "users",
             "invite",
@@ -380,18 +394,9 @@ async fn the_cli_invites_someone_and_changes_their_role() {
             "admin",
             "--public-url",
             &app.address,
-            "--database-url",
-            &url,
         ],
-        &[],
     )
     .await;
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
     let link = stdout
         .lines()
         .find(|line| line.starts_with(&app.address))
@@ -401,7 +406,8 @@ async fn the_cli_invites_someone_and_changes_their_role() {
     let tokens = sign_in(&app, "adam@example.com", NEW_PASSWORD, ADMIN_SCOPE).await;
     assert!(tokens.scope.contains("manage:projects"), "{}", tokens.scope);
 
-    let output = run_timesheets(
+    cli_ok(
+        &app,
         &[
             "users",
             "set-role",
@@ -409,17 +415,9 @@ async fn the_cli_invites_someone_and_changes_their_role() {
             "adam@example.com",
             "--role",
             "manager",
-            "--database-url",
-            &url,
         ],
-        &[],
     )
     .await;
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
     let tokens = sign_in(&app, "adam@example.com", NEW_PASSWORD, ADMIN_SCOPE).await;
     assert!(
         !tokens.scope.contains("manage:projects"),
@@ -430,5 +428,26 @@ async fn the_cli_invites_someone_and_changes_their_role() {
         tokens.scope.contains("approve:timesheets"),
         "{}",
         tokens.scope
+    );
+
+    // Disabling from the shell shuts them out and is in the trail.
+    cli_ok(&app, &["users", "disable", "--email", "adam@example.com"]).await;
+    assert_login_refused(&app, "adam@example.com", NEW_PASSWORD).await;
+    let mut conn = app.db.pool().acquire().await.unwrap();
+    let id = jwt_claims(&tokens.access_token)["sub"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let trail =
+        server::store::admin_log::history(&mut conn, server::store::admin_log::Target::Person(&id))
+            .await
+            .unwrap();
+    let actions: Vec<(&str, &str)> = trail
+        .iter()
+        .map(|logged| (logged.action.as_str(), logged.by.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [("invite", "cli"), ("role", "cli"), ("disable", "cli")]
     );
 }
