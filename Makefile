@@ -36,7 +36,8 @@ build: setup ## Release build of the server and the WASM bundle (cargo-leptos)
 
 lint: ## cargo fmt --check and clippy -D warnings for both feature sets
 	cargo fmt --all -- --check
-	cargo clippy -p server --all-targets -- -D warnings
+	scripts/import-cycles.py app/src server/src server/db/src server/provider/src
+	cargo clippy -p server -p db -p provider --all-targets -- -D warnings
 	cargo clippy -p app --features ssr --all-targets -- -D warnings
 	cargo clippy -p app --features hydrate --target wasm32-unknown-unknown --all-targets -- -D warnings
 

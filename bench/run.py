@@ -8,6 +8,8 @@ wrk (64 connections, fixed duration) against:
   1. GET  /api/timesheets?week=…      (authenticated read; on SQLite also once more
                                        with READ_CACHE=false, every page from the file)
   2. POST /api/timesheets             (authenticated write, unique entries)
+     9 week reads : 1 new entry         (mixed.lua: the read paths under writes; on
+                                       SQLite also with READ_CACHE=false)
   3. GET  /api/approvals              (a manager's queue)
   4. GET  /healthz                    (no token, no database: the machine's ceiling)
 then a 10,000-row batch upload (`timesheets import`) and the release bundle sizes.
@@ -234,7 +236,7 @@ def run_backend(name, database_url, port, workdir):
     iso = monday_weeks_ago(1).isocalendar()
     week = f"{iso[0]}-W{iso[1]:02d}"
     read_path = f"/api/timesheets?week={week}"
-    uncached = None
+    uncached = uncached_mixed = None
     if database_url.startswith("sqlite:"):
         # The same read with every page from the file, on the same data: what the page
         # cache (SQLite only) takes off a read.
@@ -244,6 +246,7 @@ def run_backend(name, database_url, port, workdir):
         server, base = start_server(database_url, port, workdir, {"READ_CACHE": "false"})
         try:
             uncached = wrk(base, read_path, "get.lua", tokens_file, server)
+            uncached_mixed = wrk(base, read_path, "mixed.lua", tokens_file, server)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -254,6 +257,9 @@ def run_backend(name, database_url, port, workdir):
         if uncached:
             results.append(("GET /api/timesheets?week (token, READ_CACHE=false)", uncached))
         results.append(("POST /api/timesheets (token)", wrk(base, "/api/timesheets", "post.lua", tokens_file, server)))
+        results.append(("9 week reads : 1 new entry (token)", wrk(base, read_path, "mixed.lua", tokens_file, server)))
+        if uncached_mixed:
+            results.append(("9 week reads : 1 new entry (token, READ_CACHE=false)", uncached_mixed))
         results.append(("GET /api/approvals (manager)", wrk(base, "/api/approvals", "get.lua", managers_file, server)))
         results.append(("GET /healthz (no token, no DB)", wrk(base, "/healthz", "get.lua", tokens_file, server, {"BENCH_NO_TOKEN": "1"})))
         say(f"{name}: 10,000-row batch upload")

@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 echo "==> app: unit tests"
 cargo test -p app --features ssr
 
-echo "==> server: tests on SQLite"
-cargo test -p server
+# The server's crates together: one build of `app` (ssr) serves all three.
+echo "==> server, db, provider: tests on SQLite"
+cargo test -p server -p db -p provider
 
 admin_url=$(scripts/postgres.sh)
 prefix="ts_test_$(date +%s)_$$"
@@ -23,4 +24,4 @@ drop_test_databases() {
 trap drop_test_databases EXIT
 
 echo "==> server: tests on PostgreSQL ($(sed -E 's#//([^:@/]+):[^@/]*@#//\1:***@#' <<<"$admin_url"))"
-TEST_DATABASE_URL="$admin_url" TEST_DB_PREFIX="$prefix" cargo test -p server
+TEST_DATABASE_URL="$admin_url" TEST_DB_PREFIX="$prefix" cargo test -p server -p db

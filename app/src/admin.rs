@@ -6,7 +6,10 @@ use std::{fmt, str::FromStr};
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Colour, Customer, ProjectCode, ProjectName, ValidationError};
+use crate::{
+    auth::Scope,
+    domain::{Colour, Customer, ProjectCode, ProjectName, ValidationError},
+};
 
 /// `POST /api/projects`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,6 +98,34 @@ impl Role {
             Role::Contractor => "Contractor",
             Role::Manager => "Manager",
             Role::Admin => "Admin",
+        }
+    }
+
+    /// The API scopes a role grants (the brief's table, plus administration for admins).
+    pub fn scopes(self) -> &'static [Scope] {
+        const OWN: [Scope; 3] = [
+            Scope::ReadTimesheets,
+            Scope::CreateTimesheets,
+            Scope::DeleteTimesheets,
+        ];
+        const DECIDE: [Scope; 4] = [
+            Scope::ReadTimesheets,
+            Scope::CreateTimesheets,
+            Scope::DeleteTimesheets,
+            Scope::ApproveTimesheets,
+        ];
+        const ADMINISTER: [Scope; 6] = [
+            Scope::ReadTimesheets,
+            Scope::CreateTimesheets,
+            Scope::DeleteTimesheets,
+            Scope::ApproveTimesheets,
+            Scope::ManageProjects,
+            Scope::ManagePeople,
+        ];
+        match self {
+            Role::Employee | Role::Contractor => &OWN,
+            Role::Manager => &DECIDE,
+            Role::Admin => &ADMINISTER,
         }
     }
 }

@@ -7,7 +7,7 @@ use server_fn::{
     error::{FromServerFnError, ServerFnErrorErr},
 };
 
-use crate::auth::Scope;
+use crate::{domain::ValidationError, scope::Scope};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "error", rename_all = "snake_case")]
@@ -106,6 +106,15 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         }
     }
     result
+}
+
+impl From<ValidationError> for AppError {
+    fn from(error: ValidationError) -> AppError {
+        AppError::Validation {
+            field: error.field.to_owned(),
+            message: error.message,
+        }
+    }
 }
 
 #[cfg(test)]

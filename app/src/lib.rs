@@ -14,6 +14,9 @@ pub mod admin;
 pub mod api;
 pub mod api_client;
 pub mod auth;
+pub mod bearer;
+pub mod browser;
+mod components;
 pub mod domain;
 pub mod entries;
 pub mod error;
@@ -25,6 +28,7 @@ pub mod ports;
 mod pwa;
 #[cfg(feature = "ssr")]
 mod schema;
+pub mod scope;
 pub mod session;
 mod shell;
 

@@ -224,7 +224,7 @@ mod driver {
         if TOKENS.with_borrow(Option::is_some) {
             return;
         }
-        if !crate::outbox::store::is_online() {
+        if !crate::browser::is_online() {
             // The provider is out of reach: wait for the network (`on_page_events`).
             set_state(AuthState::Offline { subject });
             return;

@@ -3,7 +3,10 @@
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::{bail, Context};
+use app::admin::Role;
 use app::auth::Scope;
+use db::Db;
+use provider::{admin, PublicUrl};
 
 use app::{
     admin::{NewPerson, NewProject, ProjectUpdate},
@@ -13,9 +16,7 @@ use app::{
 use crate::{
     batch,
     config::{DatabaseArgs, ServeArgs},
-    db::Db,
     error::ApiError,
-    provider::{admin, roles::Role, PublicUrl},
     services::{Operator, ServerServices},
     startup::Application,
     telemetry::LogFormat,
@@ -343,7 +344,7 @@ pub enum KeysCommand {
 }
 
 async fn database(args: &DatabaseArgs) -> anyhow::Result<Db> {
-    let db = Db::connect(args).await?;
+    let db = args.connect().await?;
     db.migrate().await?;
     Ok(db)
 }
@@ -353,7 +354,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(*args).await,
         Some(Command::Migrate(args)) => {
-            let db = Db::connect(&args).await?;
+            let db = args.connect().await?;
             db.migrate().await?;
             tracing::info!(backend = %db.backend(), "database is up to date");
             Ok(())
@@ -578,20 +579,18 @@ fn people_services(db: Db, public_url: &PublicUrlArg) -> ServerServices {
 /// The subject of the account with this email.
 async fn account_id(db: &Db, email: &str) -> anyhow::Result<String> {
     let mut conn = db.pool().acquire().await?;
-    Ok(
-        crate::provider::store::account_by_email(&mut conn, email.trim())
-            .await?
-            .with_context(|| format!("no user with email {}", email.trim()))?
-            .id,
-    )
+    Ok(provider::store::account_by_email(&mut conn, email.trim())
+        .await?
+        .with_context(|| format!("no user with email {}", email.trim()))?
+        .id)
 }
 
 /// A server on the same SQLite file sees another process's commit within
 /// `OTHERS_SEEN_WITHIN` (its page cache looks that often): waiting that out means that
 /// once this command returns, every page the server serves shows the change.
 async fn let_a_server_notice(services: &ServerServices) {
-    if services.db().backend() == crate::db::Backend::Sqlite {
-        tokio::time::sleep(crate::sqlite_reader::OTHERS_SEEN_WITHIN * 2).await;
+    if services.db().backend() == db::Backend::Sqlite {
+        tokio::time::sleep(db::sqlite_reader::OTHERS_SEEN_WITHIN * 2).await;
     }
 }
 
@@ -739,7 +738,7 @@ async fn first_steps(app: &Application) -> anyhow::Result<Option<String>> {
     let mut steps = Vec::new();
     let embedded = app.provider_settings();
     if let Some(settings) = embedded {
-        let has_admin = crate::provider::store::accounts(&mut conn)
+        let has_admin = provider::store::accounts(&mut conn)
             .await?
             .iter()
             .any(|account| account.role == Role::Admin && !account.disabled);
@@ -781,7 +780,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!("Timesheets is listening on http://{}", app.address());
     if let Some(settings) = app.provider_settings() {
         if settings.demo {
-            println!("{}", admin::demo_credentials(settings));
+            println!("{}", crate::demo::credentials(settings));
         }
     }
     if let Some(advice) = first_steps(&app).await? {

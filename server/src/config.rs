@@ -3,7 +3,11 @@
 
 use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
-use crate::{auth::OidcArgs, db::DatabaseUrl, provider::ProviderArgs};
+use db::DatabaseUrl;
+
+use provider::ProviderArgs;
+
+use crate::auth::settings::OidcArgs;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct DatabaseArgs {
@@ -23,11 +27,15 @@ pub struct DatabaseArgs {
 }
 
 impl DatabaseArgs {
+    pub async fn connect(&self) -> anyhow::Result<db::Db> {
+        db::Db::connect(&self.database_url, self.max_connections()).await
+    }
+
     /// The pool size: as set, or by backend. PostgreSQL connections spend much of their
     /// time waiting on the network, so more of them than cores pays. SQLite reads run on
     /// this machine's cores and never wait on a network: beyond two per core they only
-    /// queue inside SQLite, each with a page cache and a thread of its own (16 instead of
-    /// 4 on 2 cores: the same approvals throughput, +13 MB of memory).
+    /// queue inside SQLite, each with a page cache and a thread of its own (more cost
+    /// memory for the same throughput: docs/BENCHMARKS.md).
     pub fn max_connections(&self) -> u32 {
         self.database_max_connections.unwrap_or_else(|| {
             let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -36,10 +44,10 @@ impl DatabaseArgs {
     }
 }
 
-fn default_pool_size(backend: crate::db::Backend, cores: usize) -> u32 {
+fn default_pool_size(backend: db::Backend, cores: usize) -> u32 {
     match backend {
-        crate::db::Backend::Postgres => 16,
-        crate::db::Backend::Sqlite => u32::try_from(cores.saturating_mul(2))
+        db::Backend::Postgres => 16,
+        db::Backend::Sqlite => u32::try_from(cores.saturating_mul(2))
             .unwrap_or(u32::MAX)
             .clamp(4, 1000),
     }
@@ -132,7 +140,7 @@ mod tests {
 
     #[test]
     fn the_pool_size_is_as_set_or_by_backend() {
-        use crate::db::Backend::{Postgres, Sqlite};
+        use db::Backend::{Postgres, Sqlite};
         let args = |url: &str, max: Option<u32>| DatabaseArgs {
             database_url: url.parse().expect("a database URL"),
             database_max_connections: max,

@@ -27,38 +27,12 @@ impl From<app::domain::ValidationError> for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> ApiError {
-        if is_away(&error) {
+        if db::is_away(&error) {
             tracing::warn!(%error, "database unavailable");
             ApiError::App(AppError::Unavailable)
         } else {
             ApiError::Internal(error.into())
         }
-    }
-}
-
-/// The database is away or saturated, not broken: the client may retry (a 503).
-pub(crate) fn is_away(error: &sqlx::Error) -> bool {
-    match error {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
-        // SQLite's write lock still held by another writer when the busy timeout ran
-        // out: SQLITE_BUSY, in any of its extended codes (the low byte). (SQLITE_LOCKED
-        // is a conflict within one connection, a bug a retry would not fix.)
-        sqlx::Error::Database(database)
-            if database
-                .try_downcast_ref::<sqlx::sqlite::SqliteError>()
-                .is_some() =>
-        {
-            database
-                .code()
-                .and_then(|code| code.parse::<i32>().ok())
-                .is_some_and(|code| code & 0xff == 5)
-        }
-        // PostgreSQL shutting down or restarting (SQLSTATE class 57P, "operator
-        // intervention"), or the connection lost (class 08).
-        sqlx::Error::Database(database) => database
-            .code()
-            .is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
-        _ => false,
     }
 }
 
@@ -156,29 +130,12 @@ pub(crate) mod tests {
         );
     }
 
-    /// A real SQLITE_BUSY: another connection holds the file's write lock and this one
-    /// asks for it without waiting.
-    pub(crate) async fn sqlite_busy_error() -> sqlx::Error {
-        use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions, Executor};
-        use std::time::Duration;
-
-        let dir = tempfile::tempdir().unwrap();
-        let options = SqliteConnectOptions::new()
-            .filename(dir.path().join("t.db"))
-            .create_if_missing(true)
-            .busy_timeout(Duration::ZERO);
-        let mut holder = options.connect().await.unwrap();
-        holder.execute("BEGIN IMMEDIATE").await.unwrap();
-        let mut writer = options.connect().await.unwrap();
-        writer.execute("BEGIN IMMEDIATE").await.unwrap_err()
-    }
-
     /// Another process holds SQLite's write lock past the busy timeout: retry later (503).
     #[tokio::test]
     async fn a_sqlite_file_locked_by_another_writer_is_unavailable() {
         use sqlx::{Connection, Executor};
 
-        let busy = sqlite_busy_error().await;
+        let busy = db::testing::sqlite_busy_error().await;
         assert_eq!(AppError::from(ApiError::from(busy)), AppError::Unavailable);
 
         // A broken statement on SQLite stays a 500.

@@ -3,19 +3,20 @@
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
-use app::ports::{SharedAuthenticator, SharedServices};
-use axum::extract::FromRef;
+use app::ports::SharedServices;
+
+use db::Db;
 use leptos::config::{Env, LeptosOptions};
+use provider::{Provider, ProviderSettings, PublicUrl};
 use tokio::net::TcpListener;
 
 use crate::{
     assets::Assets,
     auth::{Gate, TokenVerifier},
-    config::{Origin, ServeArgs},
-    db::{Db, SqliteClaim},
-    provider::{self, Provider, ProviderSettings, PublicUrl},
+    config::ServeArgs,
     routes,
     services::{PageCache, ServerServices},
+    state::{AppState, AppStateInner},
 };
 
 /// cargo-leptos names the bundle and says whether file names carry content hashes
@@ -27,64 +28,6 @@ const OUTPUT_NAME: &str = match option_env!("LEPTOS_OUTPUT_NAME") {
 };
 const HASH_FILES_AT_BUILD: Option<&str> = option_env!("LEPTOS_HASH_FILES");
 
-/// Everything a request handler may need, behind one reference count: axum clones the
-/// state for every request and `FromRef` clones a field for every `State` extractor, and
-/// cloning and dropping these fields one by one (some twenty counts shared by every core)
-/// cost a week read 4 % of its time.
-#[derive(Clone)]
-pub struct AppState(Arc<AppStateInner>);
-
-impl std::ops::Deref for AppState {
-    type Target = AppStateInner;
-
-    fn deref(&self) -> &AppStateInner {
-        &self.0
-    }
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> LeptosOptions {
-        state.leptos_options.clone()
-    }
-}
-
-impl FromRef<AppState> for Db {
-    fn from_ref(state: &AppState) -> Db {
-        state.db.clone()
-    }
-}
-
-impl FromRef<AppState> for ServerServices {
-    fn from_ref(state: &AppState) -> ServerServices {
-        state.server_services.clone()
-    }
-}
-
-impl FromRef<AppState> for Arc<Assets> {
-    fn from_ref(state: &AppState) -> Arc<Assets> {
-        state.assets.clone()
-    }
-}
-
-pub struct AppStateInner {
-    pub leptos_options: LeptosOptions,
-    pub db: Db,
-    pub services: SharedServices,
-    /// The same business layer, for REST handlers.
-    pub server_services: ServerServices,
-    /// Verifies access tokens for REST handlers and server functions alike.
-    pub gate: SharedAuthenticator,
-    pub assets: Arc<Assets>,
-    /// Origins allowed to call `/api` from a browser (CORS).
-    pub cors_origins: Arc<[Origin]>,
-    /// The embedded OpenID Connect provider, when no external issuer is configured.
-    pub provider: Option<Provider>,
-    /// How the PWA signs in: provider, client id, scopes (written into every page).
-    pub pwa_auth: Arc<app::oidc::AuthConfig>,
-    /// On a SQLite file: the lock that keeps a second server off it while this one runs.
-    _sqlite_claim: Option<SqliteClaim>,
-}
-
 pub struct Application {
     listener: TcpListener,
     address: SocketAddr,
@@ -95,7 +38,7 @@ impl Application {
     /// Connects and migrates the database and binds the listener; fails with a clear
     /// message on bad settings, an unreachable database or a port in use.
     pub async fn build(args: ServeArgs) -> anyhow::Result<Self> {
-        let db = Db::connect(&args.database).await?;
+        let db = args.database.connect().await?;
         let sqlite_claim = db.claim_for_serving()?;
         db.migrate().await?;
         let listener = TcpListener::bind(args.addr)
@@ -215,13 +158,20 @@ async fn token_verifier(
     })?;
     let settings = ProviderSettings::new(&args.provider, public_url, &args.oidc.oidc_audience);
     provider::admin::prepare(db, &settings).await?;
+    if settings.demo {
+        crate::demo::seed(db, &settings).await?;
+    }
     let verifier =
         TokenVerifier::embedded(args.oidc.embedded_verifier_settings(issuer), db.clone())
             .await
             .context("cannot set up access-token verification")?;
     let verifier = Arc::new(verifier);
     tracing::info!(issuer = %settings.issuer, "embedded OpenID Connect provider: no OIDC_ISSUER configured");
-    let provider = Provider::new(db.clone(), settings, verifier.clone());
+    let provider = Provider::new(
+        db.clone(),
+        settings,
+        verifier.clone() as Arc<dyn provider::AccessTokens>,
+    );
     provider.spawn_housekeeping();
     Ok((verifier, Some(provider)))
 }

@@ -9,6 +9,14 @@ use super::ValidationError;
 /// Most minutes one person may log on one day, over all their entries.
 pub const MAX_MINUTES_PER_DAY: u32 = 24 * 60;
 
+/// At most 24 h per person and day: the day's total with `adding` more minutes on top of
+/// the `logged` ones, or `None` when that would be over.
+pub fn day_total_with(logged: u32, adding: u32) -> Option<u32> {
+    logged
+        .checked_add(adding)
+        .filter(|total| *total <= MAX_MINUTES_PER_DAY)
+}
+
 /// An entry's id: a UUID, which the client may choose so an offline retry is idempotent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -256,6 +264,26 @@ pub enum Transition {
     Reject,
 }
 
+impl Transition {
+    /// How the audit trail names it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Transition::Submit => "submit",
+            Transition::Approve => "approve",
+            Transition::Reject => "reject",
+        }
+    }
+
+    /// "submitted", "approved", "rejected".
+    const fn done(self) -> &'static str {
+        match self {
+            Transition::Submit => "submitted",
+            Transition::Approve => "approved",
+            Transition::Reject => "rejected",
+        }
+    }
+}
+
 impl EntryStatus {
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -277,11 +305,7 @@ impl EntryStatus {
             (status, transition) => Err(format!(
                 "a {} entry cannot be {}",
                 status.as_str(),
-                match transition {
-                    Transition::Submit => "submitted",
-                    Transition::Approve => "approved",
-                    Transition::Reject => "rejected",
-                }
+                transition.done()
             )),
         }
     }
@@ -441,6 +465,14 @@ mod tests {
         }
         assert!(!Approved.is_editable() && !Submitted.is_editable());
         assert!(Draft.is_editable() && Rejected.is_editable());
+    }
+
+    #[test]
+    fn a_day_holds_at_most_24_hours() {
+        assert_eq!(day_total_with(0, 1440), Some(1440));
+        assert_eq!(day_total_with(1000, 440), Some(1440));
+        assert_eq!(day_total_with(1000, 441), None);
+        assert_eq!(day_total_with(u32::MAX, 1), None);
     }
 
     #[cfg(not(target_arch = "wasm32"))]

@@ -7,10 +7,10 @@ mod entry;
 mod project;
 
 pub use calendar::{IsoWeek, WorkDate};
-pub use entry::{clock, EntryId, EntryStatus, Minutes, Note, Transition, MAX_MINUTES_PER_DAY};
+pub use entry::{
+    clock, day_total_with, EntryId, EntryStatus, Minutes, Note, Transition, MAX_MINUTES_PER_DAY,
+};
 pub use project::{Colour, Customer, ProjectCode, ProjectName};
-
-use crate::error::AppError;
 
 /// Why a value was refused, naming the input field so a form can show it in place.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,15 +25,6 @@ impl ValidationError {
         ValidationError {
             field,
             message: message.into(),
-        }
-    }
-}
-
-impl From<ValidationError> for AppError {
-    fn from(error: ValidationError) -> AppError {
-        AppError::Validation {
-            field: error.field.to_owned(),
-            message: error.message,
         }
     }
 }

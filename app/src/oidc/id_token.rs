@@ -29,7 +29,8 @@ pub enum IdTokenError {
     Subject,
 }
 
-/// The signature algorithms an ID token may use: the same allow-list as the API's.
+/// The signature algorithms an ID token may use: RS256 and ES256, the API's default
+/// allow-list (`OIDC_ALGORITHMS` changes the API's; this one is fixed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SigningAlgorithm {
     Rs256,

@@ -124,16 +124,6 @@ pub fn remembered_projects() -> Vec<Project> {
     Vec::new()
 }
 
-/// Whether the browser believes it has a network.
-pub fn is_online() -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        window().navigator().on_line()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    true
-}
-
 #[cfg(feature = "hydrate")]
 mod storage {
     use gloo_storage::{LocalStorage, Storage as _};
@@ -176,7 +166,8 @@ mod sync {
     use leptos::{lazy, prelude::*};
     use wasm_bindgen::{prelude::*, JsCast};
 
-    use super::{is_online, storage, OutboxStore};
+    use super::{storage, OutboxStore};
+    use crate::browser::is_online;
     use crate::{
         api::{get_entry, save_entry},
         api_client::authorized,

@@ -98,9 +98,20 @@ fn group(entries: Vec<Entry>) -> Vec<Group> {
 /// Submitted entries grouped by person and week, decided one by one or a week at once.
 #[component]
 fn Pending() -> impl IntoView {
-    let reload = RwSignal::new(0u32);
+    // Approving a week is an action; the list is a resource keyed on it, so the week goes
+    // once approved (and stays, with the reason, when refused).
+    let approve = Action::new_unsync(|owner_week: &OwnerWeek| {
+        let owner_week = owner_week.clone();
+        async move {
+            let (issuer, subject, week) = owner_week.clone();
+            let done =
+                authorized(|| approve_week(issuer.clone(), subject.clone(), week.to_string()))
+                    .await;
+            (owner_week, done.map(drop))
+        }
+    });
     let pending = LocalResource::new(move || {
-        reload.track();
+        approve.version().track();
         authorized(get_awaiting_approval)
     });
     move || {
@@ -112,7 +123,7 @@ fn Pending() -> impl IntoView {
         Some(Err(err)) => view! {
             <section class="card">
                 <p class="notice" role="alert">{format!("Could not load the entries to approve: {err}")}</p>
-                <button type="button" class="button" on:click=move |_| reload.update(|count| *count += 1)>"Retry"</button>
+                <button type="button" class="button" on:click=move |_| pending.refetch()>"Retry"</button>
             </section>
         }
         .into_any(),
@@ -122,35 +133,40 @@ fn Pending() -> impl IntoView {
         .into_any(),
         Some(Ok(entries)) => group(entries)
             .into_iter()
-            .map(|group| view! { <PersonWeek group reload/> })
+            .map(|group| view! { <PersonWeek group approve/> })
             .collect_view()
             .into_any(),
     }
     }
 }
 
+/// Whose week: (issuer, subject, week).
+type OwnerWeek = (String, String, IsoWeek);
+
 #[component]
-fn PersonWeek(group: Group, reload: RwSignal<u32>) -> impl IntoView {
+fn PersonWeek(
+    group: Group,
+    approve: Action<OwnerWeek, (OwnerWeek, Result<(), AppError>)>,
+) -> impl IntoView {
     let total: u32 = group
         .entries
         .iter()
         .map(|entry| u32::from(entry.minutes))
         .sum();
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    let (issuer, subject, week) = (group.issuer.clone(), group.subject.clone(), group.week);
+    let mine: OwnerWeek = (group.issuer.clone(), group.subject.clone(), group.week);
+    let error = {
+        let mine = mine.clone();
+        move || match approve.value().get() {
+            Some((theirs, Err(err))) if theirs == mine => Some(format!("Not approved: {err}")),
+            _ => None,
+        }
+    };
+    let busy = {
+        let mine = mine.clone();
+        move || approve.pending().get() && approve.input().get().as_ref() == Some(&mine)
+    };
     let approve_all = move |_| {
-        let (issuer, subject) = (issuer.clone(), subject.clone());
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match authorized(|| approve_week(issuer.clone(), subject.clone(), week.to_string()))
-                .await
-            {
-                Ok(_) => reload.update(|count| *count += 1),
-                Err(err) => error.set(Some(format!("Not approved: {err}"))),
-            }
-            busy.set(false);
-        });
+        approve.dispatch(mine.clone());
     };
     let label = format!("{} · {}", group.name, group.week);
     let aria_label = label.clone();
@@ -160,8 +176,8 @@ fn PersonWeek(group: Group, reload: RwSignal<u32>) -> impl IntoView {
             <ul class="entries">
                 {group.entries.into_iter().map(|entry| view! { <Decision entry/> }).collect_view()}
             </ul>
-            {move || error.get().map(|text| view! { <p class="field-error" role="alert">{text}</p> })}
-            <button type="button" class="button primary" disabled=move || busy.get() on:click=approve_all>
+            {move || error().map(|text| view! { <p class="field-error" role="alert">{text}</p> })}
+            <button type="button" class="button primary" disabled=busy on:click=approve_all>
                 "Approve week"
             </button>
         </section>
@@ -243,7 +259,7 @@ fn Export() -> impl IntoView {
     let busy = RwSignal::new(false);
     Effect::new(move |_| {
         // This month so far, in the device's time zone.
-        if let Some(today) = super::today() {
+        if let Some(today) = crate::browser::today() {
             let first = today.date().replace_day(1).map(WorkDate::from_date);
             from.set(first.map(|first| first.to_string()).unwrap_or_default());
             to.set(today.to_string());

@@ -8,6 +8,7 @@ use super::{outbox::OfflineStart, week::WeekView};
 use crate::{
     api::get_me,
     api_client::authorized,
+    components::skeleton::Skeleton,
     session::{use_session, AuthState},
 };
 
@@ -61,18 +62,6 @@ pub fn on_demand(
         <Suspense fallback=move || view! { <Skeleton label=loading/> }>
             {Suspend::new(screen)}
         </Suspense>
-    }
-}
-
-/// Grey lines where content is about to appear.
-#[component]
-pub fn Skeleton(label: &'static str) -> impl IntoView {
-    view! {
-        <div class="skeleton-lines" aria-busy="true" aria-label=label>
-            <div></div>
-            <div></div>
-            <div></div>
-        </div>
     }
 }
 

@@ -2,11 +2,8 @@
 
 use leptos::{lazy, prelude::*};
 
-use super::{
-    home::{on_demand, AccessCheck, SignedInOnly},
-    outbox::OutboxSummary,
-};
-use crate::session::use_session;
+use super::home::{on_demand, AccessCheck, SignedInOnly};
+use crate::{components::queued::OutboxSummary, session::use_session};
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {

@@ -3,21 +3,21 @@
 
 use leptos::prelude::*;
 
-use super::{
-    home::Skeleton,
-    outbox::{minutes_of, OutboxSummary, QueuedRow, SyncBadge},
-    today,
-};
 use crate::{
-    api::{delete_entry, get_projects, get_week, save_entry, submit_week},
+    api::{delete_entry, get_projects, get_week, submit_week},
     api_client::authorized,
     auth::Scope,
-    domain::{clock, EntryStatus, IsoWeek, Minutes, WorkDate},
-    entries::{Entry, NewEntry, Project},
+    browser::today,
+    components::{
+        entry_form::{Editing, EntryForm},
+        queued::{minutes_of, OutboxSummary, QueuedRow, SyncBadge},
+        skeleton::Skeleton,
+    },
+    domain::{clock, EntryStatus, IsoWeek, WorkDate},
+    entries::Entry,
     error::AppError,
     outbox::{
-        is_for_later,
-        store::{is_online, remember_projects, use_outbox},
+        store::{remember_projects, use_outbox},
         QueuedSave, SyncState,
     },
     session::use_session,
@@ -57,18 +57,6 @@ fn status_label(status: EntryStatus) -> &'static str {
     }
 }
 
-/// Entries their owner may still change: not sent for approval, or sent back.
-fn editable(entry: &Entry) -> bool {
-    matches!(entry.status, EntryStatus::Draft | EntryStatus::Rejected)
-}
-
-/// What the entry form is open for.
-#[derive(Clone, PartialEq)]
-pub(crate) enum Editing {
-    New(WorkDate),
-    Existing(Box<Entry>),
-}
-
 #[component]
 pub fn WeekView() -> impl IntoView {
     let session = use_session();
@@ -79,10 +67,20 @@ pub fn WeekView() -> impl IntoView {
             week.set(today().map(WorkDate::week));
         }
     });
-    let reload = RwSignal::new(0u32);
+    // The week's writes: the list is a resource keyed on them, so each one finished
+    // (accepted or not) shows the server's copy again.
+    let submit = Action::new_unsync(|week: &IsoWeek| {
+        let week = *week;
+        async move { authorized(|| submit_week(week.to_string())).await }
+    });
+    let delete = Action::new_unsync(|id: &String| {
+        let id = id.clone();
+        async move { authorized(|| delete_entry(id.clone())).await }
+    });
     let entries = LocalResource::new(move || {
         let shown = week.get();
-        reload.track();
+        submit.version().track();
+        delete.version().track();
         // A save from the outbox reached the server: show the server's copy.
         outbox.synced_count();
         async move {
@@ -101,10 +99,20 @@ pub fn WeekView() -> impl IntoView {
     });
     let editing = RwSignal::new(None::<Editing>);
     let message = RwSignal::new(None::<String>);
+    Effect::new(move |_| match submit.value().get() {
+        Some(Ok(_)) => message.set(None),
+        Some(Err(err)) => message.set(Some(format!("Not submitted: {err}"))),
+        None => {}
+    });
+    Effect::new(move |_| match delete.value().get() {
+        Some(Ok(())) => message.set(None),
+        Some(Err(err)) => message.set(Some(format!("Not deleted: {err}"))),
+        None => {}
+    });
     let done = Callback::new(move |saved: bool| {
         editing.set(None);
         if saved {
-            reload.update(|count| *count += 1);
+            entries.refetch();
         }
     });
 
@@ -145,7 +153,7 @@ pub fn WeekView() -> impl IntoView {
                     Ok(list) => list,
                     Err(err) => return view! {
                         <p class="notice" role="alert">{format!("Could not load your week: {err}")}</p>
-                        <button type="button" class="button" on:click=move |_| reload.update(|count| *count += 1)>"Retry"</button>
+                        <button type="button" class="button" on:click=move |_| entries.refetch()>"Retry"</button>
                         <ul class="entries">
                             {unsent.into_iter().map(|save| view! { <QueuedRow save/> }).collect_view()}
                         </ul>
@@ -157,7 +165,7 @@ pub fn WeekView() -> impl IntoView {
                     .filter(|entry| !unsent.iter().any(|save| save.id() == entry.id.to_string()))
                     .collect();
                 let total = minutes_of(&list, &unsent);
-                let open = list.iter().filter(|entry| editable(entry)).count();
+                let open = list.iter().filter(|entry| entry.status.is_editable()).count();
                 let synced: Vec<String> = sent.iter().map(|save| save.id().to_owned()).collect();
                 view! {
                     <p class="week-total" data-testid="week-total">"Week total " <strong>{clock(total)}</strong></p>
@@ -167,11 +175,11 @@ pub fn WeekView() -> impl IntoView {
                             let items: Vec<Entry> = list.iter().filter(|entry| entry.date == day).cloned().collect();
                             let queued: Vec<QueuedSave> = unsent.iter().filter(|save| save.date == day).cloned().collect();
                             let synced = synced.clone();
-                            view! { <Day day items queued synced editing/> }
+                            view! { <Day day items queued synced editing delete/> }
                         })
                         .collect_view()}
                     {(open > 0 && session.has(Scope::CreateTimesheets)).then(|| view! {
-                        <SubmitWeek week=shown count=open message reload/>
+                        <SubmitWeek week=shown count=open submit/>
                     })}
                 }
                 .into_any()
@@ -210,6 +218,7 @@ fn Day(
     /// Ids of entries this device just sent from its outbox.
     synced: Vec<String>,
     editing: RwSignal<Option<Editing>>,
+    delete: Action<String, Result<(), AppError>>,
 ) -> impl IntoView {
     let total = minutes_of(&items, &queued);
     let label = day_label(day);
@@ -229,7 +238,7 @@ fn Day(
                             .into_iter()
                             .map(|entry| {
                                 let synced = synced.contains(&entry.id.to_string());
-                                view! { <EntryRow entry synced editing/> }
+                                view! { <EntryRow entry synced editing delete/> }
                             })
                             .collect_view()}
                         {queued.into_iter().map(|save| view! { <QueuedRow save/> }).collect_view()}
@@ -247,27 +256,21 @@ fn EntryRow(
     /// Just sent from this device's outbox.
     synced: bool,
     editing: RwSignal<Option<Editing>>,
+    delete: Action<String, Result<(), AppError>>,
 ) -> impl IntoView {
     let session = use_session();
     let confirming = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
     let gone = RwSignal::new(false);
     let status = entry.status;
-    let can_edit = editable(&entry) && session.has(Scope::CreateTimesheets);
-    let can_delete = editable(&entry) && session.has(Scope::DeleteTimesheets);
+    let can_edit = entry.status.is_editable() && session.has(Scope::CreateTimesheets);
+    let can_delete = entry.status.is_deletable() && session.has(Scope::DeleteTimesheets);
     let id = entry.id.to_string();
     let for_edit = entry.clone();
-    let delete = move |_| {
-        let id = id.clone();
-        // Optimistic: the row goes at once and comes back if the server refuses.
+    // Optimistic: the row goes at once; the week read again afterwards brings it back,
+    // with the reason above, if the server refused.
+    let remove = move |_| {
         gone.set(true);
-        leptos::task::spawn_local(async move {
-            if let Err(err) = authorized(|| delete_entry(id.clone())).await {
-                gone.set(false);
-                confirming.set(false);
-                error.set(Some(format!("Not deleted: {err}")));
-            }
-        });
+        delete.dispatch(id.clone());
     };
     view! {
         <li class="entry" class:hidden=move || gone.get() data-testid="entry">
@@ -284,7 +287,6 @@ fn EntryRow(
                     .flatten()
                     .map(|note| view! { <span class="decision-note">{format!("Manager: {note}")}</span> })}
             </div>
-            {move || error.get().map(|text| view! { <p class="field-error" role="alert">{text}</p> })}
             <div class="entry-actions">
                 {can_edit.then(|| {
                     let for_edit = for_edit.clone();
@@ -301,7 +303,7 @@ fn EntryRow(
                             <button type="button" class="button small" on:click=move |_| confirming.set(true)>"Delete"</button>
                         }
                     >
-                        <button type="button" class="button small danger-solid" on:click=delete.clone()>"Delete for good"</button>
+                        <button type="button" class="button small danger-solid" on:click=remove.clone()>"Delete for good"</button>
                         <button type="button" class="button small" on:click=move |_| confirming.set(false)>"Keep"</button>
                     </Show>
                 })}
@@ -314,22 +316,12 @@ fn EntryRow(
 fn SubmitWeek(
     week: IsoWeek,
     count: usize,
-    message: RwSignal<Option<String>>,
-    reload: RwSignal<u32>,
+    submit: Action<IsoWeek, Result<Vec<Entry>, AppError>>,
 ) -> impl IntoView {
     let confirming = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let submit = move |_| {
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match authorized(|| submit_week(week.to_string())).await {
-                Ok(_) => message.set(None),
-                Err(err) => message.set(Some(format!("Not submitted: {err}"))),
-            }
-            busy.set(false);
-            confirming.set(false);
-            reload.update(|count| *count += 1);
-        });
+    let busy = submit.pending();
+    let send = move |_| {
+        submit.dispatch(week);
     };
     let noun = if count == 1 { "entry" } else { "entries" };
     view! {
@@ -341,195 +333,11 @@ fn SubmitWeek(
         >
             <div class="confirm" role="group" aria-label="Submit week">
                 <p>{format!("Send {count} {noun} to your manager for approval? They cannot be changed while they wait.")}</p>
-                <button type="button" class="button primary" disabled=move || busy.get() on:click=submit>
+                <button type="button" class="button primary" disabled=move || busy.get() on:click=send>
                     {format!("Submit {count} {noun}")}
                 </button>
                 <button type="button" class="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
             </div>
         </Show>
-    }
-}
-
-/// A new id for an entry, made on the device so a retried save never duplicates it.
-fn new_entry_id() -> Option<String> {
-    #[cfg(feature = "hydrate")]
-    {
-        window().crypto().ok().map(|crypto| crypto.random_uuid())
-    }
-    #[cfg(not(feature = "hydrate"))]
-    None
-}
-
-#[component]
-pub(crate) fn EntryForm(
-    editing: Editing,
-    projects: Vec<Project>,
-    on_done: Callback<bool>,
-) -> impl IntoView {
-    let (existing, date) = match &editing {
-        Editing::New(date) => (None, *date),
-        Editing::Existing(entry) => (Some((**entry).clone()), entry.date),
-    };
-    let project = RwSignal::new(
-        existing
-            .as_ref()
-            .map(|entry| entry.project.to_string())
-            .or_else(|| projects.first().map(|project| project.code.clone()))
-            .unwrap_or_default(),
-    );
-    let day = RwSignal::new(date.to_string());
-    let duration = RwSignal::new(
-        existing
-            .as_ref()
-            .map(|entry| entry.minutes.clock())
-            .unwrap_or_default(),
-    );
-    let note = RwSignal::new(
-        existing
-            .as_ref()
-            .and_then(|entry| entry.note.clone())
-            .unwrap_or_default(),
-    );
-    let outbox = use_outbox();
-    let owner = use_session().owner();
-    let project_name = {
-        let projects = projects.clone();
-        move |code: &str| {
-            projects
-                .iter()
-                .find(|project| project.code == code)
-                .map_or_else(|| code.to_owned(), |project| project.name.clone())
-        }
-    };
-    let field_error = RwSignal::new(None::<(String, String)>);
-    let form_error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    let id = existing
-        .as_ref()
-        .map(|entry| entry.id.to_string())
-        .or_else(new_entry_id);
-    let version = existing.as_ref().map(|entry| entry.version);
-    let heading = if existing.is_some() {
-        "Edit entry"
-    } else {
-        "New entry"
-    };
-
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        form_error.set(None);
-        // The same rules as the server (shared domain types), before anything is sent.
-        let minutes = match Minutes::parse_duration(&duration.get()) {
-            Ok(minutes) => minutes,
-            Err(err) => {
-                field_error.set(Some(("duration".into(), err.message)));
-                return;
-            }
-        };
-        let entry = NewEntry {
-            id: id.clone(),
-            project: project.get(),
-            date: day.get(),
-            hours: None,
-            minutes: Some(u32::from(minutes)),
-            note: Some(note.get()).filter(|text| !text.trim().is_empty()),
-            status: Some("draft".into()),
-        };
-        if let Err(err) = entry.clone().parse() {
-            field_error.set(Some((err.field.to_owned(), err.message)));
-            return;
-        }
-        field_error.set(None);
-        busy.set(true);
-        let (owner, project_name) = (owner.clone(), project_name(&entry.project));
-        leptos::task::spawn_local(async move {
-            let result = if is_online() {
-                authorized(|| save_entry(entry.clone(), version)).await
-            } else {
-                Err(AppError::Transport {
-                    message: "this phone is offline".into(),
-                })
-            };
-            match result {
-                Ok(_) => on_done.run(true),
-                // No network, no service or no session right now: the outbox keeps it and
-                // sends it later (the id makes a repeat harmless).
-                Err(err) if is_for_later(&err) => {
-                    let save = owner
-                        .as_deref()
-                        .and_then(|owner| QueuedSave::new(owner, entry, version, &project_name));
-                    match save.map(|save| outbox.queue(save)) {
-                        Some(Ok(())) => on_done.run(false),
-                        Some(Err(message)) => form_error.set(Some(message)),
-                        None => form_error.set(Some(err.to_string())),
-                    }
-                }
-                Err(AppError::Validation { field, message }) => field_error.set(Some((field, message))),
-                Err(AppError::PreconditionFailed) => form_error.set(Some(
-                    "This entry was changed meanwhile (on another device?). Close the form to see the current version.".into(),
-                )),
-                Err(err) => form_error.set(Some(err.to_string())),
-            }
-            busy.set(false);
-        });
-    };
-    let error_for = move |fields: &'static [&'static str]| {
-        move || {
-            field_error.get().and_then(|(field, message)| {
-                fields
-                    .contains(&field.as_str())
-                    .then(|| view! { <span class="field-error" role="alert">{message}</span> })
-            })
-        }
-    };
-
-    view! {
-        <form class="card entry-form" on:submit=submit novalidate=true aria-label=heading>
-            <h2>{heading}</h2>
-            <label class="field">
-                <span>"Project"</span>
-                <select name="project" required=true prop:value=move || project.get() on:change=move |ev| project.set(event_target_value(&ev))>
-                    {projects
-                        .into_iter()
-                        .map(|option| {
-                            let code = option.code.clone();
-                            view! { <option value=code.clone() selected=move || project.get() == code>{format!("{} · {}", option.name, option.code)}</option> }
-                        })
-                        .collect_view()}
-                </select>
-                {error_for(&["project"])}
-            </label>
-            <label class="field">
-                <span>"Date"</span>
-                <input type="date" name="date" required=true prop:value=move || day.get() on:input=move |ev| day.set(event_target_value(&ev))/>
-                {error_for(&["date"])}
-            </label>
-            <label class="field">
-                <span>"Duration"</span>
-                <input
-                    type="text"
-                    name="duration"
-                    inputmode="decimal"
-                    autocomplete="off"
-                    placeholder="1:30, 1.5 or 90m"
-                    required=true
-                    prop:value=move || duration.get()
-                    on:input=move |ev| duration.set(event_target_value(&ev))
-                />
-                {error_for(&["duration", "minutes", "hours"])}
-            </label>
-            <label class="field">
-                <span>"Note (optional)"</span>
-                <textarea name="note" rows="2" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
-                {error_for(&["note"])}
-            </label>
-            {move || form_error.get().map(|text| view! { <p class="notice" role="alert">{text}</p> })}
-            <div class="form-actions">
-                <button type="submit" class="button primary" disabled=move || busy.get()>
-                    {move || if busy.get() { "Saving…" } else { "Save" }}
-                </button>
-                <button type="button" class="button" on:click=move |_| on_done.run(false)>"Cancel"</button>
-            </div>
-        </form>
     }
 }

@@ -4,7 +4,7 @@
 use app::auth::{Client, User};
 use axum::{extract::FromRequestParts, http::request::Parts};
 
-use crate::{error::ApiError, startup::AppState};
+use crate::{error::ApiError, state::AppState};
 
 /// A signed-in user (never a machine client).
 #[derive(Debug, Clone)]

@@ -44,7 +44,7 @@ pub enum KeySource {
     },
     /// The embedded provider's public keys, read where it keeps them (the database),
     /// so a key rotated by another instance or the CLI is found like any JWKS change.
-    Embedded(crate::db::Db),
+    Embedded(db::Db),
 }
 
 impl KeySource {
@@ -58,7 +58,7 @@ impl KeySource {
     async fn fetch(&self, algorithms: &[Algorithm]) -> Result<KeyMap, JwksError> {
         let keys = match self {
             KeySource::Http { http, jwks_uri } => fetch(http, jwks_uri).await?,
-            KeySource::Embedded(db) => crate::provider::keys::public_jwks(db)
+            KeySource::Embedded(db) => provider::keys::public_jwks(db)
                 .await
                 .map_err(JwksError::Database)?,
         };

@@ -1,7 +1,6 @@
 //! The gate every API route and server function goes through before any database work:
 //! a Bearer access token, verified, becomes a typed principal with its scopes.
 
-mod bearer;
 mod claims;
 mod discovery;
 mod extract;
@@ -11,11 +10,10 @@ pub mod verifier;
 
 use std::sync::Arc;
 
-use app::{auth::Principal, error::AppError, ports::Authenticator};
+use app::{auth::Principal, bearer::bearer_token, error::AppError, ports::Authenticator};
 use http::HeaderMap;
 
 pub use self::{
-    bearer::bearer_token,
     extract::{AuthClient, AuthUser},
     settings::{OidcArgs, VerifierSettings},
     verifier::{TokenError, TokenVerifier, VerifierError},

@@ -3,7 +3,7 @@
 use axum::{extract::State, http::StatusCode, Json};
 use serde_json::{json, Value};
 
-use crate::db::Db;
+use db::Db;
 
 /// `GET /healthz`: the process is up and serving.
 pub async fn liveness() -> Json<Value> {

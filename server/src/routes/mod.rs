@@ -3,12 +3,7 @@
 mod api;
 mod cache;
 mod health;
-mod json;
-mod openapi;
 mod pages;
-mod people;
-mod projects;
-mod timesheets;
 
 use std::path::Path;
 
@@ -20,14 +15,14 @@ use tower_http::{
     services::ServeDir, set_header::SetResponseHeaderLayer, trace::TraceLayer,
 };
 
-use crate::{assets, startup::AppState};
+use crate::{assets, state::AppState};
 
 pub fn router(state: AppState) -> Router {
     let site_root = Path::new(state.leptos_options.site_root.as_ref()).to_path_buf();
     let pkg_dir = site_root.join(state.leptos_options.site_pkg_dir.as_ref());
     let page_routes = generate_route_list(app::App);
     let provider = match state.provider.clone() {
-        Some(provider) => crate::provider::router(provider),
+        Some(provider) => provider::router(provider),
         None => Router::new(),
     };
 

@@ -10,7 +10,7 @@ use axum::{
 };
 use leptos::prelude::provide_context;
 
-use crate::{error::app_error_response, startup::AppState};
+use crate::{error::app_error_response, state::AppState};
 
 /// What every server-rendered page and server function may `use_context` for.
 fn provide_request_context(state: &AppState) -> impl Fn() + Clone + Send + 'static {

@@ -1,23 +1,23 @@
-//! Entries of signed-in users: create, list, delete; approvals by managers. Every method
+//! Entries of signed-in users: create, list, edit, delete, submit a week. Every method
 //! takes the verified user and checks its scope first, before any database work.
 
 use std::sync::Arc;
 
 use app::{
     auth::{Scope, User},
-    domain::{EntryId, EntryStatus, IsoWeek, Note, Transition, WorkDate, MAX_MINUTES_PER_DAY},
+    domain::{day_total_with, EntryId, EntryStatus, IsoWeek, Note, Transition, WorkDate},
     entries::{Entry, EntryDraft, Page},
     error::AppError,
 };
 
 use super::{page_cache::PageKey, ServerServices};
+use db::clock::now_ms;
+
 use crate::{
     error::ApiError,
     store::{
-        self,
         audit::{self, Actor},
         entries::{self as entry_store, NewRow},
-        now_ms,
         projects::{self, StoredProject},
         users,
     },
@@ -35,7 +35,7 @@ pub struct EntryRange {
     pub limit: u32,
 }
 
-fn actor(user: &User) -> Actor<'_> {
+pub(super) fn actor(user: &User) -> Actor<'_> {
     Actor::User {
         issuer: &user.issuer,
         subject: &user.subject,
@@ -85,7 +85,7 @@ impl ServerServices {
         .await;
         if let Err(error) = inserted {
             // The same id created concurrently by a retry: answer as for a retry.
-            if store::is_unique_violation(&error) {
+            if db::is_unique_violation(&error) {
                 drop(tx);
                 let mut conn = self.db.pool().acquire().await?;
                 let existing =
@@ -263,36 +263,6 @@ impl ServerServices {
         Ok(submitted)
     }
 
-    /// Approves every submitted entry of one person's `week`.
-    pub async fn approve_week(
-        &self,
-        user: &User,
-        owner_issuer: &str,
-        owner_subject: &str,
-        week: IsoWeek,
-    ) -> Result<Vec<Entry>, ApiError> {
-        user.require(Scope::ApproveTimesheets)?;
-        if owner_issuer == user.issuer && owner_subject == user.subject {
-            return Err(own_decision().into());
-        }
-        let mut tx = self.db.begin_write().await?;
-        let owner_id = users::find(&mut tx, owner_issuer, owner_subject)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let submitted = entry_store::with_status_in_range(
-            &mut tx,
-            &owner_id,
-            EntryStatus::Submitted,
-            week.monday(),
-            week.sunday(),
-        )
-        .await?;
-        let approved =
-            transition_all(&mut tx, actor(user), submitted, Transition::Approve, None).await?;
-        tx.commit().await?;
-        Ok(approved)
-    }
-
     /// Deletes the user's own entry while it is a draft or rejected.
     pub async fn delete_entry(&self, user: &User, id: EntryId) -> Result<(), ApiError> {
         user.require(Scope::DeleteTimesheets)?;
@@ -323,42 +293,6 @@ impl ServerServices {
         .await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    /// Others' submitted entries awaiting a decision.
-    pub async fn awaiting_approval(&self, user: &User) -> Result<Vec<Entry>, ApiError> {
-        user.require(Scope::ApproveTimesheets)?;
-        let mut conn = self.db.pool().acquire().await?;
-        let user_id = users::find(&mut conn, &user.issuer, &user.subject)
-            .await?
-            .unwrap_or_default();
-        Ok(entry_store::awaiting_approval(&mut conn, &user_id, MAX_PAGE).await?)
-    }
-
-    /// Approves or rejects someone else's submitted entry.
-    pub async fn decide(
-        &self,
-        user: &User,
-        id: EntryId,
-        transition: Transition,
-        note: Option<Note>,
-    ) -> Result<Entry, ApiError> {
-        user.require(Scope::ApproveTimesheets)?;
-        let mut tx = self.db.begin_write().await?;
-        let stored = entry_store::get(&mut tx, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let entry = &stored.entry;
-        if entry.owner.issuer == user.issuer && entry.owner.subject == user.subject {
-            return Err(own_decision().into());
-        }
-        let note = note.as_ref().map(Note::as_str);
-        let mut changed =
-            transition_all(&mut tx, actor(user), vec![stored], transition, note).await?;
-        tx.commit().await?;
-        changed
-            .pop()
-            .ok_or_else(|| anyhow::anyhow!("entry {id} vanished inside its transaction").into())
     }
 }
 
@@ -395,15 +329,9 @@ async fn own_entry(
     Ok(stored)
 }
 
-fn own_decision() -> AppError {
-    AppError::Forbidden {
-        message: "nobody approves or rejects their own entries".into(),
-    }
-}
-
 /// Applies `transition` to each entry inside the caller's transaction, with its audit
 /// record; answers the entries as they are now.
-async fn transition_all(
+pub(super) async fn transition_all(
     conn: &mut sqlx::AnyConnection,
     actor: Actor<'_>,
     entries: Vec<entry_store::StoredEntry>,
@@ -426,7 +354,7 @@ async fn transition_all(
             &audit::Record {
                 entry_id: &entry.id.to_string(),
                 actor,
-                action: transition_action(transition),
+                action: transition.as_str(),
                 from: Some(entry.status),
                 to: Some(to),
                 note,
@@ -441,14 +369,6 @@ async fn transition_all(
     Ok(changed)
 }
 
-fn transition_action(transition: Transition) -> &'static str {
-    match transition {
-        Transition::Submit => "submit",
-        Transition::Approve => "approve",
-        Transition::Reject => "reject",
-    }
-}
-
 /// A project that entries may be booked on, by code or name.
 async fn active_project(
     conn: &mut sqlx::AnyConnection,
@@ -458,9 +378,9 @@ async fn active_project(
     Ok(super::projects::bookable(found, code_or_name)?)
 }
 
-/// At most 24 h per person and day.
+/// The day-total rule ([`day_total_with`]) as the answer to one entry.
 fn check_day_total(date: WorkDate, logged: u32, adding: u32) -> Result<(), AppError> {
-    if logged + adding > MAX_MINUTES_PER_DAY {
+    if day_total_with(logged, adding).is_none() {
         return Err(AppError::Validation {
             field: "minutes".into(),
             message: format!(

@@ -70,10 +70,10 @@ impl ServerServices {
             ));
         }
 
-        let mut conn = self.db.pool().acquire().await?;
         let user_id = if request.everyone {
             None
         } else {
+            let mut conn = self.db.pool().acquire().await?;
             match users::find(&mut conn, &user.issuer, &user.subject).await? {
                 Some(id) => Some(id),
                 // Never signed in through the API: nothing logged yet.
@@ -81,7 +81,7 @@ impl ServerServices {
             }
         };
         let entries = entry_store::in_range(
-            &mut conn,
+            &self.db,
             user_id.as_deref(),
             status,
             request.from,

@@ -11,8 +11,11 @@ use app::{
     ports::Services,
 };
 
-use crate::{db::Db, store::audit::Actor};
+use db::Db;
 
+use crate::store::audit::Actor;
+
+mod approvals;
 pub mod entries;
 mod export;
 mod page_cache;

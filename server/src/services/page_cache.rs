@@ -2,20 +2,21 @@
 //!
 //! The week screen is read far more often than anything is written (every visit,
 //! reload and return to the app), and a week read from SQLite costs about twice the
-//! server CPU of one served from here (51 against 27 µs, 2-core Xeon). On a SQLite file
+//! server CPU of one served from here (docs/decisions/0003). On a SQLite file
 //! this server is the only one writing (it holds the file's server lock:
-//! [`crate::db::SqliteClaim`]), and every write transaction that commits moves
+//! [`db::SqliteClaim`]), and every write transaction that commits moves
 //! [`Db::write_generation`] on. A page read when the generation was `g` is served again
 //! while it is still `g`. So any write retires every cached page at once (a sign-in's
 //! too): coarse, but no write can be missed, whoever's entries it touched (an approval
 //! or an upload changes other people's weeks; a new name in someone's token changes the
 //! owner shown on each of their entries). Another process writing the file (the
-//! `timesheets` CLI adding or renaming a project) is seen before each cached read through
-//! SQLite's `data_version` ([`crate::db::Db::read_generation`]), and retires every page too.
+//! `timesheets` CLI adding or renaming a project) is seen within
+//! [`db::sqlite_reader::OTHERS_SEEN_WITHIN`] through SQLite's `data_version`
+//! ([`db::Db::read_generation`]), and retires every page too.
 //!
 //! On PostgreSQL other servers write too, unseen by this one, so there is no cache.
 //!
-//! [`Db::write_generation`]: crate::db::Db::write_generation
+//! [`Db::write_generation`]: db::Db::write_generation
 
 use std::sync::Arc;
 

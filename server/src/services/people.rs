@@ -10,11 +10,10 @@ use app::{
 };
 
 use super::{log_change, Operator, ServerServices};
-use crate::{
-    error::ApiError,
-    provider::{admin, store as accounts},
-    store::{admin_log::Target, is_unique_violation, now_ms},
-};
+use db::{clock::now_ms, is_unique_violation};
+use provider::{admin, store as accounts};
+
+use crate::{error::ApiError, store::admin_log::Target};
 
 fn person(account: &accounts::Account, never_signed_up: bool) -> Person {
     let status = if account.disabled {

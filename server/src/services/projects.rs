@@ -11,11 +11,12 @@ use app::{
 };
 
 use super::{log_change, Operator, ServerServices};
+use db::{clock::now_ms, is_unique_violation};
+
 use crate::{
     error::ApiError,
     store::{
         admin_log::Target,
-        is_unique_violation, now_ms,
         projects::{self, StoredProject},
     },
 };

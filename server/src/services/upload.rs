@@ -6,18 +6,20 @@ use std::collections::{HashMap, HashSet};
 
 use app::{
     auth::{Client, Scope},
-    domain::{EntryId, EntryStatus, MAX_MINUTES_PER_DAY},
+    domain::{day_total_with, EntryId, EntryStatus},
     entries::{AcceptedRow, ParsedUploadRow, RejectedRow, UploadReport, UploadRow, UserRef},
     error::AppError,
 };
 
 use super::ServerServices;
+use db::clock::now_ms;
+
 use crate::{
     error::ApiError,
     store::{
         audit::{self, Actor},
         entries::{self as entry_store, NewRow},
-        now_ms, projects, users,
+        projects, users,
     },
 };
 
@@ -163,7 +165,7 @@ impl ServerServices {
         for item in resolved {
             let day = (item.user_id.clone(), item.row.date.to_string());
             let total = day_totals.entry(day).or_insert(0);
-            if *total + item.row.minutes.get() > MAX_MINUTES_PER_DAY {
+            let Some(with_row) = day_total_with(*total, item.row.minutes.get()) else {
                 let message = format!("{} would exceed 24 h for this person", item.row.date);
                 report.rejected.push(reject(
                     item.index,
@@ -172,8 +174,8 @@ impl ServerServices {
                     message,
                 ));
                 continue;
-            }
-            *total += item.row.minutes.get();
+            };
+            *total = with_row;
             accepted.push((EntryId::from_uuid(uuid::Uuid::new_v4()), item));
         }
 

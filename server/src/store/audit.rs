@@ -1,6 +1,7 @@
 //! `audit_log`: the append-only trail of every change to an entry.
 
 use app::domain::EntryStatus;
+use db::sql::bulk;
 use sqlx::AnyConnection;
 
 /// Who made a change: a user (issuer, subject) or a machine client.
@@ -50,9 +51,9 @@ pub async fn record_many(conn: &mut AnyConnection, records: &[Record<'_>]) -> sq
             "INSERT INTO audit_log (entry_id, actor_issuer, actor_subject, actor_client_id,
                                     action, from_status, to_status, note, at)
              VALUES {}",
-            super::Params::of(conn).rows(chunk.len(), 9)
+            db::sql::Params::of(conn).rows(chunk.len(), 9)
         );
-        let mut query = super::bulk(&sql);
+        let mut query = bulk(sql);
         for record in chunk {
             let (issuer, subject, client_id) = record.actor.columns();
             query = query

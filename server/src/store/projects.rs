@@ -42,9 +42,9 @@ pub async fn resolve(
             return Ok(Some(project));
         }
     }
-    sqlx::query(&format!(
+    sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM projects WHERE name = $1 ORDER BY active DESC, code LIMIT 1"
-    ))
+    )))
     .bind(code_or_name.trim())
     .fetch_optional(&mut *conn)
     .await?
@@ -57,13 +57,15 @@ pub async fn by_code(
     conn: &mut AnyConnection,
     code: &ProjectCode,
 ) -> sqlx::Result<Option<StoredProject>> {
-    sqlx::query(&format!("SELECT {COLUMNS} FROM projects WHERE code = $1"))
-        .bind(code.as_str())
-        .fetch_optional(&mut *conn)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM projects WHERE code = $1"
+    )))
+    .bind(code.as_str())
+    .fetch_optional(&mut *conn)
+    .await?
+    .as_ref()
+    .map(from_row)
+    .transpose()
 }
 
 /// Adds an active project; a duplicate code is a unique violation for the caller to report.
@@ -139,9 +141,9 @@ pub async fn set_active(
 
 /// All projects, active first, by code.
 pub async fn list(conn: &mut AnyConnection) -> sqlx::Result<Vec<StoredProject>> {
-    sqlx::query(&format!(
+    sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM projects ORDER BY active DESC, code"
-    ))
+    )))
     .fetch_all(&mut *conn)
     .await?
     .iter()

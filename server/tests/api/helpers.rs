@@ -7,11 +7,12 @@
 
 use std::{path::PathBuf, time::Duration};
 
+use ::provider::{admin, ProviderArgs};
+use app::admin::Role;
+use db::{Backend, DatabaseUrl, Db};
 use server::{
     auth::OidcArgs,
     config::{DatabaseArgs, ServeArgs},
-    db::{Backend, DatabaseUrl, Db},
-    provider::{admin, roles::Role, ProviderArgs},
     startup::Application,
 };
 use sqlx::{Connection, Executor};
@@ -313,7 +314,7 @@ async fn fresh_postgres_database(admin_url: &str) -> DatabaseUrl {
         .await
         .expect("TEST_DATABASE_URL reaches a PostgreSQL server");
     admin
-        .execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
+        .execute(sqlx::AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
         .await
         .expect("a fresh test database");
     let _ = admin.close().await;

@@ -1,10 +1,13 @@
 //! Black-box tests of the real server over HTTP, on SQLite by default and on PostgreSQL
 //! when `TEST_DATABASE_URL` names a server (see `helpers.rs`).
 
+mod approvals;
 mod auth;
 mod bad_input;
 mod cli;
+mod entries;
 mod export;
+mod fixtures;
 mod health;
 mod helpers;
 mod import;
@@ -16,5 +19,6 @@ mod people;
 mod projects;
 mod provider;
 mod provider_admin;
+mod scopes;
 mod server_fns;
-mod timesheets;
+mod upload;

@@ -1,5 +1,6 @@
+use db::Backend;
 use reqwest::StatusCode;
-use server::{db::Backend, startup::Application};
+use server::startup::Application;
 
 use crate::helpers::{expected_backend, fresh_database, serve_args, site_root, TestApp};
 

@@ -2627,7 +2627,7 @@ async fn a_new_password_ends_every_sign_in() {
     app.add_account(ANN, PASSWORD, "employee").await;
     let mut browser = Browser::new();
     let tokens = sign_in_with(&app, &mut browser, ANN, PASSWORD, PWA_SCOPE).await;
-    server::provider::admin::set_password(&app.db, ANN, "a brand new password")
+    ::provider::admin::set_password(&app.db, ANN, "a brand new password")
         .await
         .expect("changed");
     let answer = redeem_refresh(&app, tokens.refresh()).await;

@@ -3,12 +3,10 @@
 
 use std::process::Output;
 
+use ::provider::{admin, secrets, ProviderArgs, ProviderSettings};
+use db::Db;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use server::{
-    db::Db,
-    provider::{admin, secrets, ProviderArgs, ProviderSettings},
-};
 use sqlx::Row;
 
 use crate::{
@@ -191,7 +189,7 @@ async fn demo_mode_seeds_exampleco_once_and_its_people_can_work() {
 
     let employee = sign_in(&app, "emma@exampleco.test", "emma-demo-pass", PWA_SCOPE).await;
     assert!(!employee.scope.contains("approve:timesheets"));
-    let (client, secret) = admin::DEMO_CLIENT;
+    let (client, secret) = server::demo::DEMO_CLIENT;
     let token = client_token(&app, client, secret).await;
     assert_eq!(jwt_claims(&token)["scope"], "batch:upload");
 
@@ -201,7 +199,9 @@ async fn demo_mode_seeds_exampleco_once_and_its_people_can_work() {
         ..ProviderArgs::default()
     };
     let settings = ProviderSettings::new(&args, app.address.parse().expect("a URL"), AUDIENCE);
-    admin::seed_demo(&app.db, &settings).await.expect("seeded");
+    server::demo::seed(&app.db, &settings)
+        .await
+        .expect("seeded");
     let counts = sqlx::query(
         "SELECT (SELECT COUNT(*) FROM accounts) AS accounts, (SELECT COUNT(*) FROM entries) AS entries",
     )
@@ -339,7 +339,7 @@ async fn the_cli_manages_users_clients_and_keys() {
         .expect("the secret is printed")
         .trim()
         .to_owned();
-    let db = Db::connect_url(&url.parse().expect("a URL"), 1)
+    let db = Db::connect(&url.parse().expect("a URL"), 1)
         .await
         .expect("the database");
     let (hash, scopes): (String, String) =
@@ -403,8 +403,8 @@ async fn housekeeping_deletes_only_what_can_no_longer_be_used() {
     .expect("ended");
 
     let mut conn = app.db.pool().acquire().await.expect("a connection");
-    let now = server::store::now_ms();
-    let purged = server::provider::store::purge_expired(&mut conn, now)
+    let now = db::clock::now_ms();
+    let purged = ::provider::store::purge_expired(&mut conn, now)
         .await
         .expect("purged");
     assert!(purged >= 2, "the ended family and its token: {purged}");

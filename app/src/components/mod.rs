@@ -1,0 +1,5 @@
+//! Parts that several screens show; pages compose them, and they never import a page.
+
+pub mod entry_form;
+pub mod queued;
+pub mod skeleton;

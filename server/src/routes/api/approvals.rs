@@ -1,0 +1,139 @@
+//! `/api/approvals`: what awaits a manager's decision, and the decisions.
+
+use app::{
+    domain::{EntryId, IsoWeek, Note, Transition},
+    entries::Entry,
+};
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::Response,
+    Json,
+};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{json::ApiJson, openapi::ErrorBody};
+use crate::{auth::AuthUser, error::ApiError, services::ServerServices, state::AppState};
+
+use super::entries::{entry_id, entry_response, week_param};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(awaiting_approval))
+        .routes(routes!(approve))
+        .routes(routes!(reject))
+        .routes(routes!(approve_week))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct WeekOwner {
+    /// The person's subject (the `user_id` of their entries).
+    user_id: String,
+    /// Their issuer; the manager's own when left out.
+    issuer: Option<String>,
+}
+
+/// Approve all of one person's submitted entries of a week.
+#[utoipa::path(
+    post, path = "/api/approvals/weeks/{week}", tag = "approvals",
+    params(("week" = IsoWeek, Path, description = "An ISO week, e.g. 2026-W48")),
+    request_body = WeekOwner,
+    responses(
+        (status = 200, description = "The entries now approved", body = Vec<Entry>),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 403, description = "One's own week, or the scope is missing", body = ErrorBody),
+        (status = 404, description = "No such person", body = ErrorBody),
+        (status = 409, description = "An entry changed meanwhile: nothing was approved", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 422, description = "Not an ISO week, or a missing user_id", body = ErrorBody),
+    ),
+    security(("bearer" = ["approve:timesheets"])),
+)]
+async fn approve_week(
+    State(services): State<ServerServices>,
+    AuthUser(user): AuthUser,
+    Path(week): Path<String>,
+    ApiJson(owner): ApiJson<WeekOwner>,
+) -> Result<Json<Vec<Entry>>, ApiError> {
+    let week = week_param(&week)?;
+    let issuer = owner.issuer.unwrap_or_else(|| user.issuer.clone());
+    Ok(Json(
+        services
+            .approve_week(&user, &issuer, &owner.user_id, week)
+            .await?,
+    ))
+}
+
+/// List others' submitted entries awaiting a decision, by person and date.
+#[utoipa::path(
+    get, path = "/api/approvals", tag = "approvals",
+    responses((status = 200, description = "Up to 500 entries", body = Vec<Entry>)),
+    security(("bearer" = ["approve:timesheets"])),
+)]
+async fn awaiting_approval(
+    State(services): State<ServerServices>,
+    AuthUser(user): AuthUser,
+) -> Result<Json<Vec<Entry>>, ApiError> {
+    Ok(Json(services.awaiting_approval(&user).await?))
+}
+
+/// Approve someone else's submitted entry (the seed sends no body; any body is ignored).
+#[utoipa::path(
+    put, path = "/api/approvals/{id}", tag = "approvals",
+    params(("id" = EntryId, Path, description = "The entry's id")),
+    responses(
+        (status = 200, description = "The approved entry, now locked", body = Entry),
+        (status = 403, description = "One's own entry, or the scope is missing", body = ErrorBody),
+        (status = 404, description = "No such entry", body = ErrorBody),
+        (status = 409, description = "Not submitted (a draft, or already decided)", body = ErrorBody),
+    ),
+    security(("bearer" = ["approve:timesheets"])),
+)]
+async fn approve(
+    State(services): State<ServerServices>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let entry = services
+        .decide(&user, entry_id(&id)?, Transition::Approve, None)
+        .await?;
+    Ok(entry_response(StatusCode::OK, entry))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct Decision {
+    /// Why: shown to the person so they can fix the entry.
+    #[schema(value_type = Note)]
+    note: String,
+}
+
+/// Reject someone else's submitted entry with a note; its owner can edit and resubmit it.
+#[utoipa::path(
+    post, path = "/api/approvals/{id}/reject", tag = "approvals",
+    params(("id" = EntryId, Path, description = "The entry's id")),
+    request_body = Decision,
+    responses(
+        (status = 200, description = "The rejected entry", body = Entry),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 403, description = "One's own entry, or the scope is missing", body = ErrorBody),
+        (status = 404, description = "No such entry", body = ErrorBody),
+        (status = 409, description = "Not submitted (a draft, or already decided)", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 422, description = "A missing or too long note", body = ErrorBody),
+    ),
+    security(("bearer" = ["approve:timesheets"])),
+)]
+async fn reject(
+    State(services): State<ServerServices>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<String>,
+    ApiJson(decision): ApiJson<Decision>,
+) -> Result<Response, ApiError> {
+    let note = Note::rejection_reason(&decision.note)?;
+    let entry = services
+        .decide(&user, entry_id(&id)?, Transition::Reject, Some(note))
+        .await?;
+    Ok(entry_response(StatusCode::OK, entry))
+}

@@ -1,0 +1,318 @@
+//! `/api/approvals`: a manager decides on others' submitted entries, never their own; the
+//! whole life cycle ends locked.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::{fixtures::*, helpers::TestApp};
+
+#[tokio::test]
+async fn a_manager_approves_with_an_empty_body_and_never_their_own_entries() {
+    let app = TestApp::spawn().await;
+    app.add_project("ACME", "Acme").await;
+    let manager = app.token_for(MANAGER.0, MANAGER.1, ALL_USER_SCOPES);
+    let own: Value = app
+        .call(
+            Method::POST,
+            "/api/timesheets",
+            &manager,
+            Some(&entry_body("2026-11-23", 1.0)),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ann: Value = app
+        .call(
+            Method::POST,
+            "/api/timesheets",
+            &app.employee_token(),
+            Some(&entry_body("2026-11-23", 1.0)),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let pending: Value = app
+        .get_as(&manager, "/api/approvals")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&Value> = pending
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["id"])
+        .collect();
+    assert_eq!(ids, [&ann["id"]], "one's own entries are not listed");
+
+    let own_id = own["id"].as_str().unwrap();
+    let response = app
+        .client
+        .put(app.url(&format!("/api/approvals/{own_id}")))
+        .bearer_auth(&manager)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    let ann_id = ann["id"].as_str().unwrap();
+    let response = app
+        .client
+        .put(app.url(&format!("/api/approvals/{ann_id}")))
+        .bearer_auth(&manager)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let approved: Value = response.json().await.unwrap();
+    assert_eq!(approved["status"], "approved");
+    assert_eq!(approved["approved"], true);
+    assert_eq!(approved["version"], 2);
+
+    // Approved entries are locked: neither approved again nor deleted.
+    let again = app
+        .client
+        .put(app.url(&format!("/api/approvals/{ann_id}")))
+        .bearer_auth(&manager)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    let delete = app
+        .call(
+            Method::DELETE,
+            &format!("/api/timesheets/{ann_id}"),
+            &app.employee_token(),
+            None,
+        )
+        .await;
+    assert_eq!(delete.status(), StatusCode::CONFLICT);
+
+    let some = |value: &str| Some(value.to_owned());
+    assert_eq!(
+        app.audit_trail(ann_id).await,
+        [
+            [
+                some("create"),
+                None,
+                some("submitted"),
+                some("user-ann"),
+                None
+            ],
+            [
+                some("approve"),
+                some("submitted"),
+                some("approved"),
+                some(MANAGER.0),
+                None
+            ],
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_rejection_keeps_the_managers_note() {
+    let (app, submitted, _) = app_with_entries().await;
+    let manager = app.token_for(MANAGER.0, MANAGER.1, ALL_USER_SCOPES);
+    let path = format!("/api/approvals/{submitted}/reject");
+    let no_note = app
+        .call(Method::POST, &path, &manager, Some(&json!({"note": "  "})))
+        .await;
+    assert_eq!(no_note.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let rejected: Value = app
+        .call(
+            Method::POST,
+            &path,
+            &manager,
+            Some(&json!({"note": "Wrong project"})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rejected["status"], "rejected");
+    assert_eq!(rejected["decision_note"], "Wrong project");
+    let trail = app.audit_trail(&submitted).await;
+    assert_eq!(trail.last().unwrap()[0].as_deref(), Some("reject"));
+    assert_eq!(trail.last().unwrap()[4].as_deref(), Some("Wrong project"));
+    // A rejected entry may be deleted by its owner.
+    let deleted = app
+        .call(
+            Method::DELETE,
+            &format!("/api/timesheets/{submitted}"),
+            &app.user_token(ALL_USER_SCOPES),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn the_full_life_cycle_ends_locked() {
+    let app = TestApp::spawn().await;
+    app.add_project("ACME", "Acme").await;
+    app.add_project("BETA", "Beta").await;
+    let ann = app.user_token(ALL_USER_SCOPES);
+    let manager = app.token_for(MANAGER.0, MANAGER.1, ALL_USER_SCOPES);
+    let mut ids = Vec::new();
+    for date in ["2026-11-23", "2026-11-24"] {
+        let mut body = entry_body(date, 4.0);
+        body["status"] = json!("draft");
+        let entry: Value = app
+            .call(Method::POST, "/api/timesheets", &ann, Some(&body))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(entry["status"], "draft");
+        ids.push(entry["id"].as_str().unwrap().to_owned());
+    }
+    let pending: Value = app
+        .get_as(&manager, "/api/approvals")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pending, json!([]), "drafts are not awaiting approval");
+
+    // Submit the week.
+    let submitted: Value = app
+        .call(
+            Method::POST,
+            "/api/timesheets/weeks/2026-W48/submit",
+            &ann,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(submitted.as_array().unwrap().len(), 2);
+    assert!(submitted
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["status"] == "submitted"));
+
+    // Submitted entries cannot be edited.
+    let edit = entry_body("2026-11-23", 5.0);
+    let locked = app
+        .call(
+            Method::PUT,
+            &format!("/api/timesheets/{}", ids[0]),
+            &ann,
+            Some(&edit),
+        )
+        .await;
+    assert_eq!(locked.status(), StatusCode::CONFLICT);
+
+    // The manager rejects one with a note; Ann edits and resubmits it.
+    let rejected: Value = app
+        .call(
+            Method::POST,
+            &format!("/api/approvals/{}/reject", ids[0]),
+            &manager,
+            Some(&json!({"note": "Book it on BETA"})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rejected["status"], "rejected");
+    let version = rejected["version"].as_i64().unwrap();
+    let mut edit = entry_body("2026-11-23", 4.5);
+    edit["project"] = json!("BETA");
+    // Only a draft is what an edit makes.
+    let mut resubmit_by_edit = edit.clone();
+    resubmit_by_edit["status"] = json!("submitted");
+    let refused = edit_with_version(&app, &ann, &ids[0], version, &resubmit_by_edit).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused: Value = refused.json().await.unwrap();
+    assert_eq!(refused["field"], "status");
+    // Sending back the status an edit leaves ("draft") is fine.
+    edit["status"] = json!("draft");
+    let stale = edit_with_version(&app, &ann, &ids[0], version - 1, &edit).await;
+    assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
+    let edited = edit_with_version(&app, &ann, &ids[0], version, &edit).await;
+    assert_eq!(edited.status(), StatusCode::OK);
+    assert_eq!(
+        edited.headers()["etag"],
+        format!("\"{}\"", version + 1).as_str()
+    );
+    let edited: Value = edited.json().await.unwrap();
+    assert_eq!(edited["status"], "draft");
+    assert_eq!(edited["project"], "BETA");
+    assert_eq!(edited["minutes"], 270);
+    let resubmitted: Value = app
+        .call(
+            Method::POST,
+            "/api/timesheets/weeks/2026-W48/submit",
+            &ann,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(resubmitted.as_array().unwrap().len(), 1);
+
+    // The manager approves Ann's whole week; everything is locked.
+    let approved: Value = app
+        .call(
+            Method::POST,
+            "/api/approvals/weeks/2026-W48",
+            &manager,
+            Some(&json!({"user_id": "user-ann"})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(approved.as_array().unwrap().len(), 2);
+    for id in &ids {
+        let entry: Value = app
+            .get_as(&ann, &format!("/api/timesheets/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(entry["status"], "approved");
+        assert_eq!(entry["approved"], true);
+        let edit = app
+            .call(
+                Method::PUT,
+                &format!("/api/timesheets/{id}"),
+                &ann,
+                Some(&entry_body("2026-11-23", 1.0)),
+            )
+            .await;
+        assert_eq!(edit.status(), StatusCode::CONFLICT);
+        let delete = app
+            .call(Method::DELETE, &format!("/api/timesheets/{id}"), &ann, None)
+            .await;
+        assert_eq!(delete.status(), StatusCode::CONFLICT);
+    }
+    let actions: Vec<String> = app
+        .audit_trail(&ids[0])
+        .await
+        .into_iter()
+        .map(|row| row[0].clone().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["create", "submit", "reject", "update", "submit", "approve"]
+    );
+
+    // Nobody approves their own week.
+    let own = app
+        .call(
+            Method::POST,
+            "/api/approvals/weeks/2026-W48",
+            &manager,
+            Some(&json!({"user_id": MANAGER.0})),
+        )
+        .await;
+    assert_eq!(own.status(), StatusCode::FORBIDDEN);
+}
