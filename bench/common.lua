@@ -15,6 +15,19 @@ function token_headers(extra)
   return headers
 end
 
+-- POST of one new 1-minute draft for a random person on a random day of 2021-2024 (far
+-- below 24 h per person and day), with an id unique to this run (`n`: a counter).
+function new_entry(path, n)
+  local day = math.random(0, 1459)
+  local date = os.date("!%Y-%m-%d", 1609459200 + day * 86400)
+  local id = string.format("%08x-%04x-4%03x-8%03x-%012x", n, thread_id or 0,
+    math.random(0, 0xfff), math.random(0, 0xfff), math.random(0, 0x7fffffff))
+  local body = string.format(
+    '{"id":"%s","project":"ACME","date":"%s","minutes":1,"status":"draft"}', id, date)
+  return wrk.format("POST", path,
+    token_headers({["Content-Type"] = "application/json"}), body)
+end
+
 -- Each thread its own random sequence (unique ids, spread tokens).
 local threads = 0
 function setup(thread)

@@ -51,9 +51,9 @@ async fn main() {
     let base = format!("http://{}", app.address());
     let backend = app.db().backend();
     {
-        let mut conn = app.db().pool().acquire().await.expect("a connection");
+        let mut tx = app.db().begin_write().await.expect("a write transaction");
         server::store::projects::add(
-            &mut conn,
+            &mut tx,
             &app::domain::ProjectCode::parse("ACME").expect("code"),
             &app::admin::ProjectDetails {
                 name: app::domain::ProjectName::parse("Acme").expect("name"),
@@ -64,6 +64,7 @@ async fn main() {
         )
         .await
         .expect("a project");
+        tx.commit().await.expect("committed");
     }
     tokio::spawn(app.run_until_stopped(std::future::pending(), Duration::from_secs(1)));
     let http = reqwest::Client::new();

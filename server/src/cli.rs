@@ -578,7 +578,7 @@ fn people_services(db: Db, public_url: &PublicUrlArg) -> ServerServices {
 
 /// The subject of the account with this email.
 async fn account_id(db: &Db, email: &str) -> anyhow::Result<String> {
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.acquire().await?;
     Ok(provider::store::account_by_email(&mut conn, email.trim())
         .await?
         .with_context(|| format!("no user with email {}", email.trim()))?
@@ -734,7 +734,7 @@ async fn clients(command: ClientsCommand) -> anyhow::Result<()> {
 /// What a new instance still needs before anyone can log time, as commands to run: an
 /// admin (embedded provider) and a first project.
 async fn first_steps(app: &Application) -> anyhow::Result<Option<String>> {
-    let mut conn = app.db().pool().acquire().await?;
+    let mut conn = app.db().acquire().await?;
     let mut steps = Vec::new();
     let embedded = app.provider_settings();
     if let Some(settings) = embedded {

@@ -54,7 +54,7 @@ const DEMO_PROJECTS: [(&str, &str); 3] = [
 /// Seeds ExampleCo once (a second start finds it and leaves everything as it is).
 pub async fn seed(db: &Db, settings: &ProviderSettings) -> anyhow::Result<()> {
     {
-        let mut conn = db.pool().acquire().await?;
+        let mut conn = db.acquire().await?;
         if accounts::account_by_email(&mut conn, DEMO_USERS[0].0)
             .await?
             .is_some()

@@ -204,6 +204,16 @@ impl Db {
         self.backend
     }
 
+    /// A connection for reads, and for the embedded provider's own tables (sign-in
+    /// state, which no cached page shows). The API's tables are written only in a
+    /// [`WriteTx`]: their store functions take one, so every such write moves the write
+    /// generation.
+    pub async fn acquire(&self) -> sqlx::Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+        self.pool.acquire().await
+    }
+
+    /// The pool itself, for tests that set up or inspect a database with plain SQL.
+    #[cfg(any(test, feature = "testing"))]
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }

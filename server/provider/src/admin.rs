@@ -71,7 +71,7 @@ pub enum InvitationRefused {
 
 /// The account an open link is for, if it is still open.
 pub async fn invited_account(db: &Db, token: &str) -> Result<Account, InvitationRefused> {
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.acquire().await?;
     let id = store::open_invitation(&mut conn, &token_hash(token), now_ms())
         .await?
         .ok_or(InvitationRefused::Closed)?;
@@ -137,7 +137,7 @@ pub async fn add_user(
     check_password(password)?;
     let password = password.to_owned();
     let hash = tokio::task::spawn_blocking(move || hash_secret(&password)).await??;
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.acquire().await?;
     let account = NewAccount {
         email: &email,
         name,
@@ -154,7 +154,7 @@ pub async fn add_user(
 }
 
 pub async fn list_users(db: &Db) -> anyhow::Result<Vec<Account>> {
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.acquire().await?;
     Ok(store::accounts(&mut conn).await?)
 }
 
@@ -225,7 +225,7 @@ pub async fn add_public_client(
         post_logout_redirect_uris: post_logout_redirect_uris.to_vec(),
         scopes: String::new(),
     };
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.acquire().await?;
     store::upsert_client(&mut conn, &client, now_ms()).await?;
     Ok(())
 }
@@ -268,7 +268,7 @@ pub async fn add_confidential_client_with_secret(
             .collect::<Vec<_>>()
             .join(" "),
     };
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.acquire().await?;
     store::upsert_client(&mut conn, &client, now_ms()).await?;
     Ok(())
 }

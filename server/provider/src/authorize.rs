@@ -100,7 +100,7 @@ pub async fn authorize(
             return dead_end(StatusCode::BAD_REQUEST, "Invalid sign-in request", &message)
         }
     };
-    let mut conn = match provider.db().pool().acquire().await {
+    let mut conn = match provider.db().acquire().await {
         Ok(conn) => conn,
         Err(error) => return failure(error),
     };
@@ -356,7 +356,7 @@ pub async fn login(
     jar: CookieJar,
     Form(fields): Form<LoginFields>,
 ) -> Response {
-    let mut conn = match provider.db().pool().acquire().await {
+    let mut conn = match provider.db().acquire().await {
         Ok(conn) => conn,
         Err(error) => return failure(error),
     };

@@ -63,7 +63,7 @@ pub async fn generate(conn: &mut AnyConnection) -> anyhow::Result<String> {
 
 /// Makes a key unless one is in use (first start).
 pub async fn ensure(db: &Db) -> anyhow::Result<()> {
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.acquire().await?;
     let current: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM provider_keys WHERE retired_at IS NULL")
             .fetch_one(&mut *conn)
@@ -118,12 +118,13 @@ pub async fn all_public_jwks(db: &Db) -> sqlx::Result<Vec<Value>> {
 }
 
 async fn jwks_retired_after(db: &Db, retired_after: i64) -> sqlx::Result<Vec<Value>> {
+    let mut conn = db.acquire().await?;
     let rows = sqlx::query(
         "SELECT public_jwk FROM provider_keys WHERE retired_at IS NULL OR retired_at > $1
          ORDER BY created_at DESC",
     )
     .bind(retired_after)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await?;
     rows.iter()
         .map(|row| {

@@ -74,7 +74,7 @@ impl Provider {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(15 * 60));
             loop {
                 every.tick().await;
-                let purged = match db.pool().acquire().await {
+                let purged = match db.acquire().await {
                     Ok(mut conn) => store::purge_expired(&mut conn, now_ms()).await,
                     Err(error) => Err(error),
                 };

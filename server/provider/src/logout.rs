@@ -76,7 +76,7 @@ pub async fn logout(
     if params.get("client_id").is_some_and(|id| *id != hint.aud) {
         return refuse("The sign-out request names two different apps.");
     }
-    let mut conn = match provider.db().pool().acquire().await {
+    let mut conn = match provider.db().acquire().await {
         Ok(conn) => conn,
         Err(error) => {
             tracing::error!(%error, "logout failed");

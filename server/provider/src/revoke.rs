@@ -22,7 +22,7 @@ pub async fn revoke(
     headers: HeaderMap,
     OAuthForm(params): OAuthForm,
 ) -> Result<Response, OAuthError> {
-    let mut conn = provider.db().pool().acquire().await?;
+    let mut conn = provider.db().acquire().await?;
     let client = authenticate_client(&mut conn, &headers, &params).await?;
     let token = params
         .get("token")

@@ -31,7 +31,7 @@ pub async fn token(
     headers: HeaderMap,
     OAuthForm(params): OAuthForm,
 ) -> Result<Response, OAuthError> {
-    let mut conn = provider.db().pool().acquire().await?;
+    let mut conn = provider.db().acquire().await?;
     let client = authenticate_client(&mut conn, &headers, &params).await?;
     let body = match params.get("grant_type").map(String::as_str) {
         Some("authorization_code") => authorization_code(&provider, &client, &params).await?,

@@ -49,7 +49,7 @@ pub async fn userinfo(State(provider): State<Provider>, headers: HeaderMap) -> R
         );
         return response;
     }
-    let account = match provider.db().pool().acquire().await {
+    let account = match provider.db().acquire().await {
         Ok(mut conn) => store::account(&mut conn, &user.subject).await,
         Err(error) => Err(error),
     };

@@ -52,7 +52,7 @@ impl ServerServices {
     pub async fn awaiting_approval(&self, user: &User) -> Result<Vec<Entry>, ApiError> {
         user.require(Scope::ApproveTimesheets)?;
         let user_id = {
-            let mut conn = self.db.pool().acquire().await?;
+            let mut conn = self.db.acquire().await?;
             users::find(&mut conn, &user.issuer, &user.subject)
                 .await?
                 .unwrap_or_default()

@@ -11,7 +11,7 @@ use app::{
 };
 
 use super::{page_cache::PageKey, ServerServices};
-use db::clock::now_ms;
+use db::{clock::now_ms, WriteTx};
 
 use crate::{
     error::ApiError,
@@ -87,7 +87,7 @@ impl ServerServices {
             // The same id created concurrently by a retry: answer as for a retry.
             if db::is_unique_violation(&error) {
                 drop(tx);
-                let mut conn = self.db.pool().acquire().await?;
+                let mut conn = self.db.acquire().await?;
                 let existing =
                     entry_store::get(&mut conn, id)
                         .await?
@@ -179,7 +179,7 @@ impl ServerServices {
     /// The user's own entry.
     pub async fn get_entry(&self, user: &User, id: EntryId) -> Result<Entry, ApiError> {
         user.require(Scope::ReadTimesheets)?;
-        let mut conn = self.db.pool().acquire().await?;
+        let mut conn = self.db.acquire().await?;
         Ok(own_entry(&mut conn, user, id).await?.entry)
     }
 
@@ -332,7 +332,7 @@ async fn own_entry(
 /// Applies `transition` to each entry inside the caller's transaction, with its audit
 /// record; answers the entries as they are now.
 pub(super) async fn transition_all(
-    conn: &mut sqlx::AnyConnection,
+    tx: &mut WriteTx,
     actor: Actor<'_>,
     entries: Vec<entry_store::StoredEntry>,
     transition: Transition,
@@ -346,11 +346,11 @@ pub(super) async fn transition_all(
             .status
             .apply(transition)
             .map_err(|message| AppError::Conflict { message })?;
-        if !entry_store::set_status(conn, entry.id, entry.version, to, note, now).await? {
+        if !entry_store::set_status(tx, entry.id, entry.version, to, note, now).await? {
             return Err(stale().into());
         }
         audit::record(
-            conn,
+            tx,
             &audit::Record {
                 entry_id: &entry.id.to_string(),
                 actor,
@@ -362,7 +362,7 @@ pub(super) async fn transition_all(
             },
         )
         .await?;
-        if let Some(updated) = entry_store::get(conn, entry.id).await? {
+        if let Some(updated) = entry_store::get(tx, entry.id).await? {
             changed.push(updated.entry);
         }
     }

@@ -73,7 +73,7 @@ impl ServerServices {
         let user_id = if request.everyone {
             None
         } else {
-            let mut conn = self.db.pool().acquire().await?;
+            let mut conn = self.db.acquire().await?;
             match users::find(&mut conn, &user.issuer, &user.subject).await? {
                 Some(id) => Some(id),
                 // Never signed in through the API: nothing logged yet.

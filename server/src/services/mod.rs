@@ -56,7 +56,7 @@ impl Operator<'_> {
 
 /// One line in the admin trail, by whoever operates.
 async fn log_change(
-    conn: &mut sqlx::AnyConnection,
+    tx: &mut db::WriteTx,
     by: Operator<'_>,
     target: crate::store::admin_log::Target<'_>,
     action: &'static str,
@@ -70,7 +70,7 @@ async fn log_change(
         detail,
         at,
     };
-    crate::store::admin_log::record(conn, &change).await
+    crate::store::admin_log::record(tx, &change).await
 }
 
 /// [`Services`] backed by the database.

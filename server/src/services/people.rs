@@ -67,7 +67,7 @@ impl ServerServices {
     pub async fn people(&self, by: Operator<'_>) -> Result<Vec<Person>, ApiError> {
         by.require(Scope::ManagePeople)?;
         self.people_issuer()?;
-        let mut conn = self.db.pool().acquire().await?;
+        let mut conn = self.db.acquire().await?;
         let never = accounts::never_signed_up(&mut conn).await?;
         Ok(accounts::accounts(&mut conn)
             .await?

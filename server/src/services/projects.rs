@@ -87,7 +87,7 @@ impl ServerServices {
     /// the shell.
     pub async fn projects(&self, by: Operator<'_>) -> Result<Vec<Project>, ApiError> {
         may_see_projects(by)?;
-        let mut conn = self.db.pool().acquire().await?;
+        let mut conn = self.db.acquire().await?;
         Ok(projects::list(&mut conn)
             .await?
             .into_iter()
@@ -99,7 +99,7 @@ impl ServerServices {
     pub async fn project(&self, by: Operator<'_>, code_text: &str) -> Result<Project, ApiError> {
         may_see_projects(by)?;
         let code = code(code_text)?;
-        let mut conn = self.db.pool().acquire().await?;
+        let mut conn = self.db.acquire().await?;
         Ok(projects::by_code(&mut conn, &code)
             .await?
             .ok_or(AppError::NotFound)?

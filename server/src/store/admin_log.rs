@@ -1,5 +1,6 @@
 //! `admin_log`: the append-only trail of every change to a project or a person.
 
+use db::WriteTx;
 use sqlx::{AnyConnection, Row};
 
 use super::audit::Actor;
@@ -24,7 +25,8 @@ pub struct Change<'a> {
     pub at: i64,
 }
 
-pub async fn record(conn: &mut AnyConnection, change: &Change<'_>) -> sqlx::Result<()> {
+pub async fn record(tx: &mut WriteTx, change: &Change<'_>) -> sqlx::Result<()> {
+    let conn: &mut AnyConnection = tx;
     let (target, target_id) = match change.target {
         Target::Project(code) => ("project", code),
         Target::Person(subject) => ("person", subject),

@@ -1,7 +1,7 @@
 //! `audit_log`: the append-only trail of every change to an entry.
 
 use app::domain::EntryStatus;
-use db::sql::bulk;
+use db::{sql::bulk, WriteTx};
 use sqlx::AnyConnection;
 
 /// Who made a change: a user (issuer, subject) or a machine client.
@@ -23,7 +23,8 @@ pub struct Record<'a> {
     pub at: i64,
 }
 
-pub async fn record(conn: &mut AnyConnection, record: &Record<'_>) -> sqlx::Result<()> {
+pub async fn record(tx: &mut WriteTx, record: &Record<'_>) -> sqlx::Result<()> {
+    let conn: &mut AnyConnection = tx;
     let (issuer, subject, client_id) = record.actor.columns();
     sqlx::query(
         "INSERT INTO audit_log (entry_id, actor_issuer, actor_subject, actor_client_id,
@@ -45,7 +46,8 @@ pub async fn record(conn: &mut AnyConnection, record: &Record<'_>) -> sqlx::Resu
 }
 
 /// Appends many records with few statements.
-pub async fn record_many(conn: &mut AnyConnection, records: &[Record<'_>]) -> sqlx::Result<()> {
+pub async fn record_many(tx: &mut WriteTx, records: &[Record<'_>]) -> sqlx::Result<()> {
+    let conn: &mut AnyConnection = tx;
     for chunk in records.chunks(500) {
         let sql = format!(
             "INSERT INTO audit_log (entry_id, actor_issuer, actor_subject, actor_client_id,
@@ -74,7 +76,7 @@ pub async fn record_many(conn: &mut AnyConnection, records: &[Record<'_>]) -> sq
 
 /// The records of entries that arrived already submitted (batch uploads, the demo seed).
 pub async fn record_imports(
-    conn: &mut AnyConnection,
+    tx: &mut WriteTx,
     entry_ids: &[String],
     actor: Actor<'_>,
     at: i64,
@@ -91,7 +93,7 @@ pub async fn record_imports(
             at,
         })
         .collect();
-    record_many(conn, &records).await
+    record_many(tx, &records).await
 }
 
 impl Actor<'_> {

@@ -1,6 +1,7 @@
 //! `projects`: what entries are booked on.
 
 use app::{admin::ProjectDetails, domain::ProjectCode};
+use db::WriteTx;
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
 /// A stored project; [`StoredProject::project`] is how clients see it.
@@ -70,11 +71,12 @@ pub async fn by_code(
 
 /// Adds an active project; a duplicate code is a unique violation for the caller to report.
 pub async fn add(
-    conn: &mut AnyConnection,
+    tx: &mut WriteTx,
     code: &ProjectCode,
     details: &ProjectDetails,
     now: i64,
 ) -> sqlx::Result<StoredProject> {
+    let conn: &mut AnyConnection = tx;
     let id = uuid::Uuid::new_v4().to_string();
     let customer = details.customer.as_ref().map(|c| c.as_str().to_owned());
     let colour = details.colour.map(|c| c.to_string());
@@ -104,11 +106,12 @@ pub async fn add(
 
 /// New name, customer and colour; `false` when there is no such project.
 pub async fn update(
-    conn: &mut AnyConnection,
+    tx: &mut WriteTx,
     code: &ProjectCode,
     details: &ProjectDetails,
     now: i64,
 ) -> sqlx::Result<bool> {
+    let conn: &mut AnyConnection = tx;
     let result = sqlx::query(
         "UPDATE projects SET name = $1, customer = $2, colour = $3, updated_at = $4
          WHERE code = $5",
@@ -125,11 +128,12 @@ pub async fn update(
 
 /// Archives (`false`) or reactivates a project; `false` when there is no such project.
 pub async fn set_active(
-    conn: &mut AnyConnection,
+    tx: &mut WriteTx,
     code: &ProjectCode,
     active: bool,
     now: i64,
 ) -> sqlx::Result<bool> {
+    let conn: &mut AnyConnection = tx;
     let result = sqlx::query("UPDATE projects SET active = $1, updated_at = $2 WHERE code = $3")
         .bind(i64::from(active))
         .bind(now)

@@ -1,11 +1,13 @@
 //! `users`: people known by (issuer, subject).
 
 use app::auth::User;
+use db::WriteTx;
 use sqlx::{AnyConnection, Row};
 
 /// The user's row id, creating the row on first sight and refreshing name and email
 /// from the token's claims when it has them.
-pub async fn upsert(conn: &mut AnyConnection, user: &User, now: i64) -> sqlx::Result<String> {
+pub async fn upsert(tx: &mut WriteTx, user: &User, now: i64) -> sqlx::Result<String> {
+    let conn: &mut AnyConnection = tx;
     let id = uuid::Uuid::new_v4().to_string();
     let row = sqlx::query(
         "INSERT INTO users (id, issuer, subject, email, name, created_at, updated_at)

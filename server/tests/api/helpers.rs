@@ -155,20 +155,21 @@ impl TestApp {
 
     /// Adds a project straight to the database (as the admin CLI does).
     pub async fn add_project(&self, code: &str, name: &str) {
-        let mut conn = self.db.pool().acquire().await.expect("a connection");
+        let mut tx = self.db.begin_write().await.expect("a write transaction");
         let details = app::admin::ProjectDetails {
             name: app::domain::ProjectName::parse(name).expect("a name"),
             customer: None,
             colour: None,
         };
         server::store::projects::add(
-            &mut conn,
+            &mut tx,
             &app::domain::ProjectCode::parse(code).expect("a code"),
             &details,
             0,
         )
         .await
         .expect("the project is added");
+        tx.commit().await.expect("committed");
     }
 
     /// Row counts and version sum of the tables requests may change: equal before and

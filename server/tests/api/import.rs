@@ -44,7 +44,7 @@ async fn import(app: &TestApp, file: &Path, secret: &str, extra: &[&str]) -> Out
 
 /// People the uploads name must have signed in once: here they are created as if they had.
 async fn known_people(app: &TestApp, count: usize) {
-    let mut conn = app.db.pool().acquire().await.expect("a connection");
+    let mut tx = app.db.begin_write().await.expect("a write transaction");
     for n in 0..count {
         let user = User {
             issuer: app.address.clone(),
@@ -53,10 +53,11 @@ async fn known_people(app: &TestApp, count: usize) {
             email: Some(format!("person{n}@example.com")),
             scopes: ScopeSet::default(),
         };
-        server::store::users::upsert(&mut conn, &user, 0)
+        server::store::users::upsert(&mut tx, &user, 0)
             .await
             .expect("a user");
     }
+    tx.commit().await.expect("committed");
 }
 
 async fn entry_count(app: &TestApp) -> i64 {
@@ -286,7 +287,7 @@ async fn an_export_imports_into_a_fresh_database_unchanged() {
         target.add_project(code, name).await;
     }
     {
-        let mut conn = target.db.pool().acquire().await.expect("a connection");
+        let mut tx = target.db.begin_write().await.expect("a write transaction");
         let user = User {
             issuer: target.address.clone(),
             subject: "emma".into(),
@@ -294,9 +295,10 @@ async fn an_export_imports_into_a_fresh_database_unchanged() {
             email: Some("emma@exampleco.test".into()),
             scopes: ScopeSet::default(),
         };
-        server::store::users::upsert(&mut conn, &user, 0)
+        server::store::users::upsert(&mut tx, &user, 0)
             .await
             .expect("Emma");
+        tx.commit().await.expect("committed");
     }
     let secret = target.add_batch_client(CLIENT, &["batch:upload"]).await;
     let output = import(&target, &file, &secret, &[]).await;

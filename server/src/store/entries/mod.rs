@@ -18,7 +18,7 @@ use sqlx::{AnyConnection, FromRow, Row};
 use db::{
     sql::{bulk, Params},
     sqlite_reader::Arg,
-    Db,
+    Db, WriteTx,
 };
 
 const VIEW: &str = "SELECT e.id, e.user_id, e.work_date, e.minutes, e.note, e.status,
@@ -87,7 +87,7 @@ async fn read(
     if let Some(read) = sqlite::read(db, sql, args, at_most).await {
         return read;
     }
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.acquire().await?;
     any::fetch(&mut conn, sql, args).await
 }
 
@@ -203,7 +203,8 @@ const INSERT_CHUNK: usize = 500;
 const LOOKUP_CHUNK: usize = 10_000;
 
 /// Inserts many rows with few statements (what makes a 10,000-row upload fast).
-pub async fn insert_many(conn: &mut AnyConnection, rows: &[NewRow<'_>]) -> sqlx::Result<()> {
+pub async fn insert_many(tx: &mut WriteTx, rows: &[NewRow<'_>]) -> sqlx::Result<()> {
+    let conn: &mut AnyConnection = tx;
     for chunk in rows.chunks(INSERT_CHUNK) {
         let sql = format!(
             "INSERT INTO entries (id, user_id, project_id, work_date, minutes, note, status,
@@ -367,13 +368,14 @@ pub async fn awaiting_approval(
 /// Moves the entry to `status` if it is still at `version`; false when someone else
 /// changed it first.
 pub async fn set_status(
-    conn: &mut AnyConnection,
+    tx: &mut WriteTx,
     id: EntryId,
     version: i64,
     status: EntryStatus,
     decision_note: Option<&str>,
     now: i64,
 ) -> sqlx::Result<bool> {
+    let conn: &mut AnyConnection = tx;
     let result = sqlx::query(
         "UPDATE entries SET status = $1, decision_note = $2, version = version + 1, updated_at = $3
          WHERE id = $4 AND version = $5",
@@ -389,7 +391,8 @@ pub async fn set_status(
 }
 
 /// Deletes the entry if it is still at `version`.
-pub async fn delete(conn: &mut AnyConnection, id: EntryId, version: i64) -> sqlx::Result<bool> {
+pub async fn delete(tx: &mut WriteTx, id: EntryId, version: i64) -> sqlx::Result<bool> {
+    let conn: &mut AnyConnection = tx;
     let result = sqlx::query("DELETE FROM entries WHERE id = $1 AND version = $2")
         .bind(id.to_string())
         .bind(version)
@@ -434,12 +437,13 @@ pub struct Content<'a> {
 
 /// Replaces the entry's content if it is still at `version`.
 pub async fn update_content(
-    conn: &mut AnyConnection,
+    tx: &mut WriteTx,
     id: EntryId,
     version: i64,
     content: &Content<'_>,
     now: i64,
 ) -> sqlx::Result<bool> {
+    let conn: &mut AnyConnection = tx;
     let result = sqlx::query(
         "UPDATE entries SET project_id = $1, work_date = $2, minutes = $3, note = $4, status = $5,
                 version = version + 1, updated_at = $6
