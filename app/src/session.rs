@@ -127,11 +127,11 @@ pub(crate) use driver::{
 mod driver {
     use std::{cell::RefCell, rc::Rc, time::Duration};
 
-    use gloo_storage::{LocalStorage, Storage as _};
     use leptos::prelude::*;
     use wasm_bindgen::{prelude::*, JsCast};
 
     use super::{AuthState, Session};
+    use crate::browser::{self, keep, kept};
     use crate::oidc::{
         browser::{
             flow::{Completed, SignInError, TokenSet},
@@ -162,7 +162,7 @@ mod driver {
     }
 
     fn now_ms() -> f64 {
-        web_sys::js_sys::Date::now()
+        crate::browser::now_ms() as f64
     }
 
     fn session() -> Option<Session> {
@@ -215,7 +215,7 @@ mod driver {
     /// After a reload or a relaunch: take the tokens of another tab, else ask the
     /// provider with `prompt=none` (no page is shown while its session lives).
     async fn restore() {
-        let Ok(subject) = LocalStorage::get::<String>(SIGNED_IN_HINT) else {
+        let Some(subject) = kept::<Option<String>>(SIGNED_IN_HINT) else {
             set_state(AuthState::SignedOut { message: None });
             return;
         };
@@ -274,7 +274,7 @@ mod driver {
 
     /// Keeps `set` in memory, shows the user and schedules the renewal.
     fn adopt(set: TokenSet) {
-        let _ = LocalStorage::set(SIGNED_IN_HINT, &set.profile.subject);
+        let _ = keep(SIGNED_IN_HINT, &set.profile.subject);
         set_state(AuthState::SignedIn {
             profile: set.profile.clone(),
             scopes: set.scopes,
@@ -305,7 +305,7 @@ mod driver {
         if let Some(timer) = TIMER.take() {
             timer.clear();
         }
-        LocalStorage::delete(SIGNED_IN_HINT);
+        browser::forget(SIGNED_IN_HINT);
         set_state(AuthState::SignedOut { message });
     }
 

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::{
     api::save_entry,
     api_client::authorized,
-    browser::is_online,
+    browser::{is_online, random_uuid},
     domain::{EntryStatus, Minutes, WorkDate},
     entries::{Entry, NewEntry, Project},
     error::AppError,
@@ -19,16 +19,6 @@ use crate::{
 pub enum Editing {
     New(WorkDate),
     Existing(Box<Entry>),
-}
-
-/// A new id for an entry, made on the device so a retried save never duplicates it.
-fn new_entry_id() -> Option<String> {
-    #[cfg(feature = "hydrate")]
-    {
-        window().crypto().ok().map(|crypto| crypto.random_uuid())
-    }
-    #[cfg(not(feature = "hydrate"))]
-    None
 }
 
 #[component]
@@ -78,7 +68,7 @@ pub fn EntryForm(
     let id = existing
         .as_ref()
         .map(|entry| entry.id.to_string())
-        .or_else(new_entry_id);
+        .or_else(random_uuid);
     let version = existing.as_ref().map(|entry| entry.version);
     let heading = if existing.is_some() {
         "Edit entry"

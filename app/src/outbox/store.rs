@@ -126,36 +126,34 @@ pub fn remembered_projects() -> Vec<Project> {
 
 #[cfg(feature = "hydrate")]
 mod storage {
-    use gloo_storage::{LocalStorage, Storage as _};
-
     use super::Outbox;
-    use crate::entries::Project;
+    use crate::{
+        browser::{keep, kept},
+        entries::Project,
+    };
 
-    /// Time data, never a token (the tokens stay in memory).
+    pub use crate::browser::now_ms;
+
     pub const KEY: &str = "timesheets.outbox";
     const PROJECTS_KEY: &str = "timesheets.projects";
 
-    pub fn now_ms() -> i64 {
-        web_sys::js_sys::Date::now() as i64
-    }
-
     pub fn load() -> Outbox {
-        LocalStorage::get(KEY).unwrap_or_default()
+        kept(KEY)
     }
 
     pub fn save(outbox: &Outbox) -> Result<(), String> {
-        LocalStorage::set(KEY, outbox).map_err(|err| {
+        keep(KEY, outbox).map_err(|err| {
             format!("This phone could not keep the entry ({err}); it is not saved yet.")
         })
     }
 
     pub fn load_projects() -> Vec<Project> {
-        LocalStorage::get(PROJECTS_KEY).unwrap_or_default()
+        kept(PROJECTS_KEY)
     }
 
     /// Best effort: without it, only the form of an app opened offline has no projects.
     pub fn save_projects(projects: &[Project]) {
-        let _ = LocalStorage::set(PROJECTS_KEY, projects);
+        let _ = keep(PROJECTS_KEY, projects);
     }
 }
 

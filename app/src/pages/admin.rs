@@ -14,6 +14,7 @@ use crate::{
     },
     api_client::authorized,
     auth::Scope,
+    browser::copy_text,
     entries::Project,
     error::AppError,
     session::use_session,
@@ -450,13 +451,7 @@ fn InvitationLink(invitation: Signal<Option<Result<Invitation, AppError>>>) -> i
             Ok(invitation) => {
                 let link = invitation.link.clone();
                 let copy = move |_| {
-                    #[cfg(feature = "hydrate")]
-                    {
-                        let clipboard = window().navigator().clipboard();
-                        let _ = clipboard.write_text(&link);
-                    }
-                    #[cfg(not(feature = "hydrate"))]
-                    let _ = &link;
+                    copy_text(&link);
                     copied.set(true);
                 };
                 view! {

@@ -289,7 +289,10 @@ fn Export() -> impl IntoView {
                     let path =
                         format!("/api/timesheets/export?from={start}&to={end}&everyone=true");
                     match crate::api_client::download_with_token(&path).await {
-                        Ok(url) => save(&url, &format!("timesheets-{start}-{end}.csv")),
+                        Ok(url) => crate::browser::offer_download(
+                            &url,
+                            &format!("timesheets-{start}-{end}.csv"),
+                        ),
                         Err(err) => error.set(Some(err.to_string())),
                     }
                     busy.set(false);
@@ -314,25 +317,5 @@ fn Export() -> impl IntoView {
         <button type="button" class="button primary" disabled=move || busy.get() on:click=download>
             {move || if busy.get() { "Preparing…" } else { "Download CSV" }}
         </button>
-    }
-}
-
-/// Hands the downloaded file to the browser under `name`.
-#[cfg(feature = "hydrate")]
-fn save(object_url: &str, name: &str) {
-    use wasm_bindgen::JsCast;
-    if let Ok(link) = document().create_element("a") {
-        let link: web_sys::HtmlAnchorElement = link.unchecked_into();
-        link.set_href(object_url);
-        link.set_download(name);
-        link.click();
-        // Revoked later: revoking at once can cancel the download that just started.
-        let object_url = object_url.to_owned();
-        set_timeout(
-            move || {
-                let _ = web_sys::Url::revoke_object_url(&object_url);
-            },
-            std::time::Duration::from_secs(60),
-        );
     }
 }

@@ -7,7 +7,7 @@ use crate::{
     api::{delete_entry, get_projects, get_week, submit_week},
     api_client::authorized,
     auth::Scope,
-    browser::today,
+    browser::{day_label, today},
     components::{
         entry_form::{Editing, EntryForm},
         queued::{minutes_of, OutboxSummary, QueuedRow, SyncBadge},
@@ -22,31 +22,6 @@ use crate::{
     },
     session::use_session,
 };
-
-/// "Mon, 16 Nov" in the user's locale.
-fn day_label(day: WorkDate) -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        use web_sys::js_sys::{Date, Object, Reflect};
-        let date = day.date();
-        let js = Date::new_with_year_month_day(
-            date.year() as u32,
-            i32::from(u8::from(date.month())) - 1,
-            i32::from(date.day()),
-        );
-        let options = Object::new();
-        for (key, value) in [("weekday", "short"), ("day", "numeric"), ("month", "short")] {
-            let _ = Reflect::set(&options, &key.into(), &value.into());
-        }
-        let locale = window()
-            .navigator()
-            .language()
-            .unwrap_or_else(|| "en".into());
-        js.to_locale_date_string(&locale, &options).into()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    day.to_string()
-}
 
 fn status_label(status: EntryStatus) -> &'static str {
     match status {

@@ -42,15 +42,7 @@ pub async fn discover(
         url: url.clone(),
         source,
     };
-    let metadata: ProviderMetadata = http
-        .get(&url)
-        .send()
-        .await
-        .and_then(reqwest::Response::error_for_status)
-        .map_err(fetch_error)?
-        .json()
-        .await
-        .map_err(fetch_error)?;
+    let metadata: ProviderMetadata = super::fetch::json(http, &url).await.map_err(fetch_error)?;
     if metadata.issuer != issuer.as_str() {
         return Err(DiscoveryError::IssuerMismatch {
             url,

@@ -194,15 +194,7 @@ async fn fetch(http: &reqwest::Client, url: &str) -> Result<Vec<serde_json::Valu
         url: url.to_owned(),
         source,
     };
-    let set: RawJwkSet = http
-        .get(url)
-        .send()
-        .await
-        .and_then(reqwest::Response::error_for_status)
-        .map_err(fetch_error)?
-        .json()
-        .await
-        .map_err(fetch_error)?;
+    let set: RawJwkSet = super::fetch::json(http, url).await.map_err(fetch_error)?;
     Ok(set.keys)
 }
 

@@ -4,6 +4,7 @@
 mod claims;
 mod discovery;
 mod extract;
+mod fetch;
 mod jwks;
 pub mod settings;
 pub mod verifier;

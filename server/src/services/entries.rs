@@ -111,11 +111,8 @@ impl ServerServices {
             },
         )
         .await?;
-        let entry = entry_store::get(&mut tx, id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("entry {id} vanished inside its transaction"))?;
-        tx.commit().await?;
-        Ok((entry.entry, true))
+        let entry = commit_and_answer(tx, id).await?;
+        Ok((entry, true))
     }
 
     /// The user's own entries in a date range, one page at a time: from the page cache
@@ -235,11 +232,7 @@ impl ServerServices {
             },
         )
         .await?;
-        let updated = entry_store::get(&mut tx, id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("entry {id} vanished inside its transaction"))?;
-        tx.commit().await?;
-        Ok(updated.entry)
+        commit_and_answer(tx, id).await
     }
 
     /// Submits every draft of the user's `week` for approval; answers the submitted entries.
@@ -367,6 +360,15 @@ pub(super) async fn transition_all(
         }
     }
     Ok(changed)
+}
+
+/// The entry as `tx` wrote it, once `tx` has committed.
+async fn commit_and_answer(mut tx: WriteTx, id: EntryId) -> Result<Entry, ApiError> {
+    let written = entry_store::get(&mut tx, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("entry {id} vanished inside its transaction"))?;
+    tx.commit().await?;
+    Ok(written.entry)
 }
 
 /// A project that entries may be booked on, by code or name.
