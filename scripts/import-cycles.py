@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Finds import circles between the files of a Rust crate.
 
-An edge A -> B means a file A names an item of file B: through `use crate::…`,
-`use super::…`, `use self::…` or a path written inline (`crate::db::Foo`). A `mod x;`
-declaration is not an edge (it only says where a file sits), but a `pub use x::Y`
-re-export is. Every strongly connected group of two or more files is a circle.
+An edge A -> B means a file A names an item of file B by an absolute or upward path:
+`use crate::…`, `use super::…`, `use self::…`, or such a path written inline
+(`crate::store::users::find`). A parent's own relative paths to its children
+(`mod x;`, `use x::Y`, `x::f()`) are not edges: a module and the children it declares are
+one unit, which may use each other (an axum router naming its handlers, which take the
+module's state). What is refused are circles between siblings and across the tree. Every
+strongly connected group of two or more files is one.
 
-    scripts/import-cycles.py app/src server/src server/provider/src
+    scripts/import-cycles.py app/src server/src server/db/src server/provider/src
 
 Exits 1 when any crate has a circle, and prints each circle's files.
 """
@@ -15,8 +18,14 @@ import os
 import re
 import sys
 
-COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
-STRING = re.compile(r'"(?:\\.|[^"\\])*"')
+# Strings, char literals and comments in one pass, so a `//` inside "sqlite://…" is no
+# comment and a quote inside a comment opens no string.
+NOISE = re.compile(
+    r'r(#*)"(?:.|\n)*?"\1'  # raw strings
+    r'|"(?:\\.|[^"\\])*"'  # strings
+    r"|'(?:\\.|[^'\\])'"  # char literals (not lifetimes)
+    r"|//[^\n]*|/\*(?:.|\n)*?\*/"  # comments
+)
 USE = re.compile(r"\buse\s+([^;]+);")
 INLINE_MOD = re.compile(r"\bmod\s+([A-Za-z_][A-Za-z0-9_]*)\s*\{")
 INLINE = re.compile(r"\b(crate|super|self)((?:::[A-Za-z_][A-Za-z0-9_]*)+)")
@@ -31,6 +40,8 @@ def modules(root):
                 continue
             path = os.path.join(directory, name)
             parts = os.path.relpath(path, root)[:-3].split(os.sep)
+            if parts == ["main"] and os.path.exists(os.path.join(root, "lib.rs")):
+                continue  # the binary is a crate of its own, using the library's paths
             if parts[-1] in ("mod", "lib", "main"):
                 parts = parts[:-1]
             if parts and parts[0] == "bin":
@@ -121,7 +132,7 @@ def graph(root):
     edges = {path: set() for path in by_file}
     for path, key in by_file.items():
         with open(path, encoding="utf-8") as f:
-            text = STRING.sub('""', COMMENT.sub("", f.read()))
+            text = NOISE.sub(lambda m: '""' if m.group(0)[0] in "r\"'" else "", f.read())
         scopes = inline_modules(text)
         paths = [(m.start(), p) for m in USE.finditer(text) for p in expand(m.group(1))]
         paths += [(m.start(), m.group(1) + m.group(2)) for m in INLINE.finditer(text)]
@@ -131,8 +142,6 @@ def graph(root):
                 edges[path].add(target)
     return edges
 
-
-    return False
 
 
 def circles(edges):
@@ -182,4 +191,4 @@ def main(roots):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:] or ["app/src", "server/src"]))
+    sys.exit(main(sys.argv[1:] or ["app/src", "server/src", "server/db/src", "server/provider/src"]))

@@ -71,7 +71,7 @@ pub fn now_ms() -> i64 {
 }
 
 /// A value kept on this device (localStorage) under `key`, or the default if none is.
-/// Time data only, never a token: tokens stay in memory.
+/// Never a token: tokens stay in memory.
 pub fn kept<T: DeserializeOwned + Default>(key: &str) -> T {
     #[cfg(feature = "hydrate")]
     {

@@ -28,7 +28,7 @@ pub mod ports;
 mod pwa;
 #[cfg(feature = "ssr")]
 mod schema;
-pub mod scope;
+mod scope;
 pub mod session;
 mod shell;
 

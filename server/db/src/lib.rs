@@ -62,7 +62,7 @@ impl WriteTx {
     /// Commits, then moves the write generation on before the caller (and so its client)
     /// hears back: a client never reads a page from before its own acknowledged write.
     /// A transaction dropped instead changes nothing, unless it was dropped mid-commit:
-    /// the SQLite writer's `after_release` ([`settled`]) covers that one.
+    /// the SQLite writer's `after_release` covers that one.
     pub async fn commit(self) -> sqlx::Result<()> {
         let committed = self.tx.commit().await;
         next_generation(&self.generation);
@@ -392,8 +392,8 @@ mod tests {
                     .unwrap();
                 let mut url = ::url::Url::parse(&admin).unwrap();
                 url.set_path(&name);
-                // One connection: a transaction left open on it would swallow every later
-                // write, which the count from another connection then misses.
+                // One connection, so the probe after each round looks at the one that
+                // served the dropped request.
                 let db = Db::connect(&url.as_str().parse().unwrap(), 1)
                     .await
                     .unwrap();
@@ -414,8 +414,8 @@ mod tests {
     /// Requests whose client went away while their write transaction was being opened:
     /// none may leave a transaction open on a pooled connection. On SQLite it would hold
     /// the write lock and every later writer would wait out the busy timeout; on
-    /// PostgreSQL later writes would run inside it and never be committed. (sqlx 0.8 left
-    /// one open, sqlx issue #3932; 0.9.1 rolls it back.)
+    /// PostgreSQL the next request would run inside it. (sqlx 0.8 left one open, sqlx
+    /// issues #3932 and #4393; 0.9.1 rolls it back.)
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_write_dropped_while_it_begins_leaves_no_transaction_behind() {
         const ROUNDS: u64 = 400;
@@ -435,6 +435,18 @@ mod tests {
             begin.abort();
             let _ = begin.await;
 
+            // PostgreSQL takes a second BEGIN with a warning, and the next write's COMMIT
+            // would end a leaked transaction too: look instead. Inside a transaction
+            // `now()` is when it began, before this statement.
+            if db.backend() == Backend::Postgres {
+                let mut conn = db.acquire().await.unwrap();
+                let outside: bool = sqlx::query_scalar("SELECT now() = statement_timestamp()")
+                    .fetch_one(&mut *conn)
+                    .await
+                    .unwrap();
+                assert!(outside, "round {round}: a transaction was left open");
+            }
+
             let write = insert(&db, round as i64);
             // A leaked lock fails at once on the one write connection, or after the busy
             // timeout (5 s) on another; 15 s leaves room for a slow fsync.
@@ -450,8 +462,25 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(count, ROUNDS as i64);
+        drop(other);
+        if let Ok(admin) = std::env::var("TEST_DATABASE_URL") {
+            if !admin.is_empty() {
+                db.close().await;
+                let name = format!(
+                    "{}_db_{}",
+                    std::env::var("TEST_DB_PREFIX").unwrap_or_else(|_| "ts_test".into()),
+                    std::process::id()
+                );
+                let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap();
+                let _ = conn
+                    .execute(sqlx::AssertSqlSafe(format!(r#"DROP DATABASE "{name}""#)))
+                    .await;
+            }
+        }
     }
 
+    /// While one write transaction is open, later writers wait without failing and then
+    /// write in the order they arrived.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite_writers_take_turns_in_arrival_order() {
         let dir = tempfile::tempdir().unwrap();

@@ -25,6 +25,8 @@ use crate::{
 
 /// Most entries one page holds.
 pub const MAX_PAGE: u32 = 500;
+/// A page when the client names no size (REST) and the pages of the PWA's week.
+pub const DEFAULT_PAGE: u32 = 100;
 
 /// A date range and position to list from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

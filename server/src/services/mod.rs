@@ -102,14 +102,24 @@ impl ServerServices {
 /// The server functions' port: the same methods, their errors as clients see them.
 #[async_trait::async_trait]
 impl Services for ServerServices {
+    /// The whole week, in pages of the REST default: each short enough to be read on the
+    /// request's thread (and cached), however many entries the week holds.
     async fn week_entries(&self, user: &User, week: IsoWeek) -> Result<Vec<Entry>, AppError> {
-        let range = EntryRange {
+        let mut range = EntryRange {
             from: week.monday(),
             to: week.sunday(),
             after: None,
-            limit: entries::MAX_PAGE,
+            limit: entries::DEFAULT_PAGE,
         };
-        Ok(Arc::unwrap_or_clone(self.list_entries(user, range).await?).items)
+        let mut week_entries = Vec::new();
+        loop {
+            let page = self.list_entries(user, range.clone()).await?;
+            week_entries.extend(page.items.iter().cloned());
+            match &page.next_cursor {
+                Some(cursor) => range.after = Some(entries::parse_cursor(cursor)?),
+                None => return Ok(week_entries),
+            }
+        }
     }
 
     async fn projects(&self, user: &User) -> Result<Vec<Project>, AppError> {

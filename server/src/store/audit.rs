@@ -23,9 +23,28 @@ pub struct Record<'a> {
     pub at: i64,
 }
 
-/// Appends one record (as a batch of one: one statement for both).
+/// Appends one record: a prepared statement kept for reuse (edits, submits and decisions
+/// write one each), where `record_many`'s text varies with the batch.
 pub async fn record(tx: &mut WriteTx, record: &Record<'_>) -> sqlx::Result<()> {
-    record_many(tx, std::slice::from_ref(record)).await
+    let conn: &mut AnyConnection = tx;
+    let (issuer, subject, client_id) = record.actor.columns();
+    sqlx::query(
+        "INSERT INTO audit_log (entry_id, actor_issuer, actor_subject, actor_client_id,
+                                action, from_status, to_status, note, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(record.entry_id)
+    .bind(issuer)
+    .bind(subject)
+    .bind(client_id)
+    .bind(record.action)
+    .bind(record.from.map(EntryStatus::as_str))
+    .bind(record.to.map(EntryStatus::as_str))
+    .bind(record.note)
+    .bind(record.at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Appends many records with few statements.

@@ -1,5 +1,6 @@
-//! Database access, one module per table. Functions take the connection they run on, so
-//! the caller (the service layer) owns the transaction. Portable SQL for SQLite and
+//! Database access, one module per table. Functions take the connection they run on (a
+//! write, the `db::WriteTx`; an entry read outside any transaction, the `Db`), so the
+//! caller (the service layer) owns the transaction. Portable SQL for SQLite and
 //! PostgreSQL through `sqlx::Any`: TEXT ids and dates, BIGINT numbers and timestamps.
 
 pub mod admin_log;

@@ -235,8 +235,8 @@ async fn lists_are_paginated_by_cursor() {
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
-/// SQLite hands a list back as one JSON document (see `store::entries`): order and
-/// text must come through it exactly.
+/// A week comes back in date order with its text exact, whichever decoder read it
+/// (`store::entries`: rusqlite on SQLite, sqlx rows on PostgreSQL).
 #[tokio::test]
 async fn a_week_reads_back_in_date_order_with_its_text_exact() {
     let app = TestApp::spawn().await;

@@ -22,7 +22,10 @@ use super::{json::ApiJson, openapi::ErrorBody};
 use crate::{
     auth::AuthUser,
     error::ApiError,
-    services::{entries::parse_cursor, EntryRange, ServerServices},
+    services::{
+        entries::{parse_cursor, DEFAULT_PAGE},
+        EntryRange, ServerServices,
+    },
     state::AppState,
 };
 
@@ -138,7 +141,7 @@ impl ListQuery {
             from,
             to,
             after: self.cursor.as_deref().map(parse_cursor).transpose()?,
-            limit: self.limit.unwrap_or(100),
+            limit: self.limit.unwrap_or(DEFAULT_PAGE),
         })
     }
 }

@@ -1,8 +1,9 @@
 //! `entries`: the time entries, read as [`Entry`] views joined with project and owner.
 //!
-//! One statement per read, two decoders of its rows: `sqlite.rs` (rusqlite, for every
-//! read of a SQLite file outside a write transaction) and `any.rs` (sqlx rows: on
-//! PostgreSQL, inside write transactions, and when the file is busy). Why: ADR 0010.
+//! One statement per read, two decoders of its rows: `sqlite.rs` (rusqlite, for the reads
+//! of a SQLite file that take the `Db`: pages, queues, exports) and `any.rs` (sqlx rows: on
+//! PostgreSQL, on a caller's connection or transaction, and when the file is busy). Why:
+//! ADR 0010.
 
 mod any;
 mod sqlite;
@@ -173,7 +174,8 @@ impl EntryRecord {
 /// [`get`]'s statement, built once.
 static GET: LazyLock<String> = LazyLock::new(|| entries_sql("WHERE id = $1", "id", ""));
 
-/// One entry, inside the caller's (write) transaction.
+/// One entry, on the caller's connection (inside its write transaction, when there is
+/// one: it must see the transaction's own changes).
 pub async fn get(conn: &mut AnyConnection, id: EntryId) -> sqlx::Result<Option<StoredEntry>> {
     let mut found = any::fetch(conn, &GET, &[Arg::Text(id.to_string())]).await?;
     Ok(found.pop())
@@ -316,10 +318,9 @@ static LIST_FOR_USER: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// The user's entries from `from` to `to` (inclusive), ordered by date then id, after
-/// the `(date, id)` position of `after`; at most `limit`.
-/// One person's entries (by issuer and subject: one statement, no separate user look-up,
-/// which is what a read costs most on SQLite, where each statement is a thread hop).
+/// One person's entries (by issuer and subject, in one statement) from `from` to `to`
+/// (inclusive), ordered by date then id, after the `(date, id)` position of `after`; at
+/// most `limit`.
 pub async fn list_for_user(
     db: &Db,
     issuer: &str,

@@ -40,7 +40,7 @@ pub(super) async fn read(
 }
 
 impl EntryRecord {
-    /// A row of [`VIEW`] read on the calling thread by `sqlite_reader`. By position, not
+    /// A row of [`VIEW`] read by `sqlite_reader`. By position, not
     /// by name: a name is looked up among all the row's columns, a measurable share of a
     /// week read.
     pub(super) fn from_sqlite_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<EntryRecord> {
