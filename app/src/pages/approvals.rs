@@ -2,6 +2,8 @@
 //! again on every call): others' submitted entries by person and week, to approve or
 //! reject; and everyone's approved time as CSV for payroll.
 
+use std::collections::HashMap;
+
 use leptos::{lazy, prelude::*};
 
 use super::home::{on_demand, SignedInOnly};
@@ -114,6 +116,21 @@ fn Pending() -> impl IntoView {
         approve.version().track();
         authorized(get_awaiting_approval)
     });
+    // Why a week was not approved, until it is: kept per week, as the list is drawn anew
+    // after every attempt.
+    let refused = RwSignal::new(HashMap::<OwnerWeek, String>::new());
+    Effect::new(move |_| {
+        if let Some((owner_week, done)) = approve.value().get() {
+            refused.update(|refused| match done {
+                Ok(()) => {
+                    refused.remove(&owner_week);
+                }
+                Err(err) => {
+                    refused.insert(owner_week, format!("Not approved: {err}"));
+                }
+            });
+        }
+    });
     move || {
         match pending.get() {
         None => view! {
@@ -133,7 +150,7 @@ fn Pending() -> impl IntoView {
         .into_any(),
         Some(Ok(entries)) => group(entries)
             .into_iter()
-            .map(|group| view! { <PersonWeek group approve/> })
+            .map(|group| view! { <PersonWeek group approve refused/> })
             .collect_view()
             .into_any(),
     }
@@ -147,6 +164,7 @@ type OwnerWeek = (String, String, IsoWeek);
 fn PersonWeek(
     group: Group,
     approve: Action<OwnerWeek, (OwnerWeek, Result<(), AppError>)>,
+    refused: RwSignal<HashMap<OwnerWeek, String>>,
 ) -> impl IntoView {
     let total: u32 = group
         .entries
@@ -156,15 +174,10 @@ fn PersonWeek(
     let mine: OwnerWeek = (group.issuer.clone(), group.subject.clone(), group.week);
     let error = {
         let mine = mine.clone();
-        move || match approve.value().get() {
-            Some((theirs, Err(err))) if theirs == mine => Some(format!("Not approved: {err}")),
-            _ => None,
-        }
+        move || refused.with(|refused| refused.get(&mine).cloned())
     };
-    let busy = {
-        let mine = mine.clone();
-        move || approve.pending().get() && approve.input().get().as_ref() == Some(&mine)
-    };
+    // One week at a time: the list is read again after each.
+    let busy = approve.pending();
     let approve_all = move |_| {
         approve.dispatch(mine.clone());
     };

@@ -46,6 +46,22 @@ async fn oversized_bodies_are_refused_with_413() {
     still_serving(&app, &user).await;
 }
 
+/// Each route group keeps its own limit, not axum's 2 MB default: a decision's body of
+/// 1 MB is refused like an entry's, an upload of 3 MB is read (and then found not JSON).
+#[tokio::test]
+async fn decisions_take_64_kib_and_uploads_more_than_axums_default() {
+    let app = TestApp::spawn().await;
+    let manager = app.user_token("approve:timesheets");
+    let client = app.client_token("payroll", "batch:upload");
+    let decision = "/api/approvals/47c94fdc-27c6-4eeb-b8cd-01a3cad5c404/reject";
+    let (status, body) = post_raw(&app, decision, &manager, vec![b' '; 1024 * 1024]).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    let upload = vec![b' '; 3 * 1024 * 1024];
+    let (status, body) = post_raw(&app, "/api/timesheets/upload", &client, upload).await;
+    assert!(status.is_client_error(), "{status}: {body}");
+    assert_ne!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+}
+
 #[tokio::test]
 async fn deeply_nested_json_and_invalid_utf8_are_bad_requests() {
     let app = TestApp::spawn().await;
