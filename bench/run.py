@@ -5,13 +5,15 @@ Starts the release binary (SQLite, then PostgreSQL when a server is reachable) w
 embedded provider and a seeded company — 100 people (10 managers) × 12 weeks of entries,
 all but the last week approved — signs everyone in through the real login flow, and runs
 wrk (64 connections, fixed duration) against:
-  1. GET  /api/timesheets?week=…      (authenticated read; on SQLite also once more
-                                       with READ_CACHE=false, every page from the file)
+  1. GET  /api/timesheets?week=…      (authenticated read; also once more with
+                                       READ_CACHE=false, every page from the database)
   2. POST /api/timesheets             (authenticated write, unique entries)
-     9 week reads : 1 new entry         (mixed.lua: the read paths under writes; on
-                                       SQLite also with READ_CACHE=false)
+     9 week reads : 1 new entry         (mixed.lua: the read paths under writes; also
+                                       with READ_CACHE=false)
   3. GET  /api/approvals              (a manager's queue)
   4. GET  /healthz                    (no token, no database: the machine's ceiling)
+  5. the seed's own API (bench/seed-api: Node.js, express + express-jwt + jwks-rsa, data
+     in memory) verifying the same tokens: GET /api/timesheets, the floor to beat
 then a 10,000-row batch upload (`timesheets import`) and the release bundle sizes.
 Prints one table per backend with req/s, p50/p99 latency, errors and peak server RSS.
 
@@ -79,30 +81,42 @@ def b64url(data):
 
 def sign_in(base, email):
     """The PWA's flow: authorize (login form), code, token with PKCE."""
+    return sign_in_tokens(base, email)["access_token"]
+
+
+def sign_in_tokens(base, email, extra_scope="", observe=None):
+    """The token response of the PWA's sign-in; `observe` sees each response's headers."""
     opener = urllib.request.build_opener(
         NoRedirect, urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
     )
+
+    def call(*args):
+        status, headers, body = request(opener, *args)
+        if observe:
+            observe(headers)
+        return status, headers, body
+
     verifier = b64url(secrets.token_bytes(32))
     challenge = b64url(hashlib.sha256(verifier.encode()).digest())
     redirect_uri = f"{base}/auth/callback"
     query = urllib.parse.urlencode({
         "client_id": "timesheets-pwa", "redirect_uri": redirect_uri, "response_type": "code",
-        "scope": SCOPE, "state": "bench", "code_challenge": challenge,
+        "scope": f"{SCOPE} {extra_scope}".strip(), "state": "bench", "code_challenge": challenge,
         "code_challenge_method": "S256",
     })
-    status, _, page = request(opener, "GET", f"{base}/oauth/authorize?{query}")
+    status, _, page = call("GET", f"{base}/oauth/authorize?{query}")
     assert status == 200, f"login page: {status}"
     fields = dict(re.findall(r'name="(request|csrf)" value="([^"]*)"', page.decode()))
-    status, headers, _ = request(opener, "POST", f"{base}/oauth/authorize",
-                                 {**fields, "email": email, "password": PASSWORD})
+    status, headers, _ = call("POST", f"{base}/oauth/authorize",
+                              {**fields, "email": email, "password": PASSWORD})
     assert status in (302, 303), f"login of {email}: {status}"
     code = urllib.parse.parse_qs(urllib.parse.urlparse(headers["Location"]).query)["code"][0]
-    status, _, body = request(opener, "POST", f"{base}/oauth/token", {
+    status, _, body = call("POST", f"{base}/oauth/token", {
         "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
         "client_id": "timesheets-pwa", "code_verifier": verifier,
     })
     assert status == 200, f"token for {email}: {status} {body}"
-    return json.loads(body)["access_token"]
+    return json.loads(body)
 
 
 def rss_peak_kb(pid):
@@ -222,6 +236,40 @@ def wrk(base, path, script, tokens_file, server, env=None):
     return summary
 
 
+def seed_api(base, tokens, tokens_file, workdir):
+    """The seed's Node.js API on the same tokens (our provider's JWKS), with one week of
+    entries per person in its memory: wrk's summary of its authenticated read."""
+    port = 3990
+    log = open(workdir / "seed-api.log", "w")
+    node = subprocess.Popen(
+        ["node", str(HERE / "seed-api" / "server.js")],
+        env={**os.environ, "SEED_ISSUER": base, "SEED_JWKS_URI": f"{base}/oauth/jwks",
+             "SEED_AUDIENCE": "timesheets-api", "PORT": str(port)},
+        stdout=log, stderr=log)
+    seed_base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            if node.poll() is not None:
+                raise SystemExit(f"the seed API exited; see {workdir}/seed-api.log")
+            try:
+                if request(urllib.request.build_opener(), "GET", f"{seed_base}/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        opener = urllib.request.build_opener()
+        for token in tokens:
+            for day in range(5):
+                status, _, body = request(opener, "POST", f"{seed_base}/api/timesheets",
+                                          headers={"Authorization": f"Bearer {token}"},
+                                          json_body={"project": "ACME", "hours": 7.5,
+                                                     "date": f"2026-11-{23 + day}"})
+                assert status == 201, f"the seed API refused a write: {status} {body}"
+        return wrk(seed_base, "/api/timesheets", "get.lua", tokens_file, node)
+    finally:
+        node.terminate()
+        node.wait(timeout=30)
+
+
 def run_backend(name, database_url, port, workdir):
     server, base = start_server(database_url, port, workdir)
     try:
@@ -236,21 +284,19 @@ def run_backend(name, database_url, port, workdir):
     iso = monday_weeks_ago(1).isocalendar()
     week = f"{iso[0]}-W{iso[1]:02d}"
     read_path = f"/api/timesheets?week={week}"
-    uncached = uncached_mixed = None
-    if database_url.startswith("sqlite:"):
-        # The same read with every page from the file, on the same data: what the page
-        # cache (SQLite only) takes off a read.
+    # The same read with every page from the database, on the same data: what the
+    # page cache takes off a read.
+    server.terminate()
+    server.wait(timeout=30)
+    say(f"{name}: the week read without the page cache (READ_CACHE=false)")
+    server, base = start_server(database_url, port, workdir, {"READ_CACHE": "false"})
+    try:
+        uncached = wrk(base, read_path, "get.lua", tokens_file, server)
+        uncached_mixed = wrk(base, read_path, "mixed.lua", tokens_file, server)
+    finally:
         server.terminate()
         server.wait(timeout=30)
-        say(f"{name}: the week read without the page cache (READ_CACHE=false)")
-        server, base = start_server(database_url, port, workdir, {"READ_CACHE": "false"})
-        try:
-            uncached = wrk(base, read_path, "get.lua", tokens_file, server)
-            uncached_mixed = wrk(base, read_path, "mixed.lua", tokens_file, server)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-        server, base = start_server(database_url, port, workdir)
+    server, base = start_server(database_url, port, workdir)
     try:
         say(f"{name}: wrk, {CONNECTIONS} connections, {DURATION} each")
         results = [("GET /api/timesheets?week (token)", wrk(base, read_path, "get.lua", tokens_file, server))]
@@ -262,6 +308,8 @@ def run_backend(name, database_url, port, workdir):
             results.append(("9 week reads : 1 new entry (token, READ_CACHE=false)", uncached_mixed))
         results.append(("GET /api/approvals (manager)", wrk(base, "/api/approvals", "get.lua", managers_file, server)))
         results.append(("GET /healthz (no token, no DB)", wrk(base, "/healthz", "get.lua", tokens_file, server, {"BENCH_NO_TOKEN": "1"})))
+        say(f"{name}: the seed's Node.js API on the same tokens")
+        seed_read = seed_api(base, tokens, tokens_file, workdir)
         say(f"{name}: 10,000-row batch upload")
         rows = ["external_id,user_email,date,project,duration,note"]
         for n in range(10_000):
@@ -286,8 +334,12 @@ def run_backend(name, database_url, port, workdir):
     for label, r in results:
         print(f"| {label} | {r['rps']:.0f} | {r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms "
               f"| {r['cpu_us']:.0f} µs | {r['errors']} | {r['rss_mb']:.0f} MB |")
+    print(f"| seed API (Node.js, express-jwt): GET /api/timesheets (token) | {seed_read['rps']:.0f} "
+          f"| {seed_read['p50_ms']:.2f} ms | {seed_read['p99_ms']:.2f} ms | {seed_read['cpu_us']:.0f} µs "
+          f"| {seed_read['errors']} | {seed_read['rss_mb']:.0f} MB (node) |")
     read = results[0][1]["rps"]
     print(f"\nauthenticated read = {100 * read / ceiling:.0f} % of the bare endpoint's req/s")
+    print(f"authenticated read = {read / seed_read['rps']:.1f}× the seed API's")
     if uncached:
         print(f"without the page cache = {100 * uncached['rps'] / ceiling:.0f} %")
     print(f"server CPU per authenticated read = {results[0][1]['cpu_us'] / results[-1][1]['cpu_us']:.1f}× "
