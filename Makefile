@@ -15,7 +15,7 @@ export CARGO_BUILD_JOBS ?= 2
 BIN := $(CARGO_TARGET_DIR)/release/timesheets
 SITE := $(CURDIR)/target/site
 
-.PHONY: help run test setup setup-test build lint fmt test-rust e2e bench reliability fuzz lighthouse clean
+.PHONY: help run test setup setup-test build lint fmt test-rust e2e bench reliability scale fuzz lighthouse clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -54,8 +54,13 @@ bench: build ## Benchmarks of a release server (wrk; SQLite, and PostgreSQL when
 	@scripts/setup.sh bench
 	TIMESHEETS_BIN=$(BIN) LEPTOS_SITE_ROOT=$(SITE) python3 bench/run.py
 
-reliability: build ## Load without loss and kill -9 under write load (release server, SQLite)
+reliability: build ## Load without loss, kill -9 under write load, PostgreSQL restart; then make scale
 	TIMESHEETS_BIN=$(BIN) LEPTOS_SITE_ROOT=$(SITE) python3 bench/reliability.py
+	$(MAKE) --no-print-directory scale
+
+scale: build ## Two release servers behind nginx on one PostgreSQL: sign-ins, kill -9 under load, key rotation
+	@scripts/setup.sh scale
+	BENCH_POSTGRES_URL=$$(scripts/postgres.sh) TIMESHEETS_BIN=$(BIN) LEPTOS_SITE_ROOT=$(SITE) python3 bench/scale.py
 
 fuzz: build ## schemathesis against /api/openapi.json as employee, manager and batch client
 	@scripts/setup.sh bench

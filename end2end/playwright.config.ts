@@ -6,13 +6,17 @@ import { join } from 'node:path';
 // The suite starts the release server itself on its own ports, with fresh SQLite files,
 // so it never touches the data of `make run`: one with the embedded provider (demo people,
 // 30-second access tokens so renewal happens during the tests), one signing in at
-// `oidc-provider` from npm, started on loopback by the suite too.
+// `oidc-provider` from npm, started on loopback by the suite too, and two behind nginx on a
+// fresh PostgreSQL database (bench/scale.py).
 const port = Number(process.env.E2E_PORT ?? 3100);
 const externalPort = port + 1;
 const oidcPort = port + 100;
 const baseURL = `http://127.0.0.1:${port}`;
 export const externalURL = `http://127.0.0.1:${externalPort}`;
 export const oidcProviderURL = `http://127.0.0.1:${oidcPort}`;
+/// nginx in front of two instances on one PostgreSQL (bench/scale.py serve).
+const balancerPort = port + 200;
+export const loadBalancerURL = `http://127.0.0.1:${balancerPort}`;
 export const bin = process.env.TIMESHEETS_BIN ?? `${process.env.HOME}/.cache/timesheets/target/release/timesheets`;
 export const siteRoot = process.env.LEPTOS_SITE_ROOT ?? '../target/site';
 // One folder for the whole run: this file is evaluated again in every worker, which
@@ -71,6 +75,23 @@ export default defineConfig({
       stdout: 'pipe',
       stderr: 'pipe',
       env: { ...serverEnv, OIDC_ISSUER: oidcProviderURL, OIDC_CLIENT_ID: 'timesheets-pwa' },
+    },
+    {
+      command: 'python3 ../bench/scale.py serve',
+      url: `${loadBalancerURL}/readyz`,
+      reuseExistingServer: false,
+      timeout: 90_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      // SIGTERM: the script stops nginx and both servers and drops its database.
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 20_000 },
+      env: {
+        ...serverEnv,
+        TIMESHEETS_BIN: bin,
+        LEPTOS_SITE_ROOT: siteRoot,
+        SCALE_PORT: String(balancerPort),
+        PROVIDER_ACCESS_TOKEN_SECS: '30',
+      },
     },
   ],
 });

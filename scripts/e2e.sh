@@ -4,6 +4,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/../end2end"
 
+# The load-balancer test runs two instances on the local PostgreSQL (bench/scale.py).
+BENCH_POSTGRES_URL=$(../scripts/postgres.sh) || exit 1
+export BENCH_POSTGRES_URL
+
 rm -rf reports
 npx playwright test
 status=$?
