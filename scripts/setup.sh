@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what building (`setup.sh build`) or testing (`setup.sh test`) Timesheets needs,
+# Installs what building (`setup.sh build`), testing (`setup.sh test`) or measuring
+# (`setup.sh bench`, `setup.sh scale`) Timesheets needs,
 # skipping whatever is already there, so it is quick on a prepared machine and correct on
 # a new one. Only package registries are used (crates.io, npm, Debian): no binary
 # downloads from elsewhere, which these machines cannot reach.
@@ -24,16 +25,32 @@ apt_install() {
     exit 1
   fi
   if [ -z "$apt_updated" ]; then
-    apt-get update -qq
+    apt-get update -qq -o DPkg::Lock::Timeout=600
     apt_updated=1
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  # Waits for the lock: the test tools install beside the build tools (below).
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 "$@" >/dev/null
 }
 
 need_rust_target() {
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     say "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
+  fi
+}
+
+# Build tools are built for a quick install, not for their own speed: their release
+# profiles ask for fat LTO with one codegen unit (cargo-leptos), minutes of one-core work
+# for tools whose run time here is seconds. OpenSSL comes from Debian instead of being
+# compiled from source (cargo-generate's `vendored-openssl`, which cargo-leptos pulls in).
+tool_build_env() {
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    OPENSSL_NO_VENDOR=1 "$@"
+}
+
+need_system_openssl() {
+  if ! dpkg -s libssl-dev pkg-config >/dev/null 2>&1; then
+    apt_install libssl-dev pkg-config
   fi
 }
 
@@ -44,8 +61,9 @@ need_cargo_leptos() {
     0.3.1[0-9]) ;;
     *)
       # --locked: 0.3.10's own lock file builds on stable 1.95; newer ones need 1.96+.
-      say "installing cargo-leptos $cargo_leptos_version (about 15 minutes on 2 cores, once)"
-      cargo install cargo-leptos --locked --version "$cargo_leptos_version"
+      say "installing cargo-leptos $cargo_leptos_version (about 9 minutes on 2 cores, once)"
+      need_system_openssl
+      tool_build_env cargo install cargo-leptos --locked --version "$cargo_leptos_version"
       ;;
   esac
 }
@@ -55,7 +73,7 @@ need_wasm_bindgen() {
     # Must equal the wasm-bindgen crate in Cargo.lock. (--locked fails: a locked
     # dependency of the CLI is missing from the registry mirror.)
     say "installing wasm-bindgen-cli $wasm_bindgen_version"
-    cargo install wasm-bindgen-cli --version "$wasm_bindgen_version" --force
+    tool_build_env cargo install wasm-bindgen-cli --version "$wasm_bindgen_version" --force
   fi
 }
 
@@ -93,16 +111,47 @@ need_e2e_packages() {
   fi
 }
 
+need_nginx() {
+  # The load balancer of the scale-out checks (bench/scale.py).
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx-light
+}
+
 need_tools_for_reports() {
   command -v brotli >/dev/null || apt_install brotli
 }
 
+need_test_tools() {
+  need_chromium
+  need_e2e_packages
+  need_nginx
+  need_tools_for_reports
+  command -v psql >/dev/null || apt_install postgresql-client
+}
+
+# The test tools are downloads, the build tools compiles: on a new machine they install
+# side by side.
+if [ "$what" = test ]; then
+  need_test_tools &
+  test_tools=$!
+fi
 need_rust_target
 need_cargo_leptos
 need_wasm_bindgen
 need_wasm_opt
+need_seed_api_packages() {
+  need_node
+  local stamp="$root/bench/seed-api/node_modules/.installed-lock"
+  if [ ! -f "$stamp" ] || ! cmp -s "$root/bench/seed-api/package-lock.json" "$stamp"; then
+    say "installing the seed API's packages for the comparison (npm ci)"
+    (cd "$root/bench/seed-api" && npm ci --no-audit --no-fund --silent)
+    cp "$root/bench/seed-api/package-lock.json" "$stamp"
+  fi
+}
+
 if [ "$what" = bench ]; then
   command -v wrk >/dev/null || apt_install wrk
+  need_seed_api_packages
+  need_nginx
   command -v psql >/dev/null || apt_install postgresql-client
   if [ ! -x "$tools/venv/bin/st" ]; then
     python3 -m venv "$tools/venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$tools/venv"; }
@@ -110,9 +159,10 @@ if [ "$what" = bench ]; then
     "$tools/venv/bin/pip" install --quiet schemathesis
   fi
 fi
-if [ "$what" = test ]; then
-  need_chromium
-  need_e2e_packages
-  need_tools_for_reports
+if [ "$what" = scale ]; then
+  need_nginx
   command -v psql >/dev/null || apt_install postgresql-client
+fi
+if [ "$what" = test ]; then
+  wait "$test_tools" || { echo "error: installing the test tools failed" >&2; exit 1; }
 fi
