@@ -86,9 +86,9 @@ pub struct ServeArgs {
     #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub cors_allowed_origins: Vec<Origin>,
 
-    /// Serve a page of entries read before from memory until anything is written. On a
-    /// SQLite file only, which has one server (a second is refused, whatever this says)
-    /// and so one writer; `false` reads every page from the database.
+    /// Serve a page of entries read before from memory until anything is written: on a
+    /// SQLite file by its one server, on PostgreSQL by any server (heard through
+    /// LISTEN/NOTIFY, see `db::watch`); `false` reads every page from the database.
     #[arg(long, env = "READ_CACHE", default_value_t = true, action = clap::ArgAction::Set)]
     pub read_cache: bool,
 }

@@ -38,9 +38,16 @@ impl Application {
     /// Connects and migrates the database and binds the listener; fails with a clear
     /// message on bad settings, an unreachable database or a port in use.
     pub async fn build(args: ServeArgs) -> anyhow::Result<Self> {
-        let db = args.database.connect().await?;
+        let mut db = args.database.connect().await?;
         let sqlite_claim = db.claim_for_serving()?;
         db.migrate().await?;
+        // Pages are cached where every write is seen: this server's own SQLite file, or
+        // PostgreSQL with the other servers' writes heard (db::watch).
+        let shared = db.backend() == db::Backend::Postgres;
+        let cache_pages = args.read_cache && (sqlite_claim.is_some() || shared);
+        if cache_pages {
+            db.watch_other_writers(&args.database.database_url)?;
+        }
         let listener = TcpListener::bind(args.addr)
             .await
             .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -60,7 +67,7 @@ impl Application {
         let gate = Gate::new(verifier);
         let leptos_options = leptos_options(&args, address);
         let assets = Arc::new(Assets::load(&leptos_options));
-        let pages = (sqlite_claim.is_some() && args.read_cache).then(PageCache::default);
+        let pages = cache_pages.then(PageCache::default);
         let embedded_issuer = provider
             .as_ref()
             .map(|provider| provider.settings().issuer.to_string());

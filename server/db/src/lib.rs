@@ -26,11 +26,13 @@ pub mod sqlite_reader;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod url;
+pub mod watch;
 
 pub use errors::{is_away, is_unique_violation};
 pub use url::{Backend, DatabaseUrl};
 
 use sqlite_reader::SqliteReader;
+use watch::Watch;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -49,6 +51,10 @@ pub struct Db {
     writer: Option<AnyPool>,
     /// See [`Db::write_generation`].
     generation: Arc<AtomicU64>,
+    /// On PostgreSQL: how writes are announced to, and heard from, other servers.
+    watch: Option<Arc<Watch>>,
+    /// Keeps the listener's thread running while any clone of this `Db` lives.
+    listening: Option<Arc<watch::Listening>>,
 }
 
 /// A write transaction (see [`Db::begin_write`]): sqlx's, dereferencing to its connection
@@ -56,14 +62,19 @@ pub struct Db {
 pub struct WriteTx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     generation: Arc<AtomicU64>,
+    watch: Option<Arc<Watch>>,
 }
 
 impl WriteTx {
     /// Commits, then moves the write generation on before the caller (and so its client)
     /// hears back: a client never reads a page from before its own acknowledged write.
+    /// On PostgreSQL the write is announced to the other servers too (see [`watch`]).
     /// A transaction dropped instead changes nothing, unless it was dropped mid-commit:
     /// the SQLite writer's `after_release` covers that one.
-    pub async fn commit(self) -> sqlx::Result<()> {
+    pub async fn commit(mut self) -> sqlx::Result<()> {
+        if let Some(watch) = &self.watch {
+            watch.announce(&mut self.tx).await?;
+        }
         let committed = self.tx.commit().await;
         next_generation(&self.generation);
         committed
@@ -197,7 +208,25 @@ impl Db {
             reader,
             writer,
             generation,
+            watch: (backend == Backend::Postgres).then(Watch::new),
+            listening: None,
         })
+    }
+
+    /// On PostgreSQL, listens for other servers' writes from now on, as long as this `Db`
+    /// or a clone made after this call lives, so that pages read here can be cached (see
+    /// [`watch`]); on SQLite there are none to hear.
+    pub fn watch_other_writers(&mut self, url: &DatabaseUrl) -> anyhow::Result<()> {
+        if let Some(watch) = &self.watch {
+            let generation = Arc::clone(&self.generation);
+            let listening = watch
+                .listen_apart(url.expose().to_owned(), move || {
+                    next_generation(&generation)
+                })
+                .context("cannot start the listener for other servers' writes")?;
+            self.listening = Some(Arc::new(listening));
+        }
+        Ok(())
     }
 
     pub fn backend(&self) -> Backend {
@@ -248,25 +277,36 @@ impl Db {
         Ok(WriteTx {
             tx,
             generation: Arc::clone(&self.generation),
+            watch: self.watch.clone(),
         })
     }
 
-    /// Moves on whenever a write transaction of this process commits. Read it
-    /// before a read: while it has not moved, nothing this process wrote has changed what
-    /// that read saw. Other processes' writes do not move it (see [`Db::claim_for_serving`]).
+    /// Moves on whenever a write transaction of this process commits, and on PostgreSQL
+    /// whenever another server's write is heard ([`Db::watch_other_writers`]). Read it
+    /// before a read: while it has not moved, no write has changed what that read saw.
+    /// Other processes' writes to a SQLite file do not move it (see
+    /// [`Db::claim_for_serving`]).
     pub fn write_generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// [`Db::write_generation`] for a read about to be served from the page cache: on a
-    /// SQLite file it first moves on when another process committed to the file (the
-    /// `timesheets` CLI renaming a project while this server runs), so no cached page
-    /// outlives such a change by more than [`sqlite_reader::OTHERS_SEEN_WITHIN`].
-    pub fn read_generation(&self) -> u64 {
+    /// [`Db::write_generation`] for a read about to be served from the page cache, or
+    /// `None` when no cached page may be served. On PostgreSQL it is taken after a fence
+    /// (every write committed before the call has been heard, [`watch`]); `None` while
+    /// other servers' writes are not being heard. On a SQLite file it first moves on when
+    /// another process committed to the file (the `timesheets` CLI renaming a project
+    /// while this server runs), so no cached page outlives such a change by more than
+    /// [`sqlite_reader::OTHERS_SEEN_WITHIN`].
+    pub async fn read_generation(&self) -> Option<u64> {
         if let Some(reader) = &self.reader {
             reader.after_others_commit(|| next_generation(&self.generation));
         }
-        self.write_generation()
+        if let Some(watch) = &self.watch {
+            if self.listening.is_none() || !watch.fence(&self.pool).await {
+                return None;
+            }
+        }
+        Some(self.write_generation())
     }
 
     /// Claims a SQLite file for this server, which then writes it alone: a second server

@@ -139,7 +139,9 @@ impl ServerServices {
         };
         // Taken before the read: a write that lands during it moves the generation on,
         // and the page read is then never served from the cache.
-        let generation = self.db.read_generation();
+        let Some(generation) = self.db.read_generation().await else {
+            return Ok(Arc::new(self.read_page(user, &key.range).await?));
+        };
         if let Some(page) = cache.get(&key, generation) {
             return Ok(page);
         }

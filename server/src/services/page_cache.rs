@@ -14,7 +14,9 @@
 //! [`db::sqlite_reader::OTHERS_SEEN_WITHIN`] through SQLite's `data_version`
 //! ([`db::Db::read_generation`]), and retires every page too.
 //!
-//! On PostgreSQL other servers write too, unseen by this one, so there is no cache.
+//! On PostgreSQL other servers write too: each write is announced with `NOTIFY` and
+//! heard by every server, which moves its generation on as for its own writes; while a
+//! server is not listening it serves no cached page ([`db::watch`]).
 //!
 //! [`Db::write_generation`]: db::Db::write_generation
 

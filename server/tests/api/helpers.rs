@@ -256,6 +256,29 @@ impl TestApp {
     pub fn backend(&self) -> Backend {
         self.db.backend()
     }
+
+    /// Another server on this app's database, trusting the same issuer, as a second
+    /// instance behind a load balancer is (PostgreSQL only: a SQLite file has one server).
+    pub async fn spawn_second_server(&self) -> SecondServer {
+        let site = site_root();
+        let mut args = serve_args(self.database_url.clone(), site.path().to_path_buf());
+        args.oidc.oidc_issuer = Some(self.issuer.url.parse().expect("an issuer URL"));
+        let second = Application::build(args)
+            .await
+            .expect("a second server on the same database");
+        let address = format!("http://{}", second.address());
+        tokio::spawn(second.run_until_stopped(std::future::pending(), Duration::from_secs(1)));
+        SecondServer {
+            address,
+            _site: site,
+        }
+    }
+}
+
+/// See [`TestApp::spawn_second_server`].
+pub struct SecondServer {
+    pub address: String,
+    _site: TempDir,
 }
 
 pub fn serve_args(database_url: DatabaseUrl, site_root: PathBuf) -> ServeArgs {

@@ -11,6 +11,7 @@ mod fixtures;
 mod health;
 mod helpers;
 mod import;
+mod instances;
 mod issuer;
 mod migrations;
 mod openapi;
