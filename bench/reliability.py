@@ -100,9 +100,10 @@ class Load:
                 elif status >= 500:
                     self.server_errors += 1
 
-    def start(self):
-        self.threads = [threading.Thread(target=self.writer, args=(n,)) for n in range(WRITERS)]
-        self.threads += [threading.Thread(target=self.reader, args=(n,)) for n in range(READERS)]
+    def start(self, writers=WRITERS, readers=READERS, *others):
+        self.threads = [threading.Thread(target=self.writer, args=(n,)) for n in range(writers)]
+        self.threads += [threading.Thread(target=self.reader, args=(n,)) for n in range(readers)]
+        self.threads += [threading.Thread(target=other) for other in others]
         for thread in self.threads:
             thread.start()
 
@@ -116,6 +117,18 @@ class Load:
 # but by the note, which each write sets to its own id.
 TWICE = ("SELECT COUNT(*) FROM (SELECT note FROM entries WHERE note IN (SELECT id FROM acked)"
          " GROUP BY note HAVING COUNT(*) > 1) AS repeated")
+
+
+def stored_in_postgres(database_url, ids):
+    """(found, stored twice) of the acknowledged ids in a PostgreSQL database."""
+    # The ids go in over stdin (too many for a command line).
+    script = ("CREATE TEMP TABLE acked (id TEXT PRIMARY KEY);\nCOPY acked FROM STDIN;\n"
+              + "".join(f"{i}\n" for i in ids) + "\\.\n"
+              "SELECT (SELECT COUNT(*) FROM entries WHERE id IN (SELECT id FROM acked)),"
+              f" ({TWICE});\n")
+    counts = subprocess.run(["psql", database_url, "-Atq"], input=script, capture_output=True,
+                            text=True, check=True).stdout.strip().splitlines()[-1].split("|")
+    return int(counts[0]), int(counts[1])
 
 
 def stored(db_file, ids):
@@ -191,14 +204,7 @@ def postgres_restart(failures):
         # Recovery: the first ready answer, and the first acknowledged write, after the start.
         ready_again = next((t for t, status in readiness.seen if t > started_at and status == 200), None)
         outage_seen = any(status == 503 for t, status in readiness.seen if stopped_at < t < started_at)
-        # The acknowledged ids go in over stdin (too many for a command line).
-        script = ("CREATE TEMP TABLE acked (id TEXT PRIMARY KEY);\nCOPY acked FROM STDIN;\n"
-                  + "".join(f"{i}\n" for i in load.acknowledged) + "\\.\n"
-                  "SELECT (SELECT COUNT(*) FROM entries WHERE id IN (SELECT id FROM acked)),"
-                  f" ({TWICE});\n")
-        counts = subprocess.run(["psql", database_url, "-Atq"], input=script, capture_output=True,
-                                text=True, check=True).stdout.strip().splitlines()[-1].split("|")
-        found, twice = int(counts[0]), int(counts[1])
+        found, twice = stored_in_postgres(database_url, load.acknowledged)
         recovery = None if ready_again is None else ready_again - started_at
         writes_back = load.last_ack > started_at
         ok = (server_alive and outage_seen and recovery is not None and recovery < 10 and writes_back

@@ -16,11 +16,13 @@ The checks:
    exchange land on different instances and still succeed (sessions, codes and PKCE
    verifiers are in the database).
 2. Writes, reads and renewals (refresh-token rotation) spread over both instances.
-   Halfway, one instance is killed with `kill -9` and started again a few seconds later.
+   A third of the way in, one instance is killed with `kill -9` and started again a few
+   seconds later.
    A request in flight at the kill gets a 502 from nginx; the client retries it as
    documented (same entry id, so the retry cannot store it twice). Every acknowledged
    write is stored exactly once, no answer is another 5xx, and everyone's refresh token
-   keeps renewing through whichever instance is up.
+   keeps renewing through whichever instance is up (a renewal cut off by the kill is sent
+   again; if it had rotated the token already, the person signs in again).
 3. `timesheets keys rotate` while both instances run: a token signed with the new key by
    one instance is accepted by the other, and a token signed before the rotation still
    works on both.
@@ -45,7 +47,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run  # noqa: E402  (the bench's server, CLI and sign-in helpers)
-from reliability import TWICE  # noqa: E402
+import reliability  # noqa: E402  (its load and the count of stored writes)
 
 PEOPLE = 8
 WRITERS = int(os.environ.get("SCALE_WRITERS", "8"))
@@ -171,33 +173,38 @@ class Person:
 
     def __init__(self, topology, email, observe=None):
         self.topology, self.email = topology, email
-        tokens = run.sign_in_tokens(topology.base, email, "offline_access", observe)
-        self.access, self.refresh = tokens["access_token"], tokens["refresh_token"]
         self.lock = threading.Lock()
+        self.sign_in(observe)
+
+    def sign_in(self, observe=None):
+        tokens = run.sign_in_tokens(self.topology.base, self.email, "offline_access", observe)
+        self.access, self.refresh = tokens["access_token"], tokens["refresh_token"]
 
     def renew(self):
         """One refresh through the balancer: (status, instance)."""
         with self.lock:
-            status, headers, body = run.request(
-                urllib.request.build_opener(), "POST", f"{self.topology.base}/oauth/token",
-                {"grant_type": "refresh_token", "refresh_token": self.refresh,
-                 "client_id": "timesheets-pwa"})
+            try:
+                status, headers, body = run.request(
+                    urllib.request.build_opener(), "POST", f"{self.topology.base}/oauth/token",
+                    {"grant_type": "refresh_token", "refresh_token": self.refresh,
+                     "client_id": "timesheets-pwa"})
+            except OSError:
+                return 502, ""
             if status == 200:
                 tokens = json.loads(body)
                 self.access, self.refresh = tokens["access_token"], tokens["refresh_token"]
             return status, upstream(headers)
 
 
-class Load:
+class Load(reliability.Load):
     """Writers (unique ids, retried on 502), readers and renewals through the balancer."""
 
     def __init__(self, topology, people):
+        super().__init__(topology.base, [])
         self.topology, self.people = topology, people
-        self.acknowledged, self.retried, self.server_errors, self.other = [], 0, 0, 0
-        self.renewals, self.renewal_failures = 0, 0
+        self.retried, self.renewals, self.renewal_failures = 0, 0, 0
+        self.renewals_cut_off, self.signed_in_again = 0, 0
         self.by_instance = {}
-        self.lock = threading.Lock()
-        self.stop = threading.Event()
 
     def landed(self, instance):
         with self.lock:
@@ -254,33 +261,22 @@ class Load:
             for person in self.people:
                 status, instance = person.renew()
                 self.landed(instance)
+                if status == 502:
+                    # Cut off by the kill. The documented client: send it again; if the
+                    # cut-off renewal had rotated the token already, that is reuse, the
+                    # family is revoked (400), and the person signs in again.
+                    status, instance = person.renew()
+                    with self.lock:
+                        self.renewals_cut_off += 1
+                    if status == 400:
+                        person.sign_in()
+                        status = 200
+                        with self.lock:
+                            self.signed_in_again += 1
                 with self.lock:
                     self.renewals += 1
                     self.renewal_failures += status != 200
             time.sleep(0.2)
-
-    def start(self):
-        self.threads = [threading.Thread(target=self.writer, args=(n,)) for n in range(WRITERS)]
-        self.threads += [threading.Thread(target=self.reader, args=(n,)) for n in range(2)]
-        self.threads.append(threading.Thread(target=self.renewer))
-        for thread in self.threads:
-            thread.start()
-
-    def finish(self):
-        self.stop.set()
-        for thread in self.threads:
-            thread.join()
-
-
-def stored(topology, ids):
-    """(found, stored twice) of the acknowledged ids, counted in PostgreSQL."""
-    script = ("CREATE TEMP TABLE acked (id TEXT PRIMARY KEY);\nCOPY acked FROM STDIN;\n"
-              + "".join(f"{i}\n" for i in ids) + "\\.\n"
-              "SELECT (SELECT COUNT(*) FROM entries WHERE id IN (SELECT id FROM acked)),"
-              f" ({TWICE});\n")
-    out = subprocess.run(["psql", topology.database_url, "-Atq"], input=script, capture_output=True,
-                         text=True, check=True).stdout.strip().splitlines()[-1].split("|")
-    return int(out[0]), int(out[1])
 
 
 def kid_of(token):
@@ -308,7 +304,7 @@ def check_load_and_kill(topology, people):
     victim = topology.ports[0]
     say(f"{WRITERS} writers, 2 readers and renewals for {SECONDS:.0f} s; kill -9 of :{victim} halfway")
     load = Load(topology, people)
-    load.start()
+    load.start(WRITERS, 2, load.renewer)
     time.sleep(SECONDS / 3)
     topology.kill(victim)
     killed_at = time.monotonic()
@@ -322,7 +318,7 @@ def check_load_and_kill(topology, people):
     # Everyone renews once more, through each instance in turn, after the storm.
     renew_after = [person.renew() for person in people for _ in range(2)]
     renewed_on = {instance for status, instance in renew_after if status == 200}
-    found, twice = stored(topology, load.acknowledged)
+    found, twice = reliability.stored_in_postgres(topology.database_url, load.acknowledged)
     total = sum(load.by_instance.values())
     spread = ", ".join(f"{instance or 'none'} {100 * count / max(total, 1):.0f} %"
                        for instance, count in sorted(load.by_instance.items()))
@@ -333,7 +329,8 @@ def check_load_and_kill(topology, people):
           f"({acked_while_down} by the end of the outage), {found} stored, {twice} stored twice; "
           f"{load.retried} requests cut off by the kill and retried (502), {load.server_errors} "
           f"other 5xx, {load.other} other non-2xx; {load.renewals} renewals, "
-          f"{load.renewal_failures} refused; instance back after {restarted_after:.1f} s; "
+          f"{load.renewals_cut_off} cut off and sent again ({load.signed_in_again} of them signed in "
+          f"again), {load.renewal_failures} refused; instance back after {restarted_after:.1f} s; "
           f"requests by instance: {spread}; everyone renewed afterwards through "
           f"{len(renewed_on)} instances — {'OK' if ok else 'FAILED'}")
     return not ok
