@@ -31,8 +31,15 @@ setup: ## Install the build tools that are missing
 setup-test: ## Install the build and test tools that are missing
 	@scripts/setup.sh test
 
-build: setup ## Release build of the server and the WASM bundle (cargo-leptos)
+build: setup $(SITE)/.built ## Release build of the server and the WASM bundle (cargo-leptos)
+
+# cargo-leptos makes the JS and WASM again on every run (wasm-bindgen, wasm-opt: ~100 s on
+# 2 cores) even when nothing changed: build when a source is newer than this clone's last
+# build, or when the binary was rebuilt elsewhere (another checkout shares the target dir).
+BUILD_INPUTS := $(wildcard $(shell git ls-files app server style public Cargo.toml Cargo.lock .cargo 2>/dev/null || find app server style public -type f))
+$(SITE)/.built: $(BUILD_INPUTS) $(wildcard $(BIN))
 	cargo leptos build --release --precompress --split
+	touch $@
 
 lint: ## cargo fmt --check and clippy -D warnings for both feature sets
 	cargo fmt --all -- --check

@@ -40,12 +40,13 @@ need_rust_target() {
 }
 
 # Build tools are built for a quick install, not for their own speed: their release
-# profiles ask for fat LTO with one codegen unit (cargo-leptos), minutes of one-core work
-# for tools whose run time here is seconds. OpenSSL comes from Debian instead of being
-# compiled from source (cargo-generate's `vendored-openssl`, which cargo-leptos pulls in).
+# profiles ask for full optimisation and fat LTO with one codegen unit (cargo-leptos), many
+# minutes of work for tools whose run time here is seconds; opt-level 1 keeps them quick
+# enough (docs/TOOLCHAIN.md). OpenSSL comes from Debian instead of being compiled from
+# source (cargo-generate's `vendored-openssl`, which cargo-leptos pulls in).
 tool_build_env() {
-  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-    OPENSSL_NO_VENDOR=1 "$@"
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false \
+    CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 OPENSSL_NO_VENDOR=1 "$@"
 }
 
 need_system_openssl() {
