@@ -62,7 +62,7 @@ need_cargo_leptos() {
     0.3.1[0-9]) ;;
     *)
       # --locked: 0.3.10's own lock file builds on stable 1.95; newer ones need 1.96+.
-      say "installing cargo-leptos $cargo_leptos_version (about 9 minutes on 2 cores, once)"
+      say "installing cargo-leptos $cargo_leptos_version (about 11 minutes on 2 cores, once)"
       need_system_openssl
       tool_build_env cargo install cargo-leptos --locked --version "$cargo_leptos_version"
       ;;

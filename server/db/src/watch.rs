@@ -115,8 +115,13 @@ impl Watch {
                 send
             };
             if send {
+                // Within the same deadline: a busy pool must not hold the read for its own
+                // acquire timeout. A fence cut off here counts as lost (see `idle`).
                 let notify = format!("NOTIFY {}, '{ours}'", self.fence_channel);
-                if pool.execute(sqlx::AssertSqlSafe(notify)).await.is_err() {
+                let sent =
+                    tokio::time::timeout_at(deadline, pool.execute(sqlx::AssertSqlSafe(notify)))
+                        .await;
+                if !matches!(sent, Ok(Ok(_))) {
                     return false;
                 }
             }

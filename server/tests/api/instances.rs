@@ -8,6 +8,14 @@ use crate::{
     helpers::{expected_backend, TestApp},
 };
 
+/// These tests run in `make test`'s PostgreSQL pass. On SQLite a file has one server
+/// (`migrations::a_sqlite_file_has_one_server_and_postgres_many`), and its cache sees other
+/// processes' writes through the file (`projects::the_cli_adds_renames_archives_and_
+/// reactivates_projects_beside_a_running_server`).
+fn on_postgres() -> bool {
+    expected_backend() == db::Backend::Postgres
+}
+
 /// Ann's week as `base` answers it: the notes of its entries.
 async fn week_notes(app: &TestApp, base: &str, token: &str) -> Vec<String> {
     let page: Value = app
@@ -30,8 +38,7 @@ async fn week_notes(app: &TestApp, base: &str, token: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn a_write_on_one_server_is_read_at_once_on_the_other() {
-    if expected_backend() != db::Backend::Postgres {
-        // A SQLite file has one server (migrations::a_sqlite_file_has_one_server_and_postgres_many).
+    if !on_postgres() {
         return;
     }
     let app = TestApp::spawn().await;
@@ -102,8 +109,7 @@ async fn listener_pid(app: &TestApp, not: Option<i32>) -> i32 {
 
 #[tokio::test]
 async fn on_postgres_a_page_is_cached_until_a_write_is_heard_or_the_listener_drops() {
-    if expected_backend() != db::Backend::Postgres {
-        // SQLite: projects::the_cli_adds_renames_archives_and_reactivates_projects_beside_a_running_server.
+    if !on_postgres() {
         return;
     }
     let app = TestApp::spawn().await;
