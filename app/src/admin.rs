@@ -226,7 +226,7 @@ pub fn parse_role(value: &str) -> Result<Role, ValidationError> {
 
 /// The address as stored: trimmed, lower case, roughly `local@domain.tld`.
 pub fn parse_email(value: &str) -> Result<String, ValidationError> {
-    let email = value.trim().to_lowercase();
+    let email = crate::browser::lowercase(value.trim());
     let valid = email.split_once('@').is_some_and(|(local, domain)| {
         !local.is_empty()
             && domain.contains('.')

@@ -60,6 +60,28 @@ pub fn day_label(day: WorkDate) -> String {
     day.to_string()
 }
 
+/// `text` in upper case by the browser's own Unicode rules (the server's are Rust's: the
+/// same for any text a person types). Not `str::to_uppercase` in the browser: its Unicode
+/// tables would be ~25 KB of every phone's first download.
+pub fn uppercase(text: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::js_sys::JsString::from(text).to_upper_case().into()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    text.to_uppercase()
+}
+
+/// `text` in lower case; see [`uppercase`].
+pub fn lowercase(text: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::js_sys::JsString::from(text).to_lower_case().into()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    text.to_lowercase()
+}
+
 /// Now, in Unix milliseconds, by this device's clock (0 while server rendering).
 pub fn now_ms() -> i64 {
     #[cfg(feature = "hydrate")]
@@ -82,6 +104,24 @@ pub fn kept<T: DeserializeOwned + Default>(key: &str) -> T {
     {
         let _ = key;
         T::default()
+    }
+}
+
+/// Whether this device keeps something under `key`, without reading it.
+pub fn is_kept(key: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        window()
+            .local_storage()
+            .ok()
+            .flatten()
+            .and_then(|storage| storage.get_item(key).ok().flatten())
+            .is_some()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = key;
+        false
     }
 }
 

@@ -1,6 +1,6 @@
 //! The HTML document (rendered on the server) and the root component (hydrated in the browser).
 
-use leptos::prelude::*;
+use leptos::{lazy, prelude::*};
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
@@ -8,14 +8,15 @@ use leptos_router::{
 };
 
 use crate::{
-    auth::Scope,
+    auth::{Scope, ScopeSet},
+    oidc::id_token::Profile,
     oidc::{AuthConfig, META_NAME},
     outbox::{self, store::provide_outbox},
     pages::{
         admin::AdminPage,
         approvals::ApprovalsPage,
         callback::CallbackPage,
-        home::HomePage,
+        home::{quietly, HomePage},
         profile::{Avatar, ProfilePage},
     },
     pwa,
@@ -115,17 +116,17 @@ pub fn App() -> impl IntoView {
     }
 }
 
+// The avatar, the tab bar and the update prompt show only after the app has started (the
+// server renders none of them), so their code is a chunk of its own (`#[lazy]`), fetched
+// when there is a person signed in or an update waiting: not by a first visitor.
+
 #[component]
 fn HeaderAvatar() -> impl IntoView {
     let session = use_session();
     move || {
-        session.profile().map(|profile| {
-            view! {
-                <A href="/profile" attr:class="header-avatar" attr:aria-label="Your profile">
-                    <Avatar profile size="small"/>
-                </A>
-            }
-        })
+        session
+            .profile()
+            .map(|profile| quietly(signed_in_part(Part::Avatar(profile))))
     }
 }
 
@@ -134,16 +135,37 @@ fn HeaderAvatar() -> impl IntoView {
 fn TabBar() -> impl IntoView {
     let session = use_session();
     move || {
-        session.is_signed_in().then(|| {
-            view! {
-                <nav class="tab-bar" aria-label="Main">
-                    <A href="/" exact=true>"Week"</A>
-                    {session.has(Scope::ApproveTimesheets).then(|| view! { <A href="/approvals">"Approvals"</A> })}
-                    {(session.has(Scope::ManageProjects) || session.has(Scope::ManagePeople)).then(|| view! { <A href="/admin">"Admin"</A> })}
-                    <A href="/profile">"Profile"</A>
-                </nav>
-            }
-        })
+        session
+            .is_signed_in()
+            .then(|| quietly(signed_in_part(Part::Tabs(session.scopes()))))
+    }
+}
+
+enum Part {
+    Avatar(Profile),
+    Tabs(ScopeSet),
+}
+
+/// One split point for both parts: each split point costs the chunk loader's JS and
+/// splits the shared code into more chunks.
+#[lazy]
+fn signed_in_part(part: Part) -> AnyView {
+    match part {
+        Part::Avatar(profile) => view! {
+            <A href="/profile" attr:class="header-avatar" attr:aria-label="Your profile">
+                <Avatar profile size="small"/>
+            </A>
+        }
+        .into_any(),
+        Part::Tabs(scopes) => view! {
+            <nav class="tab-bar" aria-label="Main">
+                <A href="/" exact=true>"Week"</A>
+                {scopes.contains(Scope::ApproveTimesheets).then(|| view! { <A href="/approvals">"Approvals"</A> })}
+                {(scopes.contains(Scope::ManageProjects) || scopes.contains(Scope::ManagePeople)).then(|| view! { <A href="/admin">"Admin"</A> })}
+                <A href="/profile">"Profile"</A>
+            </nav>
+        }
+        .into_any(),
     }
 }
 

@@ -13,6 +13,31 @@ test('the home page hydrates and offers to sign in', async ({ page }) => {
   await expect(page.getByRole('navigation', { name: 'Main' })).toHaveCount(0);
 });
 
+test.describe('without the service worker (its background precache fetches every chunk)', () => {
+  test.use({ serviceWorkers: 'block' });
+
+  test('a first visit runs on the main bundle alone: no code chunk until sign-in', async ({ page }) => {
+    const code: string[] = [];
+    page.on('request', (request) => {
+      const path = new URL(request.url()).pathname;
+      if (path.startsWith('/pkg/') && /\.(js|wasm)$/.test(path)) code.push(path);
+    });
+    await page.goto('/');
+    await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+    await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+    await page.waitForLoadState('networkidle');
+    // The main module, its JS and the chunk loader; the session, the outbox and the screens
+    // of a signed-in person are fetched only when needed (docs/BENCHMARKS.md#bundle-size-and-first-load).
+    expect(code.filter((path) => /^\/pkg\/(split_|chunk_)/.test(path))).toEqual([]);
+    expect(code.some((path) => /^\/pkg\/timesheets\.[\w-]+\.wasm$/.test(path))).toBe(true);
+
+    // Signing in fetches the sign-in code on demand.
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByLabel('Email')).toBeVisible();
+    expect(code.some((path) => /^\/pkg\/split_session_task_/.test(path))).toBe(true);
+  });
+});
+
 test('the page fits a phone and its touch targets are large enough', async ({ page }) => {
   await page.goto('/');
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');

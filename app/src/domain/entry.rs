@@ -99,7 +99,7 @@ impl Minutes {
 
     /// Decimal hours as the seed's clients send them (`7.5`), rounded to the minute.
     pub fn from_hours(hours: f64) -> Result<Minutes, ValidationError> {
-        let out_of_range = || ValidationError::new("hours", "must be more than 0 and at most 24");
+        let out_of_range = || ValidationError::new("hours", HOURS_RANGE);
         if !hours.is_finite() || hours <= 0.0 || hours > 24.0 {
             return Err(out_of_range());
         }
@@ -151,9 +151,10 @@ impl Minutes {
             if !valid {
                 return Err(invalid());
             }
-            let hours: f64 = hours.parse().map_err(|_| invalid())?;
-            return Minutes::from_hours(hours)
-                .map_err(|error| ValidationError::new("duration", error.message));
+            return decimal_hours_in_minutes(&hours)
+                .ok_or_else(invalid)?
+                .and_then(Minutes::new)
+                .map_err(|_| ValidationError::new("duration", HOURS_RANGE));
         };
         Minutes::new(minutes).map_err(|error| ValidationError::new("duration", error.message))
     }
@@ -166,6 +167,44 @@ impl Minutes {
     pub fn hours(self) -> f64 {
         f64::from(self.0) / 60.0
     }
+}
+
+const HOURS_RANGE: &str = "must be more than 0 and at most 24";
+
+/// Decimal hours typed as digits with at most one `.` (`7.5`, `.25`, `8.`), in minutes
+/// rounded half up, computed exactly: `None` if it is not such a number, `Some(Err)` when
+/// it is more than 24 hours. No float parsing: its tables would be in every phone's first
+/// download (docs/BENCHMARKS.md#bundle-size-and-first-load), and decimal arithmetic
+/// rounds half minutes the way people expect (0.175 h is 10.5 min: 11).
+fn decimal_hours_in_minutes(text: &str) -> Option<Result<u32, ValidationError>> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let is_digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if (whole.is_empty() && fraction.is_empty())
+        || !is_digits(whole)
+        || !is_digits(fraction)
+        || fraction.len() > 9
+    {
+        return None;
+    }
+    let out_of_range = || Some(Err(ValidationError::new("duration", HOURS_RANGE)));
+    let whole = whole.trim_start_matches('0');
+    if whole.len() > 2 {
+        return out_of_range();
+    }
+    // At most 99 and 9 decimals: hours × 10^9 fits in a u64, and so does that × 120.
+    let number = |digits: &str| {
+        digits
+            .bytes()
+            .fold(0u64, |n, b| n * 10 + u64::from(b - b'0'))
+    };
+    let scale = 10u64.pow(fraction.len() as u32);
+    let scaled_hours = number(whole) * scale + number(fraction);
+    if scaled_hours > 24 * scale {
+        return out_of_range();
+    }
+    // round(hours × 60) = floor((hours × 60 × 2 + 1) / 2), in units of 1/scale.
+    let minutes = (scaled_hours * 120 + scale) / (2 * scale);
+    Some(Ok(minutes as u32))
 }
 
 impl TryFrom<u32> for Minutes {
@@ -360,6 +399,11 @@ mod tests {
             ("1h30m", 90),
             ("1h 30min", 90),
             (" 24:00 ", 1440),
+            (".25", 15),
+            ("8.", 480),
+            ("007.5", 450),
+            ("0.175", 11),
+            ("24.000000000", 1440),
         ] {
             assert_eq!(
                 Minutes::parse_duration(text).map(Minutes::get),
@@ -368,8 +412,26 @@ mod tests {
             );
         }
         for bad in [
-            "", "0", "0:00", "24:01", "1:3", "1:60", "1h60m", "abc", "-1", "1..5", "m", "25h",
+            "",
+            "0",
+            "0:00",
+            "24:01",
+            "1:3",
+            "1:60",
+            "1h60m",
+            "abc",
+            "-1",
+            "1..5",
+            "m",
+            "25h",
             "1.5.5",
+            ".",
+            "24.01",
+            "100",
+            "0.0001",
+            "1.0000000001",
+            "1e1",
+            "+1",
         ] {
             let error = Minutes::parse_duration(bad).expect_err(bad);
             assert_eq!(error.field, "duration", "{bad:?}");
@@ -485,6 +547,17 @@ mod tests {
             #[test]
             fn any_minutes_in_range_are_accepted_and_others_refused(minutes in 0u32..3000) {
                 prop_assert_eq!(Minutes::new(minutes).is_ok(), (1..=1440).contains(&minutes));
+            }
+
+            #[test]
+            fn typed_decimal_hours_agree_with_the_api_hours(hundredths in 1u32..=2400) {
+                // Hundredths: exact in decimal, and never a half minute (0.01 h = 0.6 min).
+                let text = format!("{}.{:02}", hundredths / 100, hundredths % 100);
+                let hours = f64::from(hundredths) / 100.0;
+                prop_assert_eq!(
+                    Minutes::parse_duration(&text).map(Minutes::get),
+                    Minutes::from_hours(hours).map(Minutes::get)
+                );
             }
 
             #[test]

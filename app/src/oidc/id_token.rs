@@ -238,7 +238,7 @@ impl Profile {
                     .map(String::from)
             })
             .unwrap_or_else(|| "?".to_owned());
-        initials.to_uppercase()
+        crate::browser::uppercase(&initials)
     }
 }
 

@@ -189,11 +189,8 @@ pub fn after_stale(save: &QueuedSave, stored: Option<&Entry>, now_ms: i64) -> Sy
 }
 
 fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+    let first = text.chars().next().map_or(0, char::len_utf8);
+    crate::browser::uppercase(&text[..first]) + &text[first..]
 }
 
 /// How long a synced save stays visible as "Synced".

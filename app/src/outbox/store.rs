@@ -95,7 +95,7 @@ impl OutboxStore {
 
     fn sync_soon(&self) {
         #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(sync::run(*self));
+        leptos::task::spawn_local(sync::outbox_job(*self, sync::Job::Send));
     }
 }
 
@@ -182,13 +182,13 @@ mod sync {
         static RUNNING: Cell<bool> = const { Cell::new(false) };
     }
 
+    /// Runs on every page, so it reads nothing itself: the outbox is loaded (a chunk of its
+    /// own, with the JSON decoding) when this device keeps one, and sent once signed in.
     pub fn start(store: OutboxStore, session: Session) {
-        let mut outbox = storage::load();
-        outbox.tidy(storage::now_ms());
-        let _ = storage::save(&outbox);
-        store.outbox.set(outbox);
-
-        let on_online = Closure::<dyn Fn()>::new(move || leptos::task::spawn_local(run(store)));
+        if crate::browser::is_kept(storage::KEY) {
+            leptos::task::spawn_local(outbox_job(store, Job::Load));
+        }
+        let on_online = Closure::<dyn Fn()>::new(move || send_if_signed_in(store, session));
         let _ =
             window().add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
         on_online.forget();
@@ -196,24 +196,57 @@ mod sync {
         let on_storage =
             Closure::<dyn Fn(web_sys::StorageEvent)>::new(move |event: web_sys::StorageEvent| {
                 if event.key().as_deref() == Some(storage::KEY) {
-                    store.outbox.set(storage::load());
+                    leptos::task::spawn_local(outbox_job(store, Job::Reload));
                 }
             });
         let _ = window()
             .add_event_listener_with_callback("storage", on_storage.as_ref().unchecked_ref());
         on_storage.forget();
-        let _ = set_interval_with_handle(move || leptos::task::spawn_local(run(store)), EVERY);
+        let _ = set_interval_with_handle(move || send_if_signed_in(store, session), EVERY);
         // Signed in (now, or later): send what waits.
         Effect::new(move |_| {
             if session.is_signed_in() {
-                leptos::task::spawn_local(run(store));
+                leptos::task::spawn_local(outbox_job(store, Job::Send));
             }
         });
     }
 
+    fn send_if_signed_in(store: OutboxStore, session: Session) {
+        if session.is_signed_in_untracked() {
+            leptos::task::spawn_local(outbox_job(store, Job::Send));
+        }
+    }
+
+    pub enum Job {
+        /// Read the outbox this device keeps, tidied (sent saves shown long enough go).
+        Load,
+        /// Read it again: another tab changed it.
+        Reload,
+        /// Send what waits.
+        Send,
+    }
+
+    /// The one entry into the outbox's chunk (the JSON of storage, the server functions):
+    /// one split point, not one per job (see `session::driver::tokens`).
+    #[lazy]
+    pub async fn outbox_job(store: OutboxStore, job: Job) {
+        match job {
+            Job::Load => load(store),
+            Job::Reload => store.outbox.set(storage::load()),
+            Job::Send => run(store).await,
+        }
+    }
+
+    fn load(store: OutboxStore) {
+        let mut outbox = storage::load();
+        outbox.tidy(storage::now_ms());
+        let _ = storage::save(&outbox);
+        store.outbox.set(outbox);
+    }
+
     /// Sends the signed-in person's pending saves one by one, oldest first; stops at the
     /// first that cannot be sent now (no network, no session), to try again later.
-    pub async fn run(store: OutboxStore) {
+    async fn run(store: OutboxStore) {
         if RUNNING.replace(true) {
             return;
         }
@@ -242,9 +275,6 @@ mod sync {
         RUNNING.set(false);
     }
 
-    /// A chunk of its own (`#[lazy]`): the server-function client and the decoding of
-    /// entries stay out of the first download; it loads when a save first waits.
-    #[lazy]
     async fn send(save: QueuedSave) -> SyncState {
         let result = authorized(|| save_entry(save.entry.clone(), save.version)).await;
         let now = storage::now_ms();

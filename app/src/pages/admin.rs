@@ -349,7 +349,7 @@ fn People() -> impl IntoView {
         Some(Ok(person)) => status.set(Some(format!(
             "{} is now {}; they sign in again to use it",
             person.name,
-            person.role.label().to_lowercase()
+            person.role.label().to_ascii_lowercase()
         ))),
         Some(Err(err)) => status.set(Some(format!("Not changed: {err}"))),
         None => {}

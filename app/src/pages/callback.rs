@@ -1,6 +1,6 @@
 //! `/auth/callback`: where the provider sends the browser back after sign-in.
 
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 
 use super::home::Opening;
 
@@ -13,13 +13,9 @@ pub fn CallbackPage() -> impl IntoView {
         let navigate = leptos_router::hooks::use_navigate();
         Effect::new(move |_| {
             let search = window().location().search().unwrap_or_default();
-            let query: Vec<(String, String)> =
-                oauth2::url::form_urlencoded::parse(search.trim_start_matches('?').as_bytes())
-                    .into_owned()
-                    .collect();
             let navigate = navigate.clone();
             leptos::task::spawn_local(async move {
-                match crate::session::complete_callback(session, query).await {
+                match crate::session::complete_callback(session, search).await {
                     Ok(return_to) => navigate(
                         &return_to,
                         leptos_router::NavigateOptions {
@@ -33,8 +29,8 @@ pub fn CallbackPage() -> impl IntoView {
         });
     }
     move || match failure.get() {
-        None => view! { <Opening/> }.into_any(),
-        Some(message) => view! {
+        None => Either::Left(view! { <Opening/> }),
+        Some(message) => Either::Right(view! {
             <section class="card">
                 <h1>"Sign-in did not work"</h1>
                 <p class="notice" role="alert">{message}</p>
@@ -42,7 +38,6 @@ pub fn CallbackPage() -> impl IntoView {
                     "Sign in again"
                 </button>
             </section>
-        }
-        .into_any(),
+        }),
     }
 }

@@ -1,8 +1,8 @@
 //! The home screen: the sign-in card, or the signed-in user's start page.
 
-use std::future::Future;
+use std::{future::Future, pin::Pin};
 
-use leptos::{lazy, prelude::*};
+use leptos::{either::EitherOf4, lazy, prelude::*};
 
 use super::{outbox::OfflineStart, week::WeekView};
 use crate::{
@@ -30,11 +30,15 @@ pub fn HomePage() -> impl IntoView {
 #[component]
 pub fn SignedInOnly(children: ChildrenFn) -> impl IntoView {
     let session = use_session();
+    // `EitherOf4`, not `into_any`: each `AnyView` type carries code of its own.
     move || match session.state() {
-        AuthState::Starting => view! { <Opening/> }.into_any(),
-        AuthState::SignedOut { message } => view! { <SignIn message/> }.into_any(),
-        AuthState::Offline { .. } => on_demand("Loading your outbox", offline_screen()).into_any(),
-        AuthState::SignedIn { .. } => children().into_any(),
+        AuthState::Starting => EitherOf4::A(view! { <Opening/> }),
+        AuthState::SigningOut => EitherOf4::A(view! { <Opening status="Signing you out…"/> }),
+        AuthState::SignedOut { message } => EitherOf4::B(view! { <SignIn message/> }),
+        AuthState::Offline { .. } => {
+            EitherOf4::C(on_demand("Loading your outbox", offline_screen()))
+        }
+        AuthState::SignedIn { .. } => EitherOf4::D(children()),
     }
 }
 
@@ -53,27 +57,43 @@ fn offline_screen() -> AnyView {
     view! { <OfflineStart/> }.into_any()
 }
 
-/// A screen whose code is still loading shows the skeleton meanwhile.
+/// A screen whose code is still loading shows the skeleton meanwhile. Not generic over the
+/// screen: one copy of the suspense machinery serves every screen (each copy is code
+/// every visitor downloads).
 pub fn on_demand(
     loading: &'static str,
     screen: impl Future<Output = AnyView> + Send + 'static,
-) -> impl IntoView {
+) -> AnyView {
+    suspended(Some(loading), Box::pin(screen))
+}
+
+/// A part of the page (the tab bar, the avatar) shown once its code is there; nothing
+/// meanwhile.
+pub fn quietly(part: impl Future<Output = AnyView> + Send + 'static) -> AnyView {
+    suspended(None, Box::pin(part))
+}
+
+fn suspended(
+    loading: Option<&'static str>,
+    screen: Pin<Box<dyn Future<Output = AnyView> + Send>>,
+) -> AnyView {
     view! {
-        <Suspense fallback=move || view! { <Skeleton label=loading/> }>
+        <Suspense fallback=move || loading.map(|label| view! { <Skeleton label/> })>
             {Suspend::new(screen)}
         </Suspense>
     }
+    .into_any()
 }
 
-/// While the app finds out whether a session can be restored. It shows what the sign-in
-/// screen shows, so the server-rendered page already has the screen's largest text and
+/// While the app finds out whether a session can be restored (or, with another `status`,
+/// while it signs out). It shows what the sign-in screen shows, so the server-rendered page already has the screen's largest text and
 /// nothing jumps when the app decides (a smaller Largest Contentful Paint, too).
 #[component]
-pub fn Opening() -> impl IntoView {
+pub fn Opening(#[prop(default = "Opening your session…")] status: &'static str) -> impl IntoView {
     view! {
         <section class="card skeleton" aria-busy="true">
             <Intro/>
-            <p role="status">"Opening your session…"</p>
+            <p role="status">{status}</p>
         </section>
     }
 }

@@ -36,12 +36,10 @@ fn status_label(status: EntryStatus) -> &'static str {
 pub fn WeekView() -> impl IntoView {
     let session = use_session();
     let outbox = use_outbox();
-    let week = RwSignal::new(None::<IsoWeek>);
-    Effect::new(move |_| {
-        if week.get_untracked().is_none() {
-            week.set(today().map(WorkDate::week));
-        }
-    });
+    // This week from the first frame: the screen only ever renders in the browser (it is
+    // loaded on demand), and a title that changed by itself a moment later made a tap on
+    // "Next week" look lost (seen in Playwright: an entry landed a week early).
+    let week = RwSignal::new(today().map(WorkDate::week));
     // The week's writes: the list is a resource keyed on them, so each one finished
     // (accepted or not) shows the server's copy again.
     let submit = Action::new_unsync(|week: &IsoWeek| {

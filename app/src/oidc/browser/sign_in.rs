@@ -1,18 +1,14 @@
-//! What the rest of the app calls to sign in, renew and sign out. Each function is
-//! `#[lazy]`: with `cargo leptos build --split` the sign-in code (the `oauth2` client,
-//! PKCE, discovery, the ID-token checks) leaves the first download and is fetched on first
-//! use. Every use waits on the network anyway, and the service worker precaches the chunks,
-//! so a renewal works from the cache too.
+//! What the rest of the app calls to sign in, renew and sign out. Only the session's
+//! on-demand part calls it (`session::driver::tokens`, a chunk of its own): the sign-in
+//! code (the `oauth2` client, PKCE, discovery, the ID-token checks) is not in the first
+//! download.
 
 use std::rc::Rc;
-
-use leptos::lazy;
 
 use super::flow::{self, Completed, SignInError, TokenSet};
 use crate::oidc::AuthConfig;
 
 /// See [`flow::start`].
-#[lazy]
 pub async fn start(
     config: Rc<AuthConfig>,
     return_to: String,
@@ -22,7 +18,6 @@ pub async fn start(
 }
 
 /// See [`flow::complete`].
-#[lazy]
 pub async fn complete(
     config: Rc<AuthConfig>,
     query: Vec<(String, String)>,
@@ -31,14 +26,12 @@ pub async fn complete(
 }
 
 /// See [`flow::refresh`].
-#[lazy]
 pub async fn refresh(config: Rc<AuthConfig>, current: TokenSet) -> Result<TokenSet, SignInError> {
     flow::refresh(&config, &current).await
 }
 
 /// Revokes the refresh token ([`flow::revoke`]), then answers where the browser goes:
 /// the provider's logout page ([`flow::logout_url`]) when it has one.
-#[lazy]
 pub async fn sign_out(config: Rc<AuthConfig>, tokens: TokenSet) -> Option<String> {
     flow::revoke(&config, &tokens).await;
     flow::logout_url(&config, &tokens).await

@@ -30,23 +30,25 @@ thread_local! {
     static CHANNEL_HANDLE: RefCell<Option<BroadcastChannel>> = const { RefCell::new(None) };
 }
 
-/// Opens the channel; `on_message` gets every other tab's message.
-pub fn listen(on_message: impl Fn(TabMessage) + 'static) {
+/// Opens the channel; `on_message` gets every other tab's message as it came (decoded
+/// with [`decode`] by the code that needs it, so the page's first download has no JSON).
+pub fn listen(on_message: impl Fn(String) + 'static) {
     let Ok(channel) = BroadcastChannel::new(CHANNEL) else {
         return; // No BroadcastChannel: each tab keeps its own session.
     };
     let handler = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-        if let Some(message) = event
-            .data()
-            .as_string()
-            .and_then(|text| serde_json::from_str(&text).ok())
-        {
-            on_message(message);
+        if let Some(text) = event.data().as_string() {
+            on_message(text);
         }
     });
     channel.set_onmessage(Some(handler.as_ref().unchecked_ref()));
     handler.forget(); // Lives as long as the page.
     CHANNEL_HANDLE.set(Some(channel));
+}
+
+/// A message another tab posted; `None` if it is not one (another version of the app).
+pub fn decode(text: &str) -> Option<TabMessage> {
+    serde_json::from_str(text).ok()
 }
 
 pub fn post(message: &TabMessage) {
