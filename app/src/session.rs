@@ -1,6 +1,6 @@
 //! The signed-in session as the UI sees it: who (profile from the ID token) and what they
 //! may do (the access token's scopes). The tokens themselves stay in the WASM module's
-//! memory (`driver`, browser only) and are never rendered, stored or logged.
+//! memory (`driver::tokens`, browser only) and are never rendered, stored or logged.
 
 use leptos::prelude::*;
 

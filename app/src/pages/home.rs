@@ -86,8 +86,9 @@ fn suspended(
 }
 
 /// While the app finds out whether a session can be restored (or, with another `status`,
-/// while it signs out). It shows what the sign-in screen shows, so the server-rendered page already has the screen's largest text and
-/// nothing jumps when the app decides (a smaller Largest Contentful Paint, too).
+/// while it signs out). It shows what the sign-in screen shows, so the server-rendered
+/// page already has the screen's largest text and nothing jumps when the app decides (a
+/// smaller Largest Contentful Paint, too).
 #[component]
 pub fn Opening(#[prop(default = "Opening your session…")] status: &'static str) -> impl IntoView {
     view! {
