@@ -255,8 +255,7 @@ mod driver {
         use crate::browser::{self, keep, kept};
         use crate::oidc::{
             browser::{
-                flow::{Completed, SignInError, TokenSet},
-                sign_in,
+                flow::{self, Completed, SignInError, TokenSet},
                 tabs::{self, TabMessage},
             },
             AuthConfig, CALLBACK_PATH, META_NAME,
@@ -356,7 +355,7 @@ mod driver {
                 set_state(signed_out_because("This page has no sign-in settings."));
                 return;
             };
-            if let Err(err) = sign_in::start(config, current_path(), true).await {
+            if let Err(err) = flow::start(&config, &current_path(), true).await {
                 set_state(signed_out_because(&err.to_string()));
             }
         }
@@ -454,7 +453,7 @@ mod driver {
                 }
                 let current = TOKENS.with_borrow(Clone::clone).filter(|set| needed(set))?;
                 let config = config()?;
-                let renewed = sign_in::refresh(config, current).await;
+                let renewed = flow::refresh(&config, &current).await;
                 Some(renewed.map(|set| {
                     adopt(set.clone());
                     tabs::post(&TabMessage::Tokens { set });
@@ -515,7 +514,7 @@ mod driver {
                 path if path.starts_with(CALLBACK_PATH) => "/".to_owned(),
                 path => path,
             };
-            if let Err(err) = sign_in::start(config, return_to, false).await {
+            if let Err(err) = flow::start(&config, &return_to, false).await {
                 set_state(signed_out_because(&err.to_string()));
             }
         }
@@ -531,7 +530,8 @@ mod driver {
             set_state(AuthState::SigningOut);
             // The provider's logout page when it has one, else this app's start: either
             // way a fresh page, signed out.
-            let next = sign_in::sign_out(config, tokens).await;
+            flow::revoke(&config, &tokens).await;
+            let next = flow::logout_url(&config, &tokens).await;
             let _ = window().location().replace(next.as_deref().unwrap_or("/"));
         }
 
@@ -553,7 +553,7 @@ mod driver {
             let config = config().ok_or_else(|| {
                 SignInError::Refused("this page has no sign-in settings".to_owned())
             })?;
-            match sign_in::complete(config, query).await {
+            match flow::complete(&config, &query).await {
                 Ok(Completed::SignedIn { tokens, return_to }) => {
                     adopt(tokens.clone());
                     tabs::post(&TabMessage::Tokens { set: tokens });

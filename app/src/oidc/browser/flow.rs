@@ -134,7 +134,7 @@ async fn client(config: &AuthConfig) -> Result<(OidcClient, std::rc::Rc<Discover
 
 /// Sends the browser to the provider's authorization endpoint. `silent` asks for
 /// `prompt=none`: restore a live provider session without showing a page.
-pub(super) async fn start(
+pub(crate) async fn start(
     config: &AuthConfig,
     return_to: &str,
     silent: bool,
@@ -186,7 +186,7 @@ pub enum Completed {
 
 /// Handles `/auth/callback`: takes (and deletes) this tab's pending sign-in, checks the
 /// answer, exchanges the code with the PKCE verifier and verifies the ID token.
-pub(super) async fn complete(
+pub(crate) async fn complete(
     config: &AuthConfig,
     query: &[(String, String)],
 ) -> Result<Completed, SignInError> {
@@ -226,7 +226,7 @@ pub(super) async fn complete(
 }
 
 /// Renews with the refresh token (the provider rotates it: the answer has a new one).
-pub(super) async fn refresh(
+pub(crate) async fn refresh(
     config: &AuthConfig,
     current: &TokenSet,
 ) -> Result<TokenSet, SignInError> {
@@ -244,7 +244,7 @@ pub(super) async fn refresh(
 }
 
 /// Revokes the refresh token (RFC 7009); best effort, sign-out goes on regardless.
-pub(super) async fn revoke(config: &AuthConfig, tokens: &TokenSet) {
+pub(crate) async fn revoke(config: &AuthConfig, tokens: &TokenSet) {
     let Some(refresh_token) = tokens.refresh_token.clone() else {
         return;
     };
@@ -259,7 +259,7 @@ pub(super) async fn revoke(config: &AuthConfig, tokens: &TokenSet) {
 }
 
 /// The provider's RP-initiated logout URL for these tokens, when it has one.
-pub(super) async fn logout_url(config: &AuthConfig, tokens: &TokenSet) -> Option<String> {
+pub(crate) async fn logout_url(config: &AuthConfig, tokens: &TokenSet) -> Option<String> {
     let discovery = discovery(config).await.ok()?;
     let endpoint = discovery.end_session_endpoint.as_deref()?;
     let url = oauth2::url::Url::parse_with_params(

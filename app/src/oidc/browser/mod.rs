@@ -3,6 +3,5 @@
 pub mod flow;
 mod http;
 mod keys;
-pub mod sign_in;
 pub mod tabs;
 mod webcrypto;
