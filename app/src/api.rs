@@ -125,6 +125,20 @@ pub async fn approve_week(
     .await
 }
 
+/// Takes back the signed-in manager's decisions on `ids`, made seconds ago: the entries
+/// await a decision again.
+#[server(prefix = "/api/rpc", endpoint = "undo_decisions", client = crate::api_client::BearerClient)]
+pub async fn undo_decisions(ids: Vec<String>) -> Result<Vec<Entry>, AppError> {
+    as_signed_in(|user, services| async move {
+        let ids = ids
+            .iter()
+            .map(|id| EntryId::parse(id))
+            .collect::<Result<Vec<_>, _>>()?;
+        services.undo_decisions(&user, &ids).await
+    })
+    .await
+}
+
 // Administration: projects with `manage:projects`, the embedded provider's people with
 // `manage:people` (the services check the scope).
 

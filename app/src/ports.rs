@@ -98,6 +98,9 @@ pub trait Services: Send + Sync + 'static {
         owner_subject: &str,
         week: IsoWeek,
     ) -> Result<Vec<Entry>, AppError>;
+
+    /// Takes back the user's own decisions on `ids`, made moments ago.
+    async fn undo_decisions(&self, user: &User, ids: &[EntryId]) -> Result<Vec<Entry>, AppError>;
 }
 
 /// How server functions receive the services: `provide_context(SharedServices::new(..))`.

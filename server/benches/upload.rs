@@ -46,6 +46,7 @@ async fn main() {
         provider: Default::default(),
         cors_allowed_origins: Vec::new(),
         read_cache: true,
+        decision_undo_secs: 30,
     };
     let app = Application::build(args).await.expect("the server starts");
     let base = format!("http://{}", app.address());

@@ -91,6 +91,11 @@ pub struct ServeArgs {
     /// LISTEN/NOTIFY, see `db::watch`); `false` reads every page from the database.
     #[arg(long, env = "READ_CACHE", default_value_t = true, action = clap::ArgAction::Set)]
     pub read_cache: bool,
+
+    /// Seconds during which a manager may undo their approval or rejection (the app
+    /// offers Undo right after each decision).
+    #[arg(long, env = "DECISION_UNDO_SECS", default_value_t = 30)]
+    pub decision_undo_secs: u64,
 }
 
 /// A web origin (`scheme://host[:port]`), written exactly as browsers send it in `Origin`.

@@ -71,7 +71,8 @@ impl Application {
         let embedded_issuer = provider
             .as_ref()
             .map(|provider| provider.settings().issuer.to_string());
-        let server_services = ServerServices::new(db.clone(), pages, embedded_issuer);
+        let server_services = ServerServices::new(db.clone(), pages, embedded_issuer)
+            .with_undo_window(Duration::from_secs(args.decision_undo_secs));
         let services: SharedServices = Arc::new(server_services.clone());
         let state = AppState(Arc::new(AppStateInner {
             leptos_options,

@@ -301,6 +301,9 @@ pub enum Transition {
     Approve,
     /// A manager sends it back with a note; the owner may edit and resubmit it.
     Reject,
+    /// The manager who just decided takes the decision back (the server allows it for a
+    /// few seconds): the entry awaits a decision again.
+    Undo,
 }
 
 impl Transition {
@@ -310,6 +313,7 @@ impl Transition {
             Transition::Submit => "submit",
             Transition::Approve => "approve",
             Transition::Reject => "reject",
+            Transition::Undo => "undo",
         }
     }
 
@@ -319,6 +323,7 @@ impl Transition {
             Transition::Submit => "submitted",
             Transition::Approve => "approved",
             Transition::Reject => "rejected",
+            Transition::Undo => "undone",
         }
     }
 }
@@ -334,13 +339,15 @@ impl EntryStatus {
     }
 
     /// The status after `transition`, or why it is not allowed: the life cycle's one rule
-    /// book, `draft → submitted → approved | rejected`, `rejected → submitted`.
+    /// book, `draft → submitted → approved | rejected`, `rejected → submitted`, and a
+    /// decision undone: `approved | rejected → submitted`.
     pub fn apply(self, transition: Transition) -> Result<EntryStatus, String> {
         use EntryStatus::*;
         match (self, transition) {
             (Draft | Rejected, Transition::Submit) => Ok(Submitted),
             (Submitted, Transition::Approve) => Ok(Approved),
             (Submitted, Transition::Reject) => Ok(Rejected),
+            (Approved | Rejected, Transition::Undo) => Ok(Submitted),
             (status, transition) => Err(format!(
                 "a {} entry cannot be {}",
                 status.as_str(),
@@ -511,9 +518,11 @@ mod tests {
             (Rejected, Submit, Submitted),
             (Submitted, Approve, Approved),
             (Submitted, Reject, Rejected),
+            (Approved, Undo, Submitted),
+            (Rejected, Undo, Submitted),
         ];
         for status in [Draft, Submitted, Approved, Rejected] {
-            for transition in [Submit, Approve, Reject] {
+            for transition in [Submit, Approve, Reject, Undo] {
                 let expected = allowed
                     .iter()
                     .find(|(from, via, _)| *from == status && *via == transition)

@@ -1,6 +1,8 @@
 //! Approvals by managers: what awaits a decision, and deciding on an entry or a week.
 //! Nobody decides on their own entries.
 
+use std::time::Duration;
+
 use app::{
     auth::{Scope, User},
     domain::{EntryId, EntryStatus, IsoWeek, Note, Transition},
@@ -14,8 +16,16 @@ use super::{
 };
 use crate::{
     error::ApiError,
-    store::{entries as entry_store, users},
+    store::{audit, entries as entry_store, users},
 };
+use db::clock::now_ms;
+
+/// How long after a decision its manager may take it back (the app's toast offers Undo
+/// for less).
+pub const UNDO_WINDOW: Duration = Duration::from_secs(30);
+
+/// At most this many entries are taken back at once (a week's worth, many times over).
+const MAX_UNDO: usize = 500;
 
 impl ServerServices {
     /// Approves every submitted entry of one person's `week`.
@@ -84,6 +94,70 @@ impl ServerServices {
         changed
             .pop()
             .ok_or_else(|| anyhow::anyhow!("entry {id} vanished inside its transaction").into())
+    }
+}
+
+impl ServerServices {
+    /// Takes back the user's own decisions on `ids`, made within [`UNDO_WINDOW`]: the
+    /// entries await a decision again, with the note they had before. All or nothing.
+    pub async fn undo_decisions(
+        &self,
+        user: &User,
+        ids: &[EntryId],
+    ) -> Result<Vec<Entry>, ApiError> {
+        user.require(Scope::ApproveTimesheets)?;
+        if ids.is_empty() || ids.len() > MAX_UNDO {
+            return Err(AppError::Validation {
+                field: "ids".into(),
+                message: format!("give between 1 and {MAX_UNDO} entry ids"),
+            }
+            .into());
+        }
+        let now = now_ms();
+        let window_ms = i64::try_from(self.undo_window().as_millis()).unwrap_or(i64::MAX);
+        let mut tx = self.db.begin_write().await?;
+        let mut undone = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let stored = entry_store::get(&mut tx, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let entry_id = id.to_string();
+            let last = audit::last_change(&mut tx, &entry_id).await?;
+            let Some(decision) = last.filter(|last| {
+                matches!(last.action.as_str(), "approve" | "reject")
+                    && last.actor_issuer.as_deref() == Some(user.issuer.as_str())
+                    && last.actor_subject.as_deref() == Some(user.subject.as_str())
+            }) else {
+                return Err(AppError::Conflict {
+                    message: format!(
+                        "entry {id} has no decision of yours to undo (it changed since, or someone else decided)"
+                    ),
+                }
+                .into());
+            };
+            if now.saturating_sub(decision.at) > window_ms {
+                return Err(AppError::Conflict {
+                    message: format!(
+                        "too late to undo the decision on entry {id}: decisions can be undone for {} seconds",
+                        self.undo_window().as_secs()
+                    ),
+                }
+                .into());
+            }
+            let note = audit::decision_note_before(&mut tx, &entry_id, decision.id).await?;
+            undone.extend(
+                transition_all(
+                    &mut tx,
+                    actor(user),
+                    vec![stored],
+                    Transition::Undo,
+                    note.as_deref(),
+                )
+                .await?,
+            );
+        }
+        tx.commit().await?;
+        Ok(undone)
     }
 }
 

@@ -65,7 +65,7 @@ impl ServerServices {
         }
         let project = active_project(&mut tx, &draft.project).await?;
         let logged = entry_store::minutes_on(&mut tx, &user_id, draft.date, None).await?;
-        check_day_total(draft.date, logged, draft.minutes.get())?;
+        check_day_total(logged, draft.minutes.get())?;
         let id = draft
             .id
             .unwrap_or_else(|| EntryId::from_uuid(uuid::Uuid::new_v4()));
@@ -211,7 +211,7 @@ impl ServerServices {
         let project = active_project(&mut tx, &draft.project).await?;
         let logged =
             entry_store::minutes_on(&mut tx, &stored.user_id, draft.date, Some(id)).await?;
-        check_day_total(draft.date, logged, draft.minutes.get())?;
+        check_day_total(logged, draft.minutes.get())?;
         let status = EntryStatus::Draft;
         let content = entry_store::Content {
             project_id: &project.id,
@@ -343,7 +343,13 @@ pub(super) async fn transition_all(
             .status
             .apply(transition)
             .map_err(|message| AppError::Conflict { message })?;
-        if !entry_store::set_status(tx, entry.id, entry.version, to, note, now).await? {
+        // A resubmitted entry keeps the manager's last note: the next one to decide sees
+        // why it came back.
+        let kept_note = match transition {
+            Transition::Submit => entry.decision_note.as_deref(),
+            _ => note,
+        };
+        if !entry_store::set_status(tx, entry.id, entry.version, to, kept_note, now).await? {
             return Err(stale().into());
         }
         audit::record(
@@ -385,12 +391,14 @@ async fn active_project(
 }
 
 /// The day-total rule ([`day_total_with`]) as the answer to one entry.
-fn check_day_total(date: WorkDate, logged: u32, adding: u32) -> Result<(), AppError> {
+fn check_day_total(logged: u32, adding: u32) -> Result<(), AppError> {
     if day_total_with(logged, adding).is_none() {
         return Err(AppError::Validation {
             field: "minutes".into(),
+            // No date in the text: the person sees it in the form next to this message
+            // (in their own language), an API client sent it.
             message: format!(
-                "{date} already has {} h {} min logged; a day holds at most 24 h",
+                "that day already has {} h {} min logged; a day holds at most 24 h",
                 logged / 60,
                 logged % 60
             ),

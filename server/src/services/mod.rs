@@ -1,6 +1,6 @@
 //! The business layer every adapter calls: REST handlers, Leptos server functions, CLI.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use app::{
     admin::{Invitation, NewPerson, NewProject, Person, ProjectUpdate},
@@ -15,7 +15,7 @@ use db::Db;
 
 use crate::store::audit::Actor;
 
-mod approvals;
+pub mod approvals;
 pub mod entries;
 mod export;
 mod page_cache;
@@ -83,6 +83,8 @@ pub struct ServerServices {
     /// The embedded provider's issuer, when it signs people in: its people are managed
     /// here (see `people`).
     embedded_issuer: Option<String>,
+    /// How long a manager may take a decision back.
+    undo_window: Duration,
 }
 
 impl ServerServices {
@@ -91,7 +93,20 @@ impl ServerServices {
             db,
             pages: pages.map(Arc::new),
             embedded_issuer,
+            undo_window: approvals::UNDO_WINDOW,
         }
+    }
+
+    /// Decisions may be undone for `window` instead of [`approvals::UNDO_WINDOW`].
+    pub fn with_undo_window(self, window: Duration) -> Self {
+        Self {
+            undo_window: window,
+            ..self
+        }
+    }
+
+    pub fn undo_window(&self) -> Duration {
+        self.undo_window
     }
 
     pub fn db(&self) -> &Db {
@@ -231,5 +246,9 @@ impl Services for ServerServices {
         week: IsoWeek,
     ) -> Result<Vec<Entry>, AppError> {
         Ok(ServerServices::approve_week(self, user, owner_issuer, owner_subject, week).await?)
+    }
+
+    async fn undo_decisions(&self, user: &User, ids: &[EntryId]) -> Result<Vec<Entry>, AppError> {
+        Ok(ServerServices::undo_decisions(self, user, ids).await?)
     }
 }

@@ -2,7 +2,7 @@
 
 use app::domain::EntryStatus;
 use db::{sql::bulk, WriteTx};
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
 
 /// Who made a change: a user (issuer, subject) or a machine client.
 #[derive(Debug, Clone, Copy)]
@@ -15,7 +15,7 @@ pub enum Actor<'a> {
 pub struct Record<'a> {
     pub entry_id: &'a str,
     pub actor: Actor<'a>,
-    /// `create`, `update`, `submit`, `approve`, `reject`, `delete`, `import`.
+    /// `create`, `update`, `submit`, `approve`, `reject`, `undo`, `delete`, `import`.
     pub action: &'static str,
     pub from: Option<EntryStatus>,
     pub to: Option<EntryStatus>,
@@ -96,6 +96,57 @@ pub async fn record_imports(
         })
         .collect();
     record_many(tx, &records).await
+}
+
+/// The newest record of an entry: what was done, by which person, when.
+pub struct LastChange {
+    pub id: i64,
+    pub action: String,
+    pub actor_issuer: Option<String>,
+    pub actor_subject: Option<String>,
+    pub at: i64,
+}
+
+pub async fn last_change(
+    conn: &mut AnyConnection,
+    entry_id: &str,
+) -> sqlx::Result<Option<LastChange>> {
+    sqlx::query(
+        "SELECT id, action, actor_issuer, actor_subject, at FROM audit_log
+         WHERE entry_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(entry_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|row| {
+        Ok(LastChange {
+            id: row.try_get("id")?,
+            action: row.try_get("action")?,
+            actor_issuer: row.try_get("actor_issuer")?,
+            actor_subject: row.try_get("actor_subject")?,
+            at: row.try_get("at")?,
+        })
+    })
+    .transpose()
+}
+
+/// The entry's decision note as it was before record `before`: the note of the decision
+/// (or undo) before it. A resubmitted entry keeps its rejection's note.
+pub async fn decision_note_before(
+    conn: &mut AnyConnection,
+    entry_id: &str,
+    before: i64,
+) -> sqlx::Result<Option<String>> {
+    let row = sqlx::query(
+        "SELECT note FROM audit_log
+         WHERE entry_id = $1 AND id < $2 AND action IN ('reject', 'approve', 'undo')
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(entry_id)
+    .bind(before)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|row| row.try_get("note")).transpose()?.flatten())
 }
 
 impl Actor<'_> {

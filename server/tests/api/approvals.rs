@@ -316,3 +316,155 @@ async fn the_full_life_cycle_ends_locked() {
         .await;
     assert_eq!(own.status(), StatusCode::FORBIDDEN);
 }
+
+/// `PUT /api/approvals/{id}` (approve) or, with a note, `POST …/reject`, as `token`.
+async fn decide(app: &TestApp, token: &str, id: &str, reject_note: Option<&str>) -> Value {
+    let response = match reject_note {
+        None => {
+            app.call(Method::PUT, &format!("/api/approvals/{id}"), token, None)
+                .await
+        }
+        Some(note) => {
+            app.call(
+                Method::POST,
+                &format!("/api/approvals/{id}/reject"),
+                token,
+                Some(&json!({ "note": note })),
+            )
+            .await
+        }
+    };
+    assert_eq!(response.status(), StatusCode::OK, "deciding on {id}");
+    response.json().await.expect("an entry")
+}
+
+async fn undo(app: &TestApp, token: &str, ids: &[&str]) -> reqwest::Response {
+    app.call(
+        Method::POST,
+        "/api/approvals/undo",
+        token,
+        Some(&json!({ "ids": ids })),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_manager_takes_back_their_own_decisions_moments_later() {
+    let (app, first, _, second) = app_with_more_entries().await;
+    let manager = app.token_for(MANAGER.0, MANAGER.1, ALL_USER_SCOPES);
+    decide(&app, &manager, &first, None).await;
+    decide(&app, &manager, &second, Some("Wrong project")).await;
+    let before = app.fingerprint().await;
+
+    // Nobody else takes them back: not another manager, not someone without the scope.
+    let carol = app.token_for("user-carol", "carol@example.com", ALL_USER_SCOPES);
+    let refused = undo(&app, &carol, &[&first]).await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let body: Value = refused.json().await.expect("JSON");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("no decision of yours")),
+        "{body}"
+    );
+    let employee = undo(&app, &app.employee_token(), &[&first]).await;
+    assert_eq!(employee.status(), StatusCode::FORBIDDEN);
+    for bad in [json!({ "ids": [] }), json!({ "ids": ["not-an-id"] })] {
+        let response = app
+            .call(Method::POST, "/api/approvals/undo", &manager, Some(&bad))
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    assert_eq!(app.fingerprint().await, before, "refusals change nothing");
+
+    let response = undo(&app, &manager, &[&first, &second]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let undone: Value = response.json().await.expect("JSON");
+    let undone = undone.as_array().expect("a list");
+    assert_eq!(undone.len(), 2);
+    for entry in undone {
+        assert_eq!(entry["status"], "submitted", "{entry}");
+        assert_eq!(entry["approved"], false);
+        assert_eq!(entry["decision_note"], Value::Null, "{entry}");
+    }
+    let pending: Value = app
+        .get_as(&manager, "/api/approvals")
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(pending.as_array().map(Vec::len), Some(2), "{pending}");
+    let trail = app.audit_trail(&second).await;
+    let last = trail.last().expect("records");
+    assert_eq!(last[0].as_deref(), Some("undo"));
+    assert_eq!(last[1].as_deref(), Some("rejected"));
+    assert_eq!(last[2].as_deref(), Some("submitted"));
+    assert_eq!(last[3].as_deref(), Some(MANAGER.0));
+
+    // Once taken back there is nothing left to undo: all or nothing.
+    let again = undo(&app, &manager, &[&first]).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn a_resubmitted_entry_keeps_the_rejection_note_through_an_undone_approval() {
+    let (app, id, _) = app_with_entries().await;
+    let manager = app.token_for(MANAGER.0, MANAGER.1, ALL_USER_SCOPES);
+    let ann = app.user_token(ALL_USER_SCOPES);
+    let rejected = decide(&app, &manager, &id, Some("Which client?")).await;
+    let version = rejected["version"].as_i64().expect("a version");
+    let edited = edit_with_version(&app, &ann, &id, version, &entry_body("2026-11-23", 6.0)).await;
+    assert_eq!(edited.status(), StatusCode::OK);
+    let submitted: Value = app
+        .call(
+            Method::POST,
+            "/api/timesheets/weeks/2026-W48/submit",
+            &ann,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    let resubmitted = submitted
+        .as_array()
+        .and_then(|entries| entries.iter().find(|entry| entry["id"] == id.as_str()))
+        .expect("the entry, submitted again");
+    // The next decision is made knowing why it came back.
+    assert_eq!(resubmitted["decision_note"], "Which client?");
+
+    let approved = decide(&app, &manager, &id, None).await;
+    assert_eq!(approved["decision_note"], Value::Null);
+    let response = undo(&app, &manager, &[&id]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let undone: Value = response.json().await.expect("JSON");
+    assert_eq!(undone[0]["status"], "submitted");
+    assert_eq!(undone[0]["decision_note"], "Which client?");
+}
+
+#[tokio::test]
+async fn a_decision_is_final_once_the_undo_window_has_passed() {
+    let app = TestApp::spawn_with(|args| args.decision_undo_secs = 0).await;
+    app.add_project("ACME", "Acme website").await;
+    let entry = create_entry(&app, &app.employee_token(), &entry_body("2026-11-23", 2.0)).await;
+    let id = entry.id.to_string();
+    let manager = app.token_for(MANAGER.0, MANAGER.1, ALL_USER_SCOPES);
+    decide(&app, &manager, &id, None).await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let late = undo(&app, &manager, &[&id]).await;
+    assert_eq!(late.status(), StatusCode::CONFLICT);
+    let body: Value = late.json().await.expect("JSON");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("too late")),
+        "{body}"
+    );
+    let stored: Value = app
+        .get_as(&app.employee_token(), &format!("/api/timesheets/{id}"))
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(stored["status"], "approved");
+}

@@ -308,6 +308,7 @@ pub fn serve_args(database_url: DatabaseUrl, site_root: PathBuf) -> ServeArgs {
         provider: ProviderArgs::default(),
         cors_allowed_origins: Vec::new(),
         read_cache: true,
+        decision_undo_secs: 30,
     }
 }
 

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::helpers::TestApp;
 
 /// Every operation of the REST API. A new route must be added here and to the document.
-const ROUTES: [(&str, &str, &str); 26] = [
+const ROUTES: [(&str, &str, &str); 27] = [
     ("get", "/api/me", ""),
     ("post", "/api/timesheets", "create:timesheets"),
     ("get", "/api/timesheets", "read:timesheets"),
@@ -39,6 +39,7 @@ const ROUTES: [(&str, &str, &str); 26] = [
     ("put", "/api/approvals/{id}", "approve:timesheets"),
     ("post", "/api/approvals/{id}/reject", "approve:timesheets"),
     ("post", "/api/approvals/weeks/{week}", "approve:timesheets"),
+    ("post", "/api/approvals/undo", "approve:timesheets"),
     // Listed twice in the document's security (own or everyone's): the first is enough.
     ("get", "/api/timesheets/export", "approve:timesheets"),
 ];

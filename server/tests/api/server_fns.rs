@@ -51,7 +51,7 @@ async fn each_function_needs_a_token_and_its_scope_and_changes_nothing_without()
     let app = TestApp::spawn().await;
     app.add_project("ACME", "Acme").await;
     let week = [("week", "2026-W47")];
-    let calls: [(&str, Form, &str); 9] = [
+    let calls: [(&str, Form, &str); 10] = [
         ("week", week.to_vec(), "read:timesheets"),
         ("entry", vec![("id", ENTRY_ID)], "read:timesheets"),
         ("projects", vec![], "read:timesheets"),
@@ -67,6 +67,11 @@ async fn each_function_needs_a_token_and_its_scope_and_changes_nothing_without()
         (
             "approve_week",
             vec![("issuer", "i"), ("subject", "s"), ("week", "2026-W47")],
+            "approve:timesheets",
+        ),
+        (
+            "undo_decisions",
+            vec![("ids[0]", ENTRY_ID)],
             "approve:timesheets",
         ),
     ];

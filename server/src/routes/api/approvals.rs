@@ -3,6 +3,7 @@
 use app::{
     domain::{EntryId, IsoWeek, Note, Transition},
     entries::Entry,
+    error::AppError,
 };
 use axum::{
     extract::{Path, State},
@@ -25,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(approve))
         .routes(routes!(reject))
         .routes(routes!(approve_week))
+        .routes(routes!(undo))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -64,6 +66,43 @@ async fn approve_week(
             .approve_week(&user, &issuer, &owner.user_id, week)
             .await?,
     ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct Decided {
+    /// The entries whose decisions to take back (1 to 500).
+    #[schema(value_type = Vec<EntryId>)]
+    ids: Vec<String>,
+}
+
+/// Take back one's own approvals or rejections, within seconds of making them (the
+/// server's `DECISION_UNDO_SECS`, 30 by default): the entries await a decision again, with
+/// the note they had before. All or nothing.
+#[utoipa::path(
+    post, path = "/api/approvals/undo", tag = "approvals",
+    request_body = Decided,
+    responses(
+        (status = 200, description = "The entries, submitted again", body = Vec<Entry>),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 403, description = "The scope is missing", body = ErrorBody),
+        (status = 404, description = "No such entry", body = ErrorBody),
+        (status = 409, description = "Not decided by this manager, changed since, or too late", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 422, description = "No ids, too many, or one that is not an entry id", body = ErrorBody),
+    ),
+    security(("bearer" = ["approve:timesheets"])),
+)]
+async fn undo(
+    State(services): State<ServerServices>,
+    AuthUser(user): AuthUser,
+    ApiJson(decided): ApiJson<Decided>,
+) -> Result<Json<Vec<Entry>>, ApiError> {
+    let ids = decided
+        .ids
+        .iter()
+        .map(|id| EntryId::parse(id).map_err(AppError::from))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(services.undo_decisions(&user, &ids).await?))
 }
 
 /// List others' submitted entries awaiting a decision, by person and date.
