@@ -106,14 +106,14 @@ export async function signIn(page: Page, provider: ProviderUnderTest, who: Who) 
   await signInAs(page, provider, provider.people[who].name, () => provider.logIn(page, who));
 }
 
-/// Signs in from the app's home page; `logIn` fills in the provider's form, and the app
-/// greets `name`.
+/// Signs in from the app's home page; `logIn` fills in the provider's form, and the app's
+/// avatar names `name`.
 export async function signInAs(page: Page, provider: ProviderUnderTest, name: string, logIn: () => Promise<void>) {
   await page.goto(`${provider.app}/`);
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await logIn();
-  await expect(page.getByTestId('greeting')).toHaveText(`Hello, ${name}`);
+  await expect(page.getByTestId('signed-in-as')).toHaveAccessibleName(`${name} (your profile)`);
   expect(new URL(page.url()).pathname).toBe('/');
 }
 

@@ -35,29 +35,129 @@ pub fn today() -> Option<WorkDate> {
     None
 }
 
-/// "Mon, 16 Nov" in the user's locale.
+/// "Mon, 16 Nov" in the phone's language.
 pub fn day_label(day: WorkDate) -> String {
     #[cfg(feature = "hydrate")]
     {
-        use web_sys::js_sys::{Date, Object, Reflect};
-        let date = day.date();
-        let js = Date::new_with_year_month_day(
-            date.year() as u32,
-            i32::from(u8::from(date.month())) - 1,
-            i32::from(date.day()),
-        );
-        let options = Object::new();
-        for (key, value) in [("weekday", "short"), ("day", "numeric"), ("month", "short")] {
-            let _ = Reflect::set(&options, &key.into(), &value.into());
-        }
-        let locale = window()
-            .navigator()
-            .language()
-            .unwrap_or_else(|| "en".into());
-        js.to_locale_date_string(&locale, &options).into()
+        intl::date_format(&[("weekday", "short"), ("day", "numeric"), ("month", "short")])
+            .and_then(|format| intl::call(&format, "format", &[&intl::js_date(day)]))
+            .unwrap_or_else(|| day.to_string())
     }
     #[cfg(not(feature = "hydrate"))]
     day.to_string()
+}
+
+/// A week's days in the phone's language, e.g. "30 Nov – 6 Dec" (or "Nov 30 – Dec 6"),
+/// without years: short enough for one line.
+pub fn week_label(week: crate::domain::IsoWeek) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let (first, last) = (week.monday(), week.sunday());
+        let (monday, sunday) = (intl::js_date(first), intl::js_date(last));
+        let format = intl::date_format(&[("day", "numeric"), ("month", "short")]);
+        let range = format.and_then(|format| {
+            // `formatRange` adds both years to a range across New Year.
+            if first.date().year() == last.date().year() {
+                intl::call(&format, "formatRange", &[&monday, &sunday])
+            } else {
+                let from = intl::call(&format, "format", &[&monday])?;
+                let to = intl::call(&format, "format", &[&sunday])?;
+                Some(format!("{from} – {to}"))
+            }
+        });
+        range.unwrap_or_else(|| week.to_string())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    week.to_string()
+}
+
+/// A duration in the phone's language, e.g. "7h 30m" or "7 Std. 30 Min.": the browser's
+/// `Intl.DurationFormat` where it has one, else "7:30".
+pub fn duration_label(minutes: u32) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        intl::duration(minutes).unwrap_or_else(|| crate::domain::clock(minutes))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    crate::domain::clock(minutes)
+}
+
+/// A short buzz where the phone can (`navigator.vibrate`); nothing elsewhere.
+pub fn buzz() {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().navigator().vibrate_with_duration(30);
+    }
+}
+
+/// The browser's `Intl`, reached by name: js-sys has no `formatRange` or `DurationFormat`.
+#[cfg(feature = "hydrate")]
+mod intl {
+    use leptos::prelude::window;
+    use wasm_bindgen::{JsCast, JsValue};
+    use web_sys::js_sys::{Array, Date, Function, Object, Reflect};
+
+    use crate::domain::WorkDate;
+
+    fn locale() -> JsValue {
+        window()
+            .navigator()
+            .language()
+            .unwrap_or_else(|| "en".into())
+            .into()
+    }
+
+    fn options(pairs: &[(&str, &str)]) -> Object {
+        let options = Object::new();
+        for (key, value) in pairs {
+            let _ = Reflect::set(&options, &(*key).into(), &(*value).into());
+        }
+        options
+    }
+
+    /// `new Intl.<name>(locale, options)`, if this browser has it.
+    fn construct(name: &str, options: &Object) -> Option<JsValue> {
+        let intl = Reflect::get(&web_sys::js_sys::global(), &"Intl".into()).ok()?;
+        let class: Function = Reflect::get(&intl, &name.into()).ok()?.dyn_into().ok()?;
+        Reflect::construct(&class, &Array::of2(&locale(), options)).ok()
+    }
+
+    pub fn date_format(pairs: &[(&str, &str)]) -> Option<JsValue> {
+        construct("DateTimeFormat", &options(pairs))
+    }
+
+    /// `target.method(...args)` as text.
+    pub fn call(target: &JsValue, method: &str, args: &[&JsValue]) -> Option<String> {
+        let method: Function = Reflect::get(target, &method.into()).ok()?.dyn_into().ok()?;
+        let args: Array = args.iter().copied().collect();
+        method.apply(target, &args).ok()?.as_string()
+    }
+
+    /// Noon of `day` on this device: a calendar day, whatever the time zone.
+    pub fn js_date(day: WorkDate) -> JsValue {
+        let date = day.date();
+        Date::new_with_year_month_day_hr(
+            date.year() as u32,
+            i32::from(u8::from(date.month())) - 1,
+            i32::from(date.day()),
+            12,
+        )
+        .into()
+    }
+
+    pub fn duration(minutes: u32) -> Option<String> {
+        let (hours, minutes) = (minutes / 60, minutes % 60);
+        // Zero shows as "0m", not as nothing.
+        let minutes_display = if hours == 0 { "always" } else { "auto" };
+        let format = construct(
+            "DurationFormat",
+            &options(&[("style", "narrow"), ("minutesDisplay", minutes_display)]),
+        )?;
+        let parts = Object::new();
+        let _ = Reflect::set(&parts, &"hours".into(), &hours.into());
+        let _ = Reflect::set(&parts, &"minutes".into(), &minutes.into());
+        call(&format, "format", &[&parts])
+    }
 }
 
 /// `text` in upper case by the browser's own Unicode rules (the server's are Rust's: the

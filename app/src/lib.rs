@@ -9,6 +9,11 @@
 //! - [`oidc`], [`session`], [`api_client`]: sign-in in the browser, the session, and calls
 //!   with the access token.
 //! - [`outbox`]: saves made without network, kept on the device until they are sent.
+//! - [`review`]: a manager's view of submitted time: each person's week at a glance.
+
+// The approvals screen's view types (rows of summaries with their entries) nest deeper
+// than rustc's default when the WASM build lays them out.
+#![recursion_limit = "256"]
 
 pub mod admin;
 pub mod api;
@@ -26,6 +31,7 @@ mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
 mod pwa;
+pub mod review;
 #[cfg(feature = "ssr")]
 mod schema;
 mod scope;

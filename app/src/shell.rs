@@ -9,6 +9,7 @@ use leptos_router::{
 
 use crate::{
     auth::{Scope, ScopeSet},
+    components::toast::{provide_toasts, ToastHost},
     oidc::id_token::Profile,
     oidc::{AuthConfig, META_NAME},
     outbox::{self, store::provide_outbox},
@@ -88,6 +89,7 @@ pub fn App() -> impl IntoView {
     let session = provide_session();
     let outbox = provide_outbox();
     let update_ready = pwa::on_hydrated();
+    provide_toasts();
     start_in_browser(session);
     outbox::store::start_in_browser(outbox, session);
 
@@ -151,13 +153,19 @@ enum Part {
 #[lazy]
 fn signed_in_part(part: Part) -> AnyView {
     match part {
-        Part::Avatar(profile) => view! {
-            <A href="/profile" attr:class="header-avatar" attr:aria-label="Your profile">
-                <Avatar profile size="small"/>
-            </A>
+        // The avatar says who is signed in: its name is theirs.
+        Part::Avatar(profile) => {
+            let label = format!("{} (your profile)", profile.display_name());
+            view! {
+                <A href="/profile" attr:class="header-avatar" attr:aria-label=label attr:data-testid="signed-in-as">
+                    <Avatar profile size="small"/>
+                </A>
+            }
+            .into_any()
         }
-        .into_any(),
+        // Toasts sit just above the tab bar; both show only to a signed-in person.
         Part::Tabs(scopes) => view! {
+            <ToastHost/>
             <nav class="tab-bar" aria-label="Main">
                 <A href="/" exact=true>"Week"</A>
                 {scopes.contains(Scope::ApproveTimesheets).then(|| view! { <A href="/approvals">"Approvals"</A> })}

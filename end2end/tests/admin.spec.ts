@@ -101,7 +101,7 @@ test.describe('the Admin screen (embedded provider)', () => {
     await expect(form).toHaveCount(0);
     const entry = page.getByTestId('entry').filter({ hasText: note });
     await expect(entry).toContainText(projectName);
-    await expect(entry).toContainText('1:15');
+    await expect(entry).toContainText('1h 15m');
   });
 
   test('an employee has no Admin tab, and /admin says the account may not administer', async ({ page, request }) => {

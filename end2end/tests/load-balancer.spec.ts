@@ -18,20 +18,20 @@ test('sign in and log time through a load balancer in front of two instances', a
 
   await signIn(page, balanced, 'employee');
   await page.getByRole('button', { name: 'Next week' }).click();
-  await expect(page.getByTestId('week-total')).toHaveText('Week total 0:00');
+  await expect(page.getByTestId('week-total')).toHaveText('Week total 0m');
   await page.getByRole('button', { name: 'Add entry' }).click();
   const form = page.getByRole('form', { name: 'New entry' });
   await form.getByLabel('Duration').fill('2:15');
   await form.getByLabel('Note (optional)').fill('Through the balancer');
   await form.getByRole('button', { name: 'Save' }).click();
   await expect(form).toHaveCount(0);
-  await expect(page.getByTestId('week-total')).toHaveText('Week total 2:15');
+  await expect(page.getByTestId('week-total')).toHaveText('Week total 2h 15m');
 
   // A reload signs in again silently (the provider's session is in the database) and
   // reads the week, wherever each request lands.
   for (let round = 0; round < 2; round++) {
     await page.reload();
-    await expect(page.getByTestId('greeting')).toHaveText(`Hello, ${balanced.people.employee.name}`);
+    await expect(page.getByTestId('signed-in-as')).toHaveAccessibleName(`${balanced.people.employee.name} (your profile)`);
     await page.getByRole('button', { name: 'Next week' }).click();
     await expect(page.getByTestId('entry').filter({ hasText: 'Through the balancer' })).toBeVisible();
   }

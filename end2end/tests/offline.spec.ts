@@ -71,7 +71,7 @@ test('five entries logged offline survive a reload and are stored exactly once',
 
   // Back online: the session is restored without a prompt and the outbox is sent.
   await context.setOffline(false);
-  await expect(page.getByTestId('greeting')).toHaveText('Hello, Emma Employee', { timeout: 20_000 });
+  await expect(page.getByTestId('signed-in-as')).toHaveAccessibleName('Emma Employee (your profile)', { timeout: 20_000 });
   await showWeekAhead(page, 2);
   for (const note of notes) {
     await expect(page.getByTestId('entry').filter({ hasText: note }).getByTestId('sync-state')).toHaveText('Synced', {
@@ -117,16 +117,16 @@ test('an offline edit that meets a newer change shows a conflict; keeping it win
   await form.getByLabel('Note (optional)').fill(note);
   await form.getByRole('button', { name: 'Save' }).click();
   const row = page.getByTestId('entry').filter({ hasText: note });
-  await expect(row).toContainText('1:00');
+  await expect(row).toContainText('1h');
 
   // Edited on the phone without network…
   await context.setOffline(true);
-  await row.getByRole('button', { name: 'Edit' }).click();
+  await row.getByRole('button').click();
   const edit = page.getByRole('form', { name: 'Edit entry' });
   await edit.getByLabel('Duration').fill('2h');
   await edit.getByRole('button', { name: 'Save' }).click();
   await expect(row.getByTestId('sync-state')).toHaveText('Waiting for network');
-  await expect(row).toContainText('2:00');
+  await expect(row).toContainText('2h');
 
   // …while the same entry is changed elsewhere (the API, with the same person's token).
   const api = await playwright.request.newContext({
@@ -145,10 +145,10 @@ test('an offline edit that meets a newer change shows a conflict; keeping it win
   await context.setOffline(false);
   await expect(row.getByTestId('sync-state')).toHaveText('Conflict', { timeout: 20_000 });
   await expect(row.getByRole('alert')).toHaveText('The entry was changed elsewhere after you edited it here');
-  await expect(row).toContainText('2:00');
+  await expect(row).toContainText('2h');
   await row.getByRole('button', { name: 'Keep mine' }).click();
   await expect(row.getByTestId('sync-state')).toHaveText('Synced', { timeout: 20_000 });
-  await expect(row).toContainText('2:00');
+  await expect(row).toContainText('2h');
   const after = await api.get(`/api/timesheets/${stored.id}`);
   expect((await after.json()).minutes).toBe(120);
   await api.dispose();

@@ -1,5 +1,6 @@
 // Every screen at phone size: no accessibility violations (axe-core, WCAG 2.x A and AA
-// rules), in light and dark mode, and a screenshot of each in end2end/screenshots/.
+// rules), in light and dark mode, no ISO date, and a screenshot of each in
+// end2end/screenshots/.
 import AxeBuilder from '@axe-core/playwright';
 import { test, expect, type Locator, type Page } from '@playwright/test';
 import { providers, signIn } from '../support';
@@ -17,6 +18,10 @@ async function check(page: Page, name: string, focus?: Locator) {
     nodes: violation.nodes.map((node) => node.target.join(' ')),
   }));
   expect(found, `${name}: accessibility violations`).toEqual([]);
+  // Dates in the phone's language, never as ISO 8601.
+  expect(await page.locator('body').innerText(), `${name}: an ISO date is shown`).not.toMatch(
+    /\d{4}-\d{2}-\d{2}|\d{4}-W\d{2}/,
+  );
   await focus?.scrollIntoViewIfNeeded();
   await page.screenshot({ path: `screenshots/${name}.png` });
 }
@@ -69,6 +74,9 @@ for (const scheme of ['light', 'dark'] as const) {
     await signIn(page, embedded, 'manager');
     await nav(page, 'Approvals');
     await expect(page.getByRole('button', { name: 'Download CSV' })).toBeVisible();
+    // One person's week opened, with its entries and their Approve and Reject buttons.
+    await page.getByTestId('person-week').first().locator('.summary').click();
+    await expect(page.getByTestId('pending-entry').first()).toBeVisible();
     await check(page, `approvals${suffix}`);
 
     await nav(page, 'Profile');

@@ -66,7 +66,7 @@ for (const provider of providers) {
         }
       });
       await page.reload();
-      await expect(page.getByTestId('greeting')).toHaveText(`Hello, ${provider.people.employee.name}`);
+      await expect(page.getByTestId('signed-in-as')).toHaveAccessibleName(`${provider.people.employee.name} (your profile)`);
       expect(silent.length).toBe(1);
       expect(new URL(page.url()).pathname).toBe('/');
     });
@@ -117,7 +117,7 @@ for (const provider of providers) {
       // "Sign in again" starts a fresh sign-in that works.
       await page.getByRole('button', { name: 'Sign in again' }).click();
       await provider.logIn(page, 'employee');
-      await expect(page.getByTestId('greeting')).toHaveText(`Hello, ${provider.people.employee.name}`);
+      await expect(page.getByTestId('signed-in-as')).toHaveAccessibleName(`${provider.people.employee.name} (your profile)`);
     });
   });
 }
@@ -139,7 +139,7 @@ test.describe('sessions across tabs (embedded provider)', () => {
     await signIn(first, provider, 'employee');
     const second = await context.newPage();
     await second.goto(`${provider.app}/`);
-    await expect(second.getByTestId('greeting')).toHaveText(`Hello, ${provider.people.employee.name}`);
+    await expect(second.getByTestId('signed-in-as')).toHaveAccessibleName(`${provider.people.employee.name} (your profile)`);
     expect(silentSignIns, 'the second tab took the tokens of the first, no redirect').toEqual([]);
 
     // 30-second tokens renew ~22 s in: both tabs' timers fire, one refresh goes out.

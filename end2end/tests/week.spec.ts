@@ -17,6 +17,19 @@ async function signOut(page: Page) {
   await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
 }
 
+/// Monday of next week, `YYYY-MM-DD`.
+function nextMonday(): string {
+  const now = new Date();
+  return new Date(Date.UTC(now.getFullYear(), now.getMonth(), now.getDate() - ((now.getDay() + 6) % 7) + 7))
+    .toISOString()
+    .slice(0, 10);
+}
+
+/// Emma's row of next week on the approvals screen.
+function emmasNextWeek(page: Page) {
+  return page.locator(`[data-testid=person-week][data-monday="${nextMonday()}"]`).filter({ hasText: 'Emma Employee' });
+}
+
 /// Next week: this suite's entries never mix with the demo company's (last week).
 async function openNextWeek(page: Page) {
   await page.getByRole('button', { name: 'Next week' }).click();
@@ -41,16 +54,16 @@ test('log, edit and submit a week; reject, fix, approve', async ({ page }) => {
   test.setTimeout(150_000);
   await signIn(page, embedded, 'employee');
   await openNextWeek(page);
-  await expect(page.getByTestId('week-total')).toHaveText('Week total 0:00');
+  await expect(page.getByTestId('week-total')).toHaveText('Week total 0m');
 
   await addEntry(page, 0, '1:30', 'Design review');
   await addEntry(page, 1, '2h', 'Client workshop');
   await addEntry(page, 2, '45m', 'Expense report');
-  await expect(page.getByTestId('week-total')).toHaveText('Week total 4:15');
+  await expect(page.getByTestId('week-total')).toHaveText('Week total 4h 15m');
 
-  // Edit one; the same rules as the server refuse a bad duration in place.
+  // Edit one (a tap on it); the same rules as the server refuse a bad duration in place.
   const review = page.getByTestId('entry').filter({ hasText: 'Design review' });
-  await review.getByRole('button', { name: 'Edit' }).click();
+  await review.getByRole('button').click();
   const form = page.getByRole('form', { name: 'Edit entry' });
   await form.getByLabel('Duration').fill('25 hours');
   await form.getByRole('button', { name: 'Save' }).click();
@@ -58,21 +71,26 @@ test('log, edit and submit a week; reject, fix, approve', async ({ page }) => {
   await form.getByLabel('Duration').fill('1.75');
   await form.getByRole('button', { name: 'Save' }).click();
   await expect(form).toHaveCount(0);
-  await expect(review).toContainText('1:45');
-  await expect(page.getByTestId('week-total')).toHaveText('Week total 4:30');
+  await expect(review).toContainText('1h 45m');
+  await expect(page.getByTestId('week-total')).toHaveText('Week total 4h 30m');
 
   await page.getByRole('button', { name: 'Submit week' }).click();
   await page.getByRole('button', { name: 'Submit 3 entries' }).click();
   await expect(page.getByTestId('entry').filter({ hasText: 'Submitted' })).toHaveCount(3);
   await expect(page.getByRole('button', { name: 'Submit week' })).toHaveCount(0);
-  await expect(review.getByRole('button', { name: 'Edit' })).toHaveCount(0);
+  // Submitted entries no longer open for editing.
+  await expect(review.getByRole('button')).toHaveCount(0);
   await signOut(page);
 
   // The manager rejects one with a note and approves the others.
   await signIn(page, embedded, 'manager');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Approvals' }).click();
-  const week = page.getByTestId('person-week').filter({ hasText: 'Design review' });
-  await expect(week).toContainText('Emma Employee');
+  // One summary row for Emma's week; a tap opens its entries.
+  const week = emmasNextWeek(page);
+  await expect(week).toContainText('4h 30m');
+  await expect(week).toContainText('3 days');
+  await expect(week.getByTestId('pending-entry')).toHaveCount(0);
+  await week.getByRole('button', { name: /^Emma Employee/ }).click();
   await expect(week.getByTestId('pending-entry')).toHaveCount(3);
   const toReject = week.getByTestId('pending-entry').filter({ hasText: 'Expense report' });
   await toReject.getByRole('button', { name: 'Reject…' }).click();
@@ -94,7 +112,7 @@ test('log, edit and submit a week; reject, fix, approve', async ({ page }) => {
   const rejected = page.getByTestId('entry').filter({ hasText: 'Expense report' });
   await expect(rejected).toContainText('Rejected');
   await expect(rejected).toContainText('Manager: Expenses are not working time');
-  await rejected.getByRole('button', { name: 'Edit' }).click();
+  await rejected.getByRole('button').click();
   const fix = page.getByRole('form', { name: 'Edit entry' });
   await fix.getByLabel('Note (optional)').fill('Travel planning');
   await fix.getByRole('button', { name: 'Save' }).click();
@@ -107,7 +125,19 @@ test('log, edit and submit a week; reject, fix, approve', async ({ page }) => {
   // The manager approves the rest of the week at once.
   await signIn(page, embedded, 'manager');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Approvals' }).click();
-  const resubmitted = page.getByTestId('person-week').filter({ hasText: 'Travel planning' });
+  // Its summary says it came back after a rejection; the manager's note is on the entry.
+  const resubmitted = emmasNextWeek(page);
+  await expect(resubmitted).toContainText('1 entry resubmitted after rejection');
+  await resubmitted.getByRole('button', { name: /^Emma Employee/ }).click();
+  await expect(resubmitted.getByTestId('pending-entry')).toContainText('Sent back before: Expenses are not working time');
+  await resubmitted.getByRole('button', { name: 'Approve week' }).click();
+  await expect(resubmitted).toHaveCount(0);
+  // Undo, within seconds, brings the week back; approved again, it goes.
+  const toast = page.getByTestId('toast');
+  await expect(toast).toContainText('Approved Emma Employee’s week');
+  await toast.getByRole('button', { name: 'Undo' }).click();
+  await expect(resubmitted).toHaveCount(1);
+  await expect(toast).toHaveText('Approval undone');
   await resubmitted.getByRole('button', { name: 'Approve week' }).click();
   await expect(resubmitted).toHaveCount(0);
   await signOut(page);
@@ -116,7 +146,7 @@ test('log, edit and submit a week; reject, fix, approve', async ({ page }) => {
   await signIn(page, embedded, 'employee');
   await openNextWeek(page);
   await expect(page.getByTestId('entry').filter({ hasText: 'Approved' })).toHaveCount(3);
-  await expect(page.getByRole('button', { name: 'Edit' })).toHaveCount(0);
+  await expect(page.getByTestId('entry').getByRole('button')).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Delete' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Submit week' })).toHaveCount(0);
   await signOut(page);

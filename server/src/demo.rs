@@ -43,6 +43,20 @@ pub const DEMO_USERS: [(&str, &str, Role, &str); 4] = [
         "adam-demo-pass",
     ),
 ];
+/// The rest of Maria's team: people whose weeks await her approval too. Their passwords
+/// are random (an admin can send them an invitation link to choose one).
+const DEMO_TEAM: [(&str, &str, Role); 8] = [
+    ("noah@exampleco.test", "Noah Novak", Role::Employee),
+    ("olivia@exampleco.test", "Olivia Ortiz", Role::Employee),
+    ("liam@exampleco.test", "Liam Larsen", Role::Contractor),
+    ("sofia@exampleco.test", "Sofia Silva", Role::Employee),
+    ("yusuf@exampleco.test", "Yusuf Yilmaz", Role::Employee),
+    ("hana@exampleco.test", "Hana Hashimoto", Role::Contractor),
+    ("jonas@exampleco.test", "Jonas Jensen", Role::Employee),
+    ("priya@exampleco.test", "Priya Patel", Role::Employee),
+];
+/// Whose Thursday ran long (10:30): the approvals screen points it out.
+const LONG_DAY: &str = "hana@exampleco.test";
 /// The demo batch client and its secret.
 pub const DEMO_CLIENT: (&str, &str) = ("exampleco-payroll", "exampleco-payroll-demo-secret");
 const DEMO_PROJECTS: [(&str, &str); 3] = [
@@ -66,6 +80,16 @@ pub async fn seed(db: &Db, settings: &ProviderSettings) -> anyhow::Result<()> {
     for (email, name, role, password) in DEMO_USERS {
         subjects.push((
             admin::add_user(db, email, name, role, password).await?,
+            email,
+            name,
+        ));
+    }
+    // Employees and contractors (not Maria or Adam) log time.
+    subjects.truncate(2);
+    for (email, name, role) in DEMO_TEAM {
+        let password = uuid::Uuid::new_v4().to_string();
+        subjects.push((
+            admin::add_user(db, email, name, role, &password).await?,
             email,
             name,
         ));
@@ -96,7 +120,7 @@ pub async fn seed(db: &Db, settings: &ProviderSettings) -> anyhow::Result<()> {
         };
         project_ids.push(project.id);
     }
-    // Last week's entries of Emma and Carl, awaiting Maria's approval.
+    // Last week's entries of Emma, Carl and the team, awaiting Maria's approval.
     let today = time::OffsetDateTime::now_utc().date();
     let monday =
         today - time::Duration::days(i64::from(today.weekday().number_days_from_monday()) + 7);
@@ -107,7 +131,7 @@ pub async fn seed(db: &Db, settings: &ProviderSettings) -> anyhow::Result<()> {
     let source = "demo".to_owned();
     let mut rows = Vec::new();
     let mut owners = Vec::new();
-    for (subject, email, name) in subjects.iter().take(2) {
+    for (subject, email, name) in &subjects {
         let user = User {
             issuer: settings.issuer.to_string(),
             subject: subject.clone(),
@@ -117,16 +141,20 @@ pub async fn seed(db: &Db, settings: &ProviderSettings) -> anyhow::Result<()> {
         };
         owners.push(users::upsert(&mut tx, &user, now).await?);
     }
-    for (person, user_id) in owners.iter().enumerate() {
+    for (person, (user_id, (_, email, _))) in owners.iter().zip(&subjects).enumerate() {
         for day in 0..5 {
             let date = WorkDate::from_date(monday + time::Duration::days(day));
+            let minutes = match day {
+                3 if *email == LONG_DAY => 630,
+                4 => 240,
+                _ => 450,
+            };
             rows.push((
                 EntryId::from_uuid(uuid::Uuid::new_v4()),
                 user_id.clone(),
                 project_ids[(person + day as usize) % project_ids.len()].clone(),
                 date,
-                Minutes::new(if day == 4 { 240 } else { 450 })
-                    .map_err(|e| anyhow::anyhow!("{}", e.message))?,
+                Minutes::new(minutes).map_err(|e| anyhow::anyhow!("{}", e.message))?,
             ));
         }
     }

@@ -7,6 +7,7 @@ use crate::{
     api::save_entry,
     api_client::authorized,
     browser::{is_online, random_uuid},
+    components::toast::use_toasts,
     domain::{EntryStatus, Minutes, WorkDate},
     entries::{Entry, NewEntry, Project},
     error::AppError,
@@ -25,7 +26,11 @@ pub enum Editing {
 pub fn EntryForm(
     editing: Editing,
     projects: Vec<Project>,
+    /// Closes the form: `true` once the server has the entry.
     on_done: Callback<bool>,
+    /// Deletes the entry being edited, when its owner may.
+    #[prop(default = None)]
+    on_delete: Option<Callback<()>>,
 ) -> impl IntoView {
     let (existing, date) = match &editing {
         Editing::New(date) => (None, *date),
@@ -52,6 +57,7 @@ pub fn EntryForm(
             .unwrap_or_default(),
     );
     let outbox = use_outbox();
+    let toasts = use_toasts();
     let owner = use_session().owner();
     let project_name = {
         let projects = projects.clone();
@@ -79,6 +85,12 @@ pub fn EntryForm(
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         form_error.set(None);
+        // The date picker gives a valid day or nothing; the domain's message for nothing
+        // would show an ISO example.
+        if day.get().trim().is_empty() {
+            field_error.set(Some(("date".into(), "choose a day".into())));
+            return;
+        }
         // The same rules as the server (shared domain types), before anything is sent.
         let minutes = match Minutes::parse_duration(&duration.get()) {
             Ok(minutes) => minutes,
@@ -112,7 +124,10 @@ pub fn EntryForm(
                 })
             };
             match result {
-                Ok(_) => on_done.run(true),
+                Ok(_) => {
+                    toasts.show("Saved", None);
+                    on_done.run(true);
+                }
                 // No network, no service or no session right now: the outbox keeps it and
                 // sends it later (the id makes a repeat harmless).
                 Err(err) if is_for_later(&err) => {
@@ -120,7 +135,10 @@ pub fn EntryForm(
                         .as_deref()
                         .and_then(|owner| QueuedSave::new(owner, entry, version, &project_name));
                     match save.map(|save| outbox.queue(save)) {
-                        Some(Ok(())) => on_done.run(false),
+                        Some(Ok(())) => {
+                            toasts.show("Kept on this phone until you are online", None);
+                            on_done.run(false);
+                        }
                         Some(Err(message)) => form_error.set(Some(message)),
                         None => form_error.set(Some(err.to_string())),
                     }
@@ -191,6 +209,23 @@ pub fn EntryForm(
                 </button>
                 <button type="button" class="button" on:click=move |_| on_done.run(false)>"Cancel"</button>
             </div>
+            {on_delete.map(|delete| {
+                let confirming = RwSignal::new(false);
+                view! {
+                    <Show
+                        when=move || confirming.get()
+                        fallback=move || view! {
+                            <button type="button" class="button danger" on:click=move |_| confirming.set(true)>"Delete entry"</button>
+                        }
+                    >
+                        <div class="confirm" role="group" aria-label="Delete entry">
+                            <p>"Delete this entry? This cannot be undone."</p>
+                            <button type="button" class="button danger-solid" on:click=move |_| delete.run(())>"Delete for good"</button>
+                            <button type="button" class="button" on:click=move |_| confirming.set(false)>"Keep"</button>
+                        </div>
+                    </Show>
+                }
+            })}
         </form>
     }
 }

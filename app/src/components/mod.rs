@@ -3,3 +3,4 @@
 pub mod entry_form;
 pub mod queued;
 pub mod skeleton;
+pub mod toast;

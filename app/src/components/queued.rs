@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::{
+    browser::duration_label,
     entries::Entry,
     outbox::{store::use_outbox, QueuedSave, SyncState},
     session::use_session,
@@ -62,7 +63,7 @@ pub fn QueuedRow(save: QueuedSave) -> impl IntoView {
         <li class="entry queued" data-testid="entry">
             <div class="entry-main">
                 <span class="entry-project">{save.project_name.clone()}</span>
-                <span class="entry-duration">{save.minutes.clock()}</span>
+                <span class="entry-duration">{duration_label(save.minutes.get())}</span>
             </div>
             {save.entry.note.clone().map(|note| view! { <p class="entry-note">{note}</p> })}
             <div class="entry-meta">

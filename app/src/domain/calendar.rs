@@ -141,6 +141,11 @@ impl IsoWeek {
         WorkDate(self.monday().0.saturating_add(time::Duration::days(6)))
     }
 
+    /// Its number in its ISO year (1 to 53).
+    pub fn number(self) -> u8 {
+        self.week
+    }
+
     /// The week `weeks` later (earlier when negative).
     pub fn plus_weeks(self, weeks: i64) -> IsoWeek {
         WorkDate(self.monday().0.saturating_add(time::Duration::weeks(weeks))).week()

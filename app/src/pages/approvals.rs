@@ -1,6 +1,7 @@
 //! `/approvals`: for people whose token grants `approve:timesheets` (the server checks
-//! again on every call): others' submitted entries by person and week, to approve or
-//! reject; and everyone's approved time as CSV for payroll.
+//! again on every call): others' submitted time as one summary row per person and week,
+//! approved a week at once or entry by entry, with Undo for a few seconds; and everyone's
+//! approved time as CSV for payroll.
 
 use std::collections::HashMap;
 
@@ -8,12 +9,15 @@ use leptos::{lazy, prelude::*};
 
 use super::home::{on_demand, SignedInOnly};
 use crate::{
-    api::{approve_week, decide_entry, get_awaiting_approval},
+    api::{approve_week, decide_entry, get_awaiting_approval, undo_decisions},
     api_client::authorized,
     auth::Scope,
-    domain::{clock, IsoWeek, Note, WorkDate},
+    browser::{day_label, duration_label, week_label},
+    components::toast::use_toasts,
+    domain::{IsoWeek, Note, WorkDate},
     entries::Entry,
     error::AppError,
+    review::{by_person_week, PersonWeek},
     session::use_session,
 };
 
@@ -56,80 +60,62 @@ fn Approvals() -> impl IntoView {
     }
 }
 
-/// One person's week of submitted entries.
-struct Group {
-    name: String,
-    issuer: String,
-    subject: String,
-    week: IsoWeek,
-    entries: Vec<Entry>,
-}
-
-fn group(entries: Vec<Entry>) -> Vec<Group> {
-    let mut groups: Vec<Group> = Vec::new();
-    for entry in entries {
-        let week = entry.date.week();
-        let found = groups.iter_mut().find(|group| {
-            group.issuer == entry.owner.issuer
-                && group.subject == entry.owner.subject
-                && group.week == week
-        });
-        match found {
-            Some(group) => group.entries.push(entry),
-            None => groups.push(Group {
-                name: entry
-                    .owner
-                    .name
-                    .clone()
-                    .or_else(|| entry.owner.email.clone())
-                    .unwrap_or_else(|| entry.owner.subject.clone()),
-                issuer: entry.owner.issuer.clone(),
-                subject: entry.owner.subject.clone(),
-                week,
-                entries: vec![entry],
-            }),
-        }
-    }
-    groups.sort_by(|a, b| (a.week, &a.name).cmp(&(b.week, &b.name)));
-    for group in &mut groups {
-        group.entries.sort_by_key(|entry| entry.date);
-    }
-    groups
-}
-
-/// Submitted entries grouped by person and week, decided one by one or a week at once.
+/// Submitted entries as one summary row per person and week, approved a week at once or,
+/// opened, entry by entry.
 #[component]
 fn Pending() -> impl IntoView {
+    let toasts = use_toasts();
     // Approving a week is an action; the list is a resource keyed on it, so the week goes
-    // once approved (and stays, with the reason, when refused).
-    let approve = Action::new_unsync(|owner_week: &OwnerWeek| {
-        let owner_week = owner_week.clone();
+    // once approved (and stays, with the reason, when refused). An undo reloads it too.
+    let approve = Action::new_unsync(|group: &PersonWeek| {
+        let group = group.clone();
         async move {
-            let (issuer, subject, week) = owner_week.clone();
+            let (issuer, subject, week) = (group.issuer.clone(), group.subject.clone(), group.week);
             let done =
                 authorized(|| approve_week(issuer.clone(), subject.clone(), week.to_string()))
                     .await;
-            (owner_week, done.map(drop))
+            (group, done)
         }
+    });
+    let undo = Action::new_unsync(|ids: &Vec<String>| {
+        let ids = ids.clone();
+        async move { authorized(|| undo_decisions(ids.clone())).await }
     });
     let pending = LocalResource::new(move || {
         approve.version().track();
+        undo.version().track();
         authorized(get_awaiting_approval)
     });
     // Why a week was not approved, until it is: kept per week, as the list is drawn anew
     // after every attempt.
     let refused = RwSignal::new(HashMap::<OwnerWeek, String>::new());
     Effect::new(move |_| {
-        if let Some((owner_week, done)) = approve.value().get() {
-            refused.update(|refused| match done {
-                Ok(()) => {
-                    refused.remove(&owner_week);
-                }
-                Err(err) => {
-                    refused.insert(owner_week, format!("Not approved: {err}"));
-                }
-            });
+        let Some((group, done)) = approve.value().get() else {
+            return;
+        };
+        let key = owner_week(&group);
+        match done {
+            Ok(approved) => {
+                refused.update(|refused| {
+                    refused.remove(&key);
+                });
+                let ids: Vec<String> = approved.iter().map(|entry| entry.id.to_string()).collect();
+                toasts.show(
+                    format!("Approved {}’s week", group.name),
+                    Some(Callback::new(move |()| {
+                        undo.dispatch(ids.clone());
+                    })),
+                );
+            }
+            Err(err) => refused.update(|refused| {
+                refused.insert(key, format!("Not approved: {err}"));
+            }),
         }
+    });
+    Effect::new(move |_| match undo.value().get() {
+        Some(Ok(_)) => toasts.show("Approval undone", None),
+        Some(Err(err)) => toasts.show(format!("Not undone: {err}"), None),
+        None => {}
     });
     move || {
         match pending.get() {
@@ -148,11 +134,15 @@ fn Pending() -> impl IntoView {
             <section class="card"><p data-testid="nothing-to-approve">"Nothing waits for your approval."</p></section>
         }
         .into_any(),
-        Some(Ok(entries)) => group(entries)
-            .into_iter()
-            .map(|group| view! { <PersonWeek group approve refused/> })
-            .collect_view()
-            .into_any(),
+        Some(Ok(entries)) => view! {
+            <ul class="person-weeks">
+                {by_person_week(entries)
+                    .into_iter()
+                    .map(|group| view! { <PersonWeekRow group approve refused/> })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any(),
     }
     }
 }
@@ -160,52 +150,114 @@ fn Pending() -> impl IntoView {
 /// Whose week: (issuer, subject, week).
 type OwnerWeek = (String, String, IsoWeek);
 
+fn owner_week(group: &PersonWeek) -> OwnerWeek {
+    (group.issuer.clone(), group.subject.clone(), group.week)
+}
+
+type ApproveWeek = Action<PersonWeek, (PersonWeek, Result<Vec<Entry>, AppError>)>;
+
+/// One person's week on one row: who, when, how much, on what, and anything unusual;
+/// Approve week on it; a tap opens its entries.
 #[component]
-fn PersonWeek(
-    group: Group,
-    approve: Action<OwnerWeek, (OwnerWeek, Result<(), AppError>)>,
+fn PersonWeekRow(
+    group: PersonWeek,
+    approve: ApproveWeek,
     refused: RwSignal<HashMap<OwnerWeek, String>>,
 ) -> impl IntoView {
-    let total: u32 = group
-        .entries
-        .iter()
-        .map(|entry| u32::from(entry.minutes))
-        .sum();
-    let mine: OwnerWeek = (group.issuer.clone(), group.subject.clone(), group.week);
-    let error = {
-        let mine = mine.clone();
-        move || refused.with(|refused| refused.get(&mine).cloned())
-    };
+    let summary = group.summary();
+    let open = RwSignal::new(false);
+    let key = owner_week(&group);
+    let error = move || refused.with(|refused| refused.get(&key).cloned());
     // One week at a time: the list is read again after each.
     let busy = approve.pending();
-    let approve_all = move |_| {
-        approve.dispatch(mine.clone());
+    let when = week_label(group.week);
+    let label = format!("{}, {when}", group.name);
+    let days = if summary.days == 1 {
+        "1 day".to_owned()
+    } else {
+        format!("{} days", summary.days)
     };
-    let label = format!("{} · {}", group.name, group.week);
-    let aria_label = label.clone();
+    let mut flags: Vec<String> = summary
+        .long_days
+        .iter()
+        .map(|day| format!("{} over 10 h", day_label(*day)))
+        .collect();
+    if summary.resubmitted > 0 {
+        flags.push(if summary.resubmitted == 1 {
+            "1 entry resubmitted after rejection".to_owned()
+        } else {
+            format!(
+                "{} entries resubmitted after rejection",
+                summary.resubmitted
+            )
+        });
+    }
+    let entries = StoredValue::new(group.entries.clone());
+    let list_id = format!("entries-{}-{}", group.subject, group.week);
+    let list_ref = list_id.clone();
+    let name = group.name.clone();
+    let to_approve = group.clone();
     view! {
-        <section class="card person-week" aria-label=aria_label data-testid="person-week">
-            <h2 class="day-head"><span>{label}</span><span class="day-total">{clock(total)}</span></h2>
-            <ul class="entries">
-                {group.entries.into_iter().map(|entry| view! { <Decision entry/> }).collect_view()}
-            </ul>
+        <li class="card person-week" aria-label=label data-testid="person-week" data-monday=group.week.monday().to_string()>
+            <button
+                type="button"
+                class="summary"
+                aria-expanded=move || open.get().to_string()
+                aria-controls=list_ref
+                on:click=move |_| open.update(|open| *open = !*open)
+            >
+                <span class="summary-name">{name}</span>
+                <span class="summary-line">{format!("{when} · {days}")}</span>
+                <span class="summary-line">{summary.projects.join(", ")}</span>
+                {(!flags.is_empty()).then(|| view! { <span class="summary-flags">{flags.join(" · ")}</span> })}
+            </button>
+            <span class="summary-total">{duration_label(summary.minutes)}</span>
             {move || error().map(|text| view! { <p class="field-error" role="alert">{text}</p> })}
-            <button type="button" class="button primary" disabled=busy on:click=approve_all>
+            <div id=list_id>
+                {move || open.get().then(|| view! {
+                    <ul class="entries">
+                        {entries.get_value().into_iter().map(|entry| view! { <Decision entry/> }).collect_view()}
+                    </ul>
+                })}
+            </div>
+            <button
+                type="button"
+                class="button primary small"
+                disabled=busy
+                on:click=move |_| {
+                    approve.dispatch(to_approve.clone());
+                }
+            >
                 "Approve week"
             </button>
-        </section>
+        </li>
     }
 }
 
 /// Approve or reject one entry. Optimistic: the decision shows at once and is undone,
-/// with the reason, when the server refuses (e.g. the entry changed meanwhile).
+/// with the reason, when the server refuses (e.g. the entry changed meanwhile); a toast
+/// offers Undo while the server still allows it.
 #[component]
 fn Decision(entry: Entry) -> impl IntoView {
+    let toasts = use_toasts();
     let decided = RwSignal::new(None::<&'static str>);
     let rejecting = RwSignal::new(false);
     let note = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let id = StoredValue::new(entry.id.to_string());
+    let take_back = Callback::new(move |()| {
+        let id = id.get_value();
+        leptos::task::spawn_local(async move {
+            match authorized(|| undo_decisions(vec![id.clone()])).await {
+                Ok(_) => {
+                    decided.set(None);
+                    rejecting.set(false);
+                    toasts.show("Decision undone", None);
+                }
+                Err(err) => error.set(Some(format!("Not undone: {err}"))),
+            }
+        });
+    });
     let decide = move |approve: bool| {
         let id = id.get_value();
         let text = note.get_untracked();
@@ -215,27 +267,33 @@ fn Decision(entry: Entry) -> impl IntoView {
             return;
         }
         error.set(None);
-        decided.set(Some(if approve { "Approved" } else { "Rejected" }));
+        let outcome = if approve { "Approved" } else { "Rejected" };
+        decided.set(Some(outcome));
         leptos::task::spawn_local(async move {
             let note = (!approve).then(|| text.clone());
-            if let Err(err) = authorized(|| decide_entry(id.clone(), approve, note.clone())).await {
-                decided.set(None);
-                error.set(Some(match err {
-                    AppError::Conflict { .. } | AppError::PreconditionFailed => {
-                        "Someone changed this entry meanwhile; reload to see it.".to_owned()
-                    }
-                    err => format!("Not saved: {err}"),
-                }));
+            match authorized(|| decide_entry(id.clone(), approve, note.clone())).await {
+                Ok(_) => toasts.show(outcome, Some(take_back)),
+                Err(err) => {
+                    decided.set(None);
+                    error.set(Some(match err {
+                        AppError::Conflict { .. } | AppError::PreconditionFailed => {
+                            "Someone changed this entry meanwhile; reload to see it.".to_owned()
+                        }
+                        err => format!("Not saved: {err}"),
+                    }));
+                }
             }
         });
     };
+    let earlier = entry.decision_note.clone();
     view! {
         <li class="entry" data-testid="pending-entry">
             <div class="entry-main">
-                <span class="entry-project">{format!("{} · {}", entry.date, entry.project_name)}</span>
-                <span class="entry-duration">{entry.minutes.clock()}</span>
+                <span class="entry-project">{format!("{} · {}", day_label(entry.date), entry.project_name)}</span>
+                <span class="entry-duration">{duration_label(entry.minutes.get())}</span>
             </div>
             {entry.note.clone().map(|text| view! { <p class="entry-note">{text}</p> })}
+            {earlier.map(|text| view! { <p class="decision-note">{format!("Sent back before: {text}")}</p> })}
             {move || match decided.get() {
                 Some(outcome) => view! { <p class="badge decided" role="status">{outcome}</p> }.into_any(),
                 None if rejecting.get() => view! {

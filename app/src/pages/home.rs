@@ -12,14 +12,12 @@ use crate::{
     session::{use_session, AuthState},
 };
 
+/// Signed in, the week: who it is shows in the header's avatar, so the screen starts
+/// with the week itself.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let session = use_session();
     view! {
         <SignedInOnly>
-            <p class="greeting" data-testid="greeting">
-                "Hello, " {move || session.profile().map(|profile| profile.display_name().to_owned())}
-            </p>
             {on_demand("Loading your week", week_screen())}
         </SignedInOnly>
     }

@@ -3,12 +3,11 @@
 use leptos::prelude::*;
 
 use crate::{
-    browser::today,
+    browser::{duration_label, today},
     components::{
         entry_form::{Editing, EntryForm},
         queued::{minutes_of, OutboxSummary, QueuedRow},
     },
-    domain::clock,
     outbox::store::{remembered_projects, use_outbox, OutboxStore},
     session::use_session,
 };
@@ -37,7 +36,7 @@ pub fn OfflineStart() -> impl IntoView {
                 let saves = saves();
                 let total = minutes_of(&[], &saves);
                 (!saves.is_empty()).then(|| view! {
-                    <p class="week-total">"Saved on this phone " <strong>{clock(total)}</strong></p>
+                    <p class="week-total">"Saved on this phone " <strong>{duration_label(total)}</strong></p>
                     <ul class="entries">
                         {saves.into_iter().map(|save| view! { <QueuedRow save/> }).collect_view()}
                     </ul>

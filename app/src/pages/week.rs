@@ -1,5 +1,6 @@
 //! The week screen: the signed-in person's entries Monday to Sunday with day and week
-//! totals; add, edit and delete entries; submit the week for approval.
+//! totals, on one phone screen; add (on any day), edit and delete entries; submit the week
+//! for approval; swipe to the next or previous week.
 
 use leptos::prelude::*;
 
@@ -7,13 +8,14 @@ use crate::{
     api::{delete_entry, get_projects, get_week, submit_week},
     api_client::authorized,
     auth::Scope,
-    browser::{day_label, today},
+    browser::{buzz, day_label, duration_label, today, week_label},
     components::{
         entry_form::{Editing, EntryForm},
         queued::{minutes_of, OutboxSummary, QueuedRow, SyncBadge},
         skeleton::Skeleton,
+        toast::use_toasts,
     },
-    domain::{clock, EntryStatus, IsoWeek, WorkDate},
+    domain::{EntryStatus, IsoWeek, WorkDate},
     entries::Entry,
     error::AppError,
     outbox::{
@@ -31,6 +33,9 @@ fn status_label(status: EntryStatus) -> &'static str {
         EntryStatus::Rejected => "Rejected",
     }
 }
+
+/// How far a finger moves sideways, in CSS pixels, before the week changes.
+const SWIPE: i32 = 60;
 
 #[component]
 pub fn WeekView() -> impl IntoView {
@@ -72,13 +77,25 @@ pub fn WeekView() -> impl IntoView {
     });
     let editing = RwSignal::new(None::<Editing>);
     let message = RwSignal::new(None::<String>);
+    let toasts = use_toasts();
     Effect::new(move |_| match submit.value().get() {
-        Some(Ok(_)) => message.set(None),
+        Some(Ok(sent)) => {
+            message.set(None);
+            let noun = if sent.len() == 1 { "entry" } else { "entries" };
+            toasts.show(
+                format!("Week submitted: {} {noun} sent for approval", sent.len()),
+                None,
+            );
+            buzz();
+        }
         Some(Err(err)) => message.set(Some(format!("Not submitted: {err}"))),
         None => {}
     });
     Effect::new(move |_| match delete.value().get() {
-        Some(Ok(())) => message.set(None),
+        Some(Ok(())) => {
+            message.set(None);
+            toasts.show("Entry deleted", None);
+        }
         Some(Err(err)) => message.set(Some(format!("Not deleted: {err}"))),
         None => {}
     });
@@ -89,23 +106,62 @@ pub fn WeekView() -> impl IntoView {
         }
     });
 
-    let title = move || {
-        week.get().map(|shown| {
-            let (monday, sunday) = (shown.monday(), shown.sunday());
-            format!("{} – {}", day_label(monday), day_label(sunday))
-        })
-    };
     let go = move |weeks: i64| {
         editing.set(None);
         message.set(None);
         week.update(|shown| *shown = shown.map(|shown| shown.plus_weeks(weeks)));
     };
+    // A sideways swipe on the week turns it; vertical movement stays the page's scroll
+    // (`touch-action: pan-y` in the style).
+    let swipe_from = StoredValue::new(None::<(i32, i32)>);
+    let swipe_start = move |ev: leptos::ev::PointerEvent| {
+        let touch = ev.pointer_type() == "touch";
+        swipe_from.set_value(touch.then(|| (ev.client_x(), ev.client_y())));
+    };
+    let swipe_end = move |ev: leptos::ev::PointerEvent| {
+        if let Some((x, y)) = swipe_from.get_value() {
+            swipe_from.set_value(None);
+            let (dx, dy) = (ev.client_x() - x, ev.client_y() - y);
+            if dx.abs() >= SWIPE && dx.abs() > 2 * dy.abs() {
+                go(if dx < 0 { 1 } else { -1 });
+            }
+        }
+    };
+    let add_on = move |day: WorkDate| editing.set(Some(Editing::New(day)));
+    let can_create = move || session.has(Scope::CreateTimesheets);
 
     view! {
-        <section class="card week" aria-labelledby="week-title">
+        {move || {
+            let form_for = editing.get()?;
+            let projects = projects.get().and_then(Result::ok).unwrap_or_default();
+            let on_delete = match &form_for {
+                Editing::Existing(entry)
+                    if entry.status.is_deletable() && session.has(Scope::DeleteTimesheets) =>
+                {
+                    let id = entry.id.to_string();
+                    Some(Callback::new(move |()| {
+                        editing.set(None);
+                        delete.dispatch(id.clone());
+                    }))
+                }
+                _ => None,
+            };
+            Some(view! { <EntryForm editing=form_for projects on_done=done on_delete/> })
+        }}
+        <section
+            class="card week"
+            aria-labelledby="week-title"
+            hidden=move || editing.with(Option::is_some)
+            on:pointerdown=swipe_start
+            on:pointerup=swipe_end
+            on:pointercancel=move |_| swipe_from.set_value(None)
+        >
             <div class="week-nav">
                 <button type="button" class="button icon" aria-label="Previous week" on:click=move |_| go(-1)>"‹"</button>
-                <h1 id="week-title" data-testid="week-title">{move || title().unwrap_or_else(|| "This week".into())}</h1>
+                <div class="week-heading">
+                    <h1 id="week-title" data-testid="week-title">{move || week.get().map(week_label).unwrap_or_else(|| "This week".into())}</h1>
+                    <span class="week-number">{move || week.get().map(|shown| format!("Week {}", shown.number()))}</span>
+                </div>
                 <button type="button" class="button icon" aria-label="Next week" on:click=move |_| go(1)>"›"</button>
             </div>
             {move || message.get().map(|text| view! { <p class="notice" role="alert">{text}</p> })}
@@ -140,49 +196,43 @@ pub fn WeekView() -> impl IntoView {
                 let total = minutes_of(&list, &unsent);
                 let open = list.iter().filter(|entry| entry.status.is_editable()).count();
                 let synced: Vec<String> = sent.iter().map(|save| save.id().to_owned()).collect();
+                let days = shown
+                    .days()
+                    .map(|day| {
+                        let items: Vec<Entry> = list.iter().filter(|entry| entry.date == day).cloned().collect();
+                        let queued: Vec<QueuedSave> = unsent.iter().filter(|save| save.date == day).cloned().collect();
+                        let synced = synced.clone();
+                        let add = can_create().then_some(Callback::new(add_on));
+                        view! { <Day day items queued synced editing add/> }
+                    })
+                    .collect_view();
                 view! {
-                    <p class="week-total" data-testid="week-total">"Week total " <strong>{clock(total)}</strong></p>
-                    {shown
-                        .days()
-                        .map(|day| {
-                            let items: Vec<Entry> = list.iter().filter(|entry| entry.date == day).cloned().collect();
-                            let queued: Vec<QueuedSave> = unsent.iter().filter(|save| save.date == day).cloned().collect();
-                            let synced = synced.clone();
-                            view! { <Day day items queued synced editing delete/> }
-                        })
-                        .collect_view()}
-                    {(open > 0 && session.has(Scope::CreateTimesheets)).then(|| view! {
-                        <SubmitWeek week=shown count=open submit/>
-                    })}
+                    <p class="week-total" data-testid="week-total">"Week total " <strong>{duration_label(total)}</strong></p>
+                    {days}
+                    // Always in reach at the bottom of the screen (sticky), above the tab bar.
+                    <div class="week-actions">
+                        {can_create().then(|| view! {
+                            <button
+                                type="button"
+                                class="button primary add"
+                                on:click=move |_| {
+                                    let day = today().filter(|today| today.week() == shown).unwrap_or(shown.monday());
+                                    add_on(day);
+                                }
+                            >
+                                "Add entry"
+                            </button>
+                        })}
+                        {(open > 0 && can_create()).then(|| view! { <SubmitWeek week=shown count=open submit/> })}
+                    </div>
                 }
                 .into_any()
             }}
         </section>
-        {move || {
-            let form_for = editing.get()?;
-            let projects = projects.get().and_then(Result::ok).unwrap_or_default();
-            Some(view! { <EntryForm editing=form_for projects on_done=done/> })
-        }}
-        {move || (session.has(Scope::CreateTimesheets) && editing.get().is_none()).then(|| view! {
-            <button
-                type="button"
-                class="button primary fab"
-                on:click=move |_| {
-                    let shown = week.get_untracked();
-                    let day = today()
-                        .filter(|today| Some(today.week()) == shown)
-                        .or_else(|| shown.map(IsoWeek::monday));
-                    if let Some(day) = day {
-                        editing.set(Some(Editing::New(day)));
-                    }
-                }
-            >
-                "Add entry"
-            </button>
-        })}
     }
 }
 
+/// One day: a single line when nothing is logged; its entries otherwise.
 #[component]
 fn Day(
     day: WorkDate,
@@ -191,98 +241,86 @@ fn Day(
     /// Ids of entries this device just sent from its outbox.
     synced: Vec<String>,
     editing: RwSignal<Option<Editing>>,
-    delete: Action<String, Result<(), AppError>>,
+    /// Opens the form for a new entry on a day, when the person may log time.
+    add: Option<Callback<WorkDate>>,
 ) -> impl IntoView {
     let total = minutes_of(&items, &queued);
     let label = day_label(day);
-    let aria_label = label.clone();
+    let empty = items.is_empty() && queued.is_empty();
+    let day_class = if empty { "day empty-day" } else { "day" };
+    let add_button = add.map(|add| {
+        let aria_label = format!("New entry on {label}");
+        view! {
+            <button type="button" class="button icon day-add" aria-label=aria_label on:click=move |_| add.run(day)>"+"</button>
+        }
+    });
+    let heading = label.clone();
     view! {
-        <section class="day" aria-label=aria_label data-testid=format!("day-{day}")>
-            <h2 class="day-head">
-                <span>{label}</span>
-                <span class="day-total">{clock(total)}</span>
-            </h2>
-            {if items.is_empty() && queued.is_empty() {
-                view! { <p class="muted empty">"Nothing logged"</p> }.into_any()
-            } else {
-                view! {
-                    <ul class="entries">
-                        {items
-                            .into_iter()
-                            .map(|entry| {
-                                let synced = synced.contains(&entry.id.to_string());
-                                view! { <EntryRow entry synced editing delete/> }
-                            })
-                            .collect_view()}
-                        {queued.into_iter().map(|save| view! { <QueuedRow save/> }).collect_view()}
-                    </ul>
-                }
-                .into_any()
-            }}
+        <section class=day_class aria-label=label data-testid=format!("day-{day}")>
+            <div class="day-head">
+                <h2>{heading}</h2>
+                <span class="day-total">{(!empty).then(|| duration_label(total))}</span>
+                {add_button}
+            </div>
+            {(!empty).then(|| view! {
+                <ul class="entries">
+                    {items
+                        .into_iter()
+                        .map(|entry| {
+                            let synced = synced.contains(&entry.id.to_string());
+                            view! { <EntryRow entry synced editing/> }
+                        })
+                        .collect_view()}
+                    {queued.into_iter().map(|save| view! { <QueuedRow save/> }).collect_view()}
+                </ul>
+            })}
         </section>
     }
 }
 
+/// One entry on one line (its note below, when it has one); a tap opens it for editing
+/// while it may still change.
 #[component]
 fn EntryRow(
     entry: Entry,
     /// Just sent from this device's outbox.
     synced: bool,
     editing: RwSignal<Option<Editing>>,
-    delete: Action<String, Result<(), AppError>>,
 ) -> impl IntoView {
     let session = use_session();
-    let confirming = RwSignal::new(false);
-    let gone = RwSignal::new(false);
     let status = entry.status;
-    let can_edit = entry.status.is_editable() && session.has(Scope::CreateTimesheets);
-    let can_delete = entry.status.is_deletable() && session.has(Scope::DeleteTimesheets);
-    let id = entry.id.to_string();
-    let for_edit = entry.clone();
-    // Optimistic: the row goes at once; the week read again afterwards brings it back,
-    // with the reason above, if the server refused.
-    let remove = move |_| {
-        gone.set(true);
-        delete.dispatch(id.clone());
+    let can_edit = status.is_editable() && session.has(Scope::CreateTimesheets);
+    let decision_note = (status == EntryStatus::Rejected)
+        .then(|| entry.decision_note.clone())
+        .flatten();
+    let content = view! {
+        <span class="entry-main">
+            <span class="entry-project">{entry.project_name.clone()}</span>
+            <span class="entry-duration">{duration_label(entry.minutes.get())}</span>
+        </span>
+        <span class="entry-meta">
+            <span class=format!("badge {}", status.as_str())>{status_label(status)}</span>
+            {synced.then(|| view! { <SyncBadge state=SyncState::Synced { at_ms: 0 }/> })}
+            {entry.note.clone().map(|note| view! { <span class="entry-note">{note}</span> })}
+        </span>
+        {decision_note.map(|note| view! { <span class="decision-note">{format!("Manager: {note}")}</span> })}
     };
-    view! {
-        <li class="entry" class:hidden=move || gone.get() data-testid="entry">
-            <div class="entry-main">
-                <span class="entry-project">{entry.project_name.clone()}</span>
-                <span class="entry-duration">{entry.minutes.clock()}</span>
-            </div>
-            {entry.note.clone().map(|note| view! { <p class="entry-note">{note}</p> })}
-            <div class="entry-meta">
-                <span class=format!("badge {}", status.as_str())>{status_label(status)}</span>
-                {synced.then(|| view! { <SyncBadge state=SyncState::Synced { at_ms: 0 }/> })}
-                {(status == EntryStatus::Rejected)
-                    .then(|| entry.decision_note.clone())
-                    .flatten()
-                    .map(|note| view! { <span class="decision-note">{format!("Manager: {note}")}</span> })}
-            </div>
-            <div class="entry-actions">
-                {can_edit.then(|| {
-                    let for_edit = for_edit.clone();
-                    view! {
-                        <button type="button" class="button small" on:click=move |_| editing.set(Some(Editing::Existing(Box::new(for_edit.clone()))))>
-                            "Edit"
-                        </button>
-                    }
-                })}
-                {can_delete.then(|| view! {
-                    <Show
-                        when=move || confirming.get()
-                        fallback=move || view! {
-                            <button type="button" class="button small" on:click=move |_| confirming.set(true)>"Delete"</button>
-                        }
-                    >
-                        <button type="button" class="button small danger-solid" on:click=remove.clone()>"Delete for good"</button>
-                        <button type="button" class="button small" on:click=move |_| confirming.set(false)>"Keep"</button>
-                    </Show>
-                })}
-            </div>
-        </li>
-    }
+    let row = if can_edit {
+        let for_edit = entry.clone();
+        view! {
+            <button
+                type="button"
+                class="entry-open"
+                on:click=move |_| editing.set(Some(Editing::Existing(Box::new(for_edit.clone()))))
+            >
+                {content}
+            </button>
+        }
+        .into_any()
+    } else {
+        view! { <div class="entry-open">{content}</div> }.into_any()
+    };
+    view! { <li class="entry" data-testid="entry">{row}</li> }
 }
 
 #[component]
@@ -301,7 +339,7 @@ fn SubmitWeek(
         <Show
             when=move || confirming.get()
             fallback=move || view! {
-                <button type="button" class="button primary" on:click=move |_| confirming.set(true)>"Submit week"</button>
+                <button type="button" class="button submit" on:click=move |_| confirming.set(true)>"Submit week"</button>
             }
         >
             <div class="confirm" role="group" aria-label="Submit week">

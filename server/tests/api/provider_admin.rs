@@ -185,7 +185,13 @@ async fn demo_mode_seeds_exampleco_once_and_its_people_can_work() {
         .await
         .expect("JSON");
     let entries = awaiting.as_array().expect("a list");
-    assert_eq!(entries.len(), 10, "Emma's and Carl's week: {awaiting}");
+    // Emma's, Carl's and the rest of the team's week: ten people, five days each.
+    assert_eq!(entries.len(), 50, "{awaiting}");
+    let people: std::collections::BTreeSet<&str> = entries
+        .iter()
+        .filter_map(|entry| entry["user_id"].as_str())
+        .collect();
+    assert_eq!(people.len(), 10, "{awaiting}");
 
     let employee = sign_in(&app, "emma@exampleco.test", "emma-demo-pass", PWA_SCOPE).await;
     assert!(!employee.scope.contains("approve:timesheets"));
@@ -208,8 +214,8 @@ async fn demo_mode_seeds_exampleco_once_and_its_people_can_work() {
     .fetch_one(app.db.pool())
     .await
     .expect("counts");
-    assert_eq!(counts.get::<i64, _>("accounts"), 4);
-    assert_eq!(counts.get::<i64, _>("entries"), 10);
+    assert_eq!(counts.get::<i64, _>("accounts"), 12);
+    assert_eq!(counts.get::<i64, _>("entries"), 50);
 }
 
 async fn timesheets(database_url: &str, args: &[&str], password: Option<&str>) -> Output {
