@@ -7,7 +7,7 @@ use crate::{
     api::save_entry,
     api_client::authorized,
     browser::{is_online, random_uuid},
-    components::toast::use_toasts,
+    components::{confirm::Confirmed, toast::use_toasts},
     domain::{EntryStatus, Minutes, WorkDate},
     entries::{Entry, NewEntry, Project},
     error::AppError,
@@ -209,22 +209,16 @@ pub fn EntryForm(
                 </button>
                 <button type="button" class="button" on:click=move |_| on_done.run(false)>"Cancel"</button>
             </div>
-            {on_delete.map(|delete| {
-                let confirming = RwSignal::new(false);
-                view! {
-                    <Show
-                        when=move || confirming.get()
-                        fallback=move || view! {
-                            <button type="button" class="button danger" on:click=move |_| confirming.set(true)>"Delete entry"</button>
-                        }
-                    >
-                        <div class="confirm" role="group" aria-label="Delete entry">
-                            <p>"Delete this entry? This cannot be undone."</p>
-                            <button type="button" class="button danger-solid" on:click=move |_| delete.run(())>"Delete for good"</button>
-                            <button type="button" class="button" on:click=move |_| confirming.set(false)>"Keep"</button>
-                        </div>
-                    </Show>
-                }
+            {on_delete.map(|delete| view! {
+                <Confirmed
+                    label="Delete entry"
+                    class="button danger"
+                    question="Delete this entry? This cannot be undone."
+                    confirm="Delete for good"
+                    confirm_class="button danger-solid"
+                    cancel="Keep"
+                    on_confirm=delete
+                />
             })}
         </form>
     }

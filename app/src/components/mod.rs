@@ -1,5 +1,6 @@
 //! Parts that several screens show; pages compose them, and they never import a page.
 
+pub mod confirm;
 pub mod entry_form;
 pub mod queued;
 pub mod skeleton;

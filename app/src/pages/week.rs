@@ -10,6 +10,7 @@ use crate::{
     auth::Scope,
     browser::{buzz, day_label, duration_label, today, week_label},
     components::{
+        confirm::Confirmed,
         entry_form::{Editing, EntryForm},
         queued::{minutes_of, OutboxSummary, QueuedRow, SyncBadge},
         skeleton::Skeleton,
@@ -329,26 +330,19 @@ fn SubmitWeek(
     count: usize,
     submit: Action<IsoWeek, Result<Vec<Entry>, AppError>>,
 ) -> impl IntoView {
-    let confirming = RwSignal::new(false);
-    let busy = submit.pending();
-    let send = move |_| {
-        submit.dispatch(week);
-    };
     let noun = if count == 1 { "entry" } else { "entries" };
     view! {
-        <Show
-            when=move || confirming.get()
-            fallback=move || view! {
-                <button type="button" class="button submit" on:click=move |_| confirming.set(true)>"Submit week"</button>
-            }
-        >
-            <div class="confirm" role="group" aria-label="Submit week">
-                <p>{format!("Send {count} {noun} to your manager for approval? They cannot be changed while they wait.")}</p>
-                <button type="button" class="button primary" disabled=move || busy.get() on:click=send>
-                    {format!("Submit {count} {noun}")}
-                </button>
-                <button type="button" class="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
-            </div>
-        </Show>
+        <Confirmed
+            label="Submit week"
+            class="button submit"
+            question=format!("Send {count} {noun} to your manager for approval? They cannot be changed while they wait.")
+            confirm=format!("Submit {count} {noun}")
+            confirm_class="button primary"
+            cancel="Cancel"
+            busy=submit.pending()
+            on_confirm=Callback::new(move |()| {
+                submit.dispatch(week);
+            })
+        />
     }
 }

@@ -178,17 +178,7 @@ async fn the_full_life_cycle_ends_locked() {
     assert_eq!(pending, json!([]), "drafts are not awaiting approval");
 
     // Submit the week.
-    let submitted: Value = app
-        .call(
-            Method::POST,
-            "/api/timesheets/weeks/2026-W48/submit",
-            &ann,
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let submitted = submit_week_48(&app, &ann).await;
     assert_eq!(submitted.as_array().unwrap().len(), 2);
     assert!(submitted
         .as_array()
@@ -317,6 +307,20 @@ async fn the_full_life_cycle_ends_locked() {
     assert_eq!(own.status(), StatusCode::FORBIDDEN);
 }
 
+/// Submits the owner's drafts of 2026-W48; the entries submitted.
+async fn submit_week_48(app: &TestApp, token: &str) -> Value {
+    let response = app
+        .call(
+            Method::POST,
+            "/api/timesheets/weeks/2026-W48/submit",
+            token,
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.expect("JSON")
+}
+
 /// `PUT /api/approvals/{id}` (approve) or, with a note, `POST …/reject`, as `token`.
 async fn decide(app: &TestApp, token: &str, id: &str, reject_note: Option<&str>) -> Value {
     let response = match reject_note {
@@ -415,17 +419,7 @@ async fn a_resubmitted_entry_keeps_the_rejection_note_through_an_undone_approval
     let version = rejected["version"].as_i64().expect("a version");
     let edited = edit_with_version(&app, &ann, &id, version, &entry_body("2026-11-23", 6.0)).await;
     assert_eq!(edited.status(), StatusCode::OK);
-    let submitted: Value = app
-        .call(
-            Method::POST,
-            "/api/timesheets/weeks/2026-W48/submit",
-            &ann,
-            None,
-        )
-        .await
-        .json()
-        .await
-        .expect("JSON");
+    let submitted = submit_week_48(&app, &ann).await;
     let resubmitted = submitted
         .as_array()
         .and_then(|entries| entries.iter().find(|entry| entry["id"] == id.as_str()))
