@@ -71,7 +71,7 @@ pub fn week_label(week: crate::domain::IsoWeek) -> String {
     week.to_string()
 }
 
-/// A duration in the phone's language, e.g. "7h 30m" or "7 Std. 30 Min.": the browser's
+/// A duration in the phone's language ("7h 30m" in English): the browser's
 /// `Intl.DurationFormat` where it has one, else "7:30".
 pub fn duration_label(minutes: u32) -> String {
     #[cfg(feature = "hydrate")]

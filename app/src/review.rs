@@ -101,14 +101,6 @@ impl PersonWeek {
                 .count(),
         }
     }
-
-    /// Its entries' ids, as the server knows them.
-    pub fn ids(&self) -> Vec<String> {
-        self.entries
-            .iter()
-            .map(|entry| entry.id.to_string())
-            .collect()
-    }
 }
 
 #[cfg(test)]
@@ -200,6 +192,5 @@ mod tests {
             [WorkDate::parse("2026-11-23").expect("a date")]
         );
         assert_eq!(summary.resubmitted, 1);
-        assert_eq!(week.ids().len(), 4);
     }
 }

@@ -21,14 +21,14 @@ function addDays(date: string, days: number): string {
 }
 
 /// A touch swipe across the week, by Chromium's own touch input (pointer events follow).
-async function swipe(page: Page, from: number, to: number) {
+async function swipe(page: Page, from: number, to: number, down = 5) {
   const box = (await page.getByTestId('week-total').boundingBox())!;
   const y = box.y + box.height + 60;
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x: from, y }] });
   for (let step = 1; step <= 5; step++) {
     const x = from + ((to - from) * step) / 5;
-    await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x, y: y + step }] });
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x, y: y + (down * step) / 5 }] });
   }
   await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
   await cdp.detach();
@@ -57,6 +57,8 @@ test('a week with three entries, its total and Submit week fit one screen', asyn
     [1, '8h', 'Wiring plan'],
     [2, '6.5', 'Customer handover'],
   ] as const) {
+    // Each save says so: the last toast has gone first.
+    await expect(page.getByTestId('toast')).toHaveCount(0, { timeout: 10_000 });
     await page.getByTestId(`day-${addDays(thisMonday, offset)}`).getByRole('button', { name: /^New entry on / }).click();
     const form = page.getByRole('form', { name: 'New entry' });
     await expect(form.getByLabel('Date')).toHaveValue(addDays(thisMonday, offset));
@@ -102,10 +104,11 @@ test('a swipe turns the week; the title is one line with the week number', async
   const title = page.getByTestId('week-title');
   await expect(page.getByTestId('week-total')).toBeVisible();
   const thisWeek = (await title.textContent())!;
-  // One line: the title is as tall as one line of its text.
+  // One line, and all of it: as tall as one line of its text, and not cut short.
   const height = await title.evaluate((element) => element.getBoundingClientRect().height);
   const lineHeight = await title.evaluate((element) => parseFloat(getComputedStyle(element).lineHeight));
   expect(height).toBeLessThanOrEqual(lineHeight + 1);
+  expect(await title.evaluate((element) => element.scrollWidth <= element.clientWidth)).toBe(true);
   expect(thisWeek).not.toMatch(/\d{4}-\d{2}-\d{2}|W\d\d/);
   await expect(page.locator('.week-number')).toHaveText(/^Week \d{1,2}$/);
 
@@ -116,6 +119,7 @@ test('a swipe turns the week; the title is one line with the week number', async
   await expect(title).toHaveText(thisWeek);
   // A short or mostly vertical movement is no swipe.
   await swipe(page, 200, 170);
+  await swipe(page, 300, 200, 250);
   await page.waitForTimeout(300);
   await expect(title).toHaveText(thisWeek);
   expect(nextWeek).not.toBe(thisWeek);

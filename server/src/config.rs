@@ -94,7 +94,7 @@ pub struct ServeArgs {
 
     /// Seconds during which a manager may undo their approval or rejection (the app
     /// offers Undo right after each decision).
-    #[arg(long, env = "DECISION_UNDO_SECS", default_value_t = 30)]
+    #[arg(long, env = "DECISION_UNDO_SECS", default_value_t = crate::services::approvals::UNDO_WINDOW.as_secs())]
     pub decision_undo_secs: u64,
 }
 

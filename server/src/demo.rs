@@ -78,14 +78,12 @@ pub async fn seed(db: &Db, settings: &ProviderSettings) -> anyhow::Result<()> {
     }
     let mut subjects = Vec::new();
     for (email, name, role, password) in DEMO_USERS {
-        subjects.push((
-            admin::add_user(db, email, name, role, password).await?,
-            email,
-            name,
-        ));
+        let subject = admin::add_user(db, email, name, role, password).await?;
+        // Maria approves and Adam administers; the others log time.
+        if matches!(role, Role::Employee | Role::Contractor) {
+            subjects.push((subject, email, name));
+        }
     }
-    // Employees and contractors (not Maria or Adam) log time.
-    subjects.truncate(2);
     for (email, name, role) in DEMO_TEAM {
         let password = uuid::Uuid::new_v4().to_string();
         subjects.push((

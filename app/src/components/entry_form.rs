@@ -162,9 +162,18 @@ pub fn EntryForm(
         }
     };
 
+    // The form replaces the week on screen: focus moves to its heading (not a field, which
+    // would pop up the keyboard), so keyboard and screen-reader users are not left on a
+    // hidden row.
+    let heading_ref = NodeRef::<leptos::html::H2>::new();
+    Effect::new(move |_| {
+        if let Some(heading) = heading_ref.get() {
+            let _ = heading.focus();
+        }
+    });
     view! {
         <form class="card entry-form" on:submit=submit novalidate=true aria-label=heading>
-            <h2>{heading}</h2>
+            <h2 tabindex="-1" node_ref=heading_ref>{heading}</h2>
             <label class="field">
                 <span>"Project"</span>
                 <select name="project" required=true prop:value=move || project.get() on:change=move |ev| project.set(event_target_value(&ev))>

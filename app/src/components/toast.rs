@@ -1,7 +1,7 @@
 //! Toasts: a short confirmation of a save or a decision at the bottom of the screen, with
 //! Undo where the server can take the change back.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use leptos::prelude::*;
 
@@ -9,13 +9,19 @@ use leptos::prelude::*;
 /// undo window.
 const SHOWN: Duration = Duration::from_secs(4);
 const SHOWN_WITH_UNDO: Duration = Duration::from_secs(7);
+/// While a finger or the focus is on the toast it stays; checked again this often.
+const HELD: Duration = Duration::from_secs(1);
+
+/// What Undo does. Not a `Callback`: the toast outlives the screen or row that showed it,
+/// so the action may hold no reactive handle of theirs (see `try_*` in the callers).
+pub type Undo = Arc<dyn Fn() + Send + Sync>;
 
 #[derive(Clone)]
 struct Toast {
     /// Which toast: a timer only hides the one it was started for.
     serial: u64,
     text: String,
-    undo: Option<Callback<()>>,
+    undo: Option<Undo>,
 }
 
 /// The one toast on screen (a newer one replaces it), shared through context.
@@ -23,11 +29,21 @@ struct Toast {
 pub struct Toasts {
     shown: RwSignal<Option<Toast>>,
     serial: StoredValue<u64>,
+    /// A finger or the keyboard focus is on the toast.
+    held: StoredValue<bool>,
 }
 
 impl Toasts {
+    fn new() -> Self {
+        Toasts {
+            shown: RwSignal::new(None),
+            serial: StoredValue::new(0),
+            held: StoredValue::new(false),
+        }
+    }
+
     /// Shows `text`, with an Undo button that runs `undo` when given.
-    pub fn show(self, text: impl Into<String>, undo: Option<Callback<()>>) {
+    pub fn show(self, text: impl Into<String>, undo: Option<Undo>) {
         let serial = self.serial.get_value() + 1;
         self.serial.set_value(serial);
         let lasts = if undo.is_some() {
@@ -43,22 +59,18 @@ impl Toasts {
         set_timeout(move || self.hide(serial), lasts);
     }
 
+    /// Hides toast `serial` if it is still the one shown, once nobody holds it.
     fn hide(self, serial: u64) {
-        if self
+        let current = self
             .shown
-            .with_untracked(|shown| shown.as_ref().map(|toast| toast.serial))
-            == Some(serial)
-        {
-            self.shown.set(None);
+            .with_untracked(|shown| shown.as_ref().map(|toast| toast.serial));
+        if current != Some(serial) {
+            return;
         }
-    }
-}
-
-impl Toasts {
-    fn new() -> Self {
-        Toasts {
-            shown: RwSignal::new(None),
-            serial: StoredValue::new(0),
+        if self.held.get_value() {
+            set_timeout(move || self.hide(serial), HELD);
+        } else {
+            self.shown.set(None);
         }
     }
 }
@@ -78,18 +90,26 @@ pub fn use_toasts() -> Toasts {
 #[component]
 pub fn ToastHost() -> impl IntoView {
     let toasts = use_toasts();
-    let current = move || toasts.shown.get();
+    let hold = move |held: bool| toasts.held.set_value(held);
     view! {
-        <div class="toast-host" role="status" aria-live="polite">
-            {move || current().map(|toast| {
-                let serial = toast.serial;
+        <div
+            class="toast-host"
+            role="status"
+            aria-live="polite"
+            on:focusin=move |_| hold(true)
+            on:focusout=move |_| hold(false)
+            on:pointerenter=move |_| hold(true)
+            on:pointerleave=move |_| hold(false)
+        >
+            {move || toasts.shown.get().map(|toast| {
                 let undo = toast.undo.map(|undo| view! {
                     <button
                         type="button"
                         class="toast-undo"
                         on:click=move |_| {
-                            toasts.hide(serial);
-                            undo.run(());
+                            hold(false);
+                            toasts.shown.set(None);
+                            undo();
                         }
                     >
                         "Undo"

@@ -3,7 +3,7 @@
 //! approved a week at once or entry by entry, with Undo for a few seconds; and everyone's
 //! approved time as CSV for payroll.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use leptos::{lazy, prelude::*};
 
@@ -13,7 +13,7 @@ use crate::{
     api_client::authorized,
     auth::Scope,
     browser::{day_label, duration_label, week_label},
-    components::toast::use_toasts,
+    components::toast::{use_toasts, Toasts, Undo},
     domain::{IsoWeek, Note, WorkDate},
     entries::Entry,
     error::AppError,
@@ -77,14 +77,16 @@ fn Pending() -> impl IntoView {
             (group, done)
         }
     });
-    let undo = Action::new_unsync(|ids: &Vec<String>| {
-        let ids = ids.clone();
-        async move { authorized(|| undo_decisions(ids.clone())).await }
-    });
-    let pending = LocalResource::new(move || {
-        approve.version().track();
-        undo.version().track();
-        authorized(get_awaiting_approval)
+    // An undone approval brings its week back. An `ArcTrigger`: the toast's Undo may be
+    // tapped after this screen has gone.
+    let reload = ArcTrigger::new();
+    let pending = LocalResource::new({
+        let reload = reload.clone();
+        move || {
+            approve.version().track();
+            reload.track();
+            authorized(get_awaiting_approval)
+        }
     });
     // Why a week was not approved, until it is: kept per week, as the list is drawn anew
     // after every attempt.
@@ -99,11 +101,17 @@ fn Pending() -> impl IntoView {
                 refused.update(|refused| {
                     refused.remove(&key);
                 });
-                let ids: Vec<String> = approved.iter().map(|entry| entry.id.to_string()).collect();
+                // Someone else may have approved it meanwhile: nothing of ours to undo.
+                if approved.is_empty() {
+                    toasts.show("Nothing was left to approve", None);
+                    return;
+                }
+                let ids = approved.iter().map(|entry| entry.id.to_string()).collect();
+                let reload = reload.clone();
                 toasts.show(
                     format!("Approved {}’s week", group.name),
-                    Some(Callback::new(move |()| {
-                        undo.dispatch(ids.clone());
+                    Some(undo_of(ids, toasts, "Approval undone", move || {
+                        reload.notify()
                     })),
                 );
             }
@@ -111,11 +119,6 @@ fn Pending() -> impl IntoView {
                 refused.insert(key, format!("Not approved: {err}"));
             }),
         }
-    });
-    Effect::new(move |_| match undo.value().get() {
-        Some(Ok(_)) => toasts.show("Approval undone", None),
-        Some(Err(err)) => toasts.show(format!("Not undone: {err}"), None),
-        None => {}
     });
     move || {
         match pending.get() {
@@ -145,6 +148,29 @@ fn Pending() -> impl IntoView {
         .into_any(),
     }
     }
+}
+
+/// Undo of the decisions on `ids`: asks the server, says `done_text` or why not, then runs
+/// `then` (with `try_*` calls only: the screen or row may be gone by then).
+fn undo_of(
+    ids: Vec<String>,
+    toasts: Toasts,
+    done_text: &'static str,
+    then: impl Fn() + Send + Sync + 'static,
+) -> Undo {
+    let then = Arc::new(then);
+    Arc::new(move || {
+        let (ids, then) = (ids.clone(), then.clone());
+        leptos::task::spawn_local(async move {
+            match authorized(|| undo_decisions(ids.clone())).await {
+                Ok(_) => {
+                    toasts.show(done_text, None);
+                    then();
+                }
+                Err(err) => toasts.show(format!("Not undone: {err}"), None),
+            }
+        });
+    })
 }
 
 /// Whose week: (issuer, subject, week).
@@ -193,7 +219,15 @@ fn PersonWeekRow(
         });
     }
     let entries = StoredValue::new(group.entries.clone());
-    let list_id = format!("entries-{}-{}", group.subject, group.week);
+    // Entry ids are unique: the first names the row's list.
+    let list_id = format!(
+        "entries-{}",
+        group
+            .entries
+            .first()
+            .map(|entry| entry.id.to_string())
+            .unwrap_or_default()
+    );
     let list_ref = list_id.clone();
     let name = group.name.clone();
     let to_approve = group.clone();
@@ -213,13 +247,7 @@ fn PersonWeekRow(
             </button>
             <span class="summary-total">{duration_label(summary.minutes)}</span>
             {move || error().map(|text| view! { <p class="field-error" role="alert">{text}</p> })}
-            <div id=list_id>
-                {move || open.get().then(|| view! {
-                    <ul class="entries">
-                        {entries.get_value().into_iter().map(|entry| view! { <Decision entry/> }).collect_view()}
-                    </ul>
-                })}
-            </div>
+            // Before the entries: focus order follows the layout (it sits by the summary).
             <button
                 type="button"
                 class="button primary small"
@@ -230,6 +258,13 @@ fn PersonWeekRow(
             >
                 "Approve week"
             </button>
+            <div id=list_id>
+                {move || open.get().then(|| view! {
+                    <ul class="entries">
+                        {entries.get_value().into_iter().map(|entry| view! { <Decision entry/> }).collect_view()}
+                    </ul>
+                })}
+            </div>
         </li>
     }
 }
@@ -245,19 +280,6 @@ fn Decision(entry: Entry) -> impl IntoView {
     let note = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let id = StoredValue::new(entry.id.to_string());
-    let take_back = Callback::new(move |()| {
-        let id = id.get_value();
-        leptos::task::spawn_local(async move {
-            match authorized(|| undo_decisions(vec![id.clone()])).await {
-                Ok(_) => {
-                    decided.set(None);
-                    rejecting.set(false);
-                    toasts.show("Decision undone", None);
-                }
-                Err(err) => error.set(Some(format!("Not undone: {err}"))),
-            }
-        });
-    });
     let decide = move |approve: bool| {
         let id = id.get_value();
         let text = note.get_untracked();
@@ -272,7 +294,13 @@ fn Decision(entry: Entry) -> impl IntoView {
         leptos::task::spawn_local(async move {
             let note = (!approve).then(|| text.clone());
             match authorized(|| decide_entry(id.clone(), approve, note.clone())).await {
-                Ok(_) => toasts.show(outcome, Some(take_back)),
+                Ok(_) => {
+                    let undo = undo_of(vec![id], toasts, "Decision undone", move || {
+                        decided.try_set(None);
+                        rejecting.try_set(false);
+                    });
+                    toasts.show(outcome, Some(undo));
+                }
                 Err(err) => {
                     decided.set(None);
                     error.set(Some(match err {

@@ -7,6 +7,7 @@ use crate::{
     components::{
         entry_form::{Editing, EntryForm},
         queued::{minutes_of, OutboxSummary, QueuedRow},
+        toast::ToastHost,
     },
     outbox::store::{remembered_projects, use_outbox, OutboxStore},
     session::use_session,
@@ -60,5 +61,6 @@ pub fn OfflineStart() -> impl IntoView {
                 .into_any(),
     }
     };
-    view! { {outbox_card} {form_or_add} }
+    // No tab bar here (not signed in yet), so no toasts unless this screen has its own place.
+    view! { {outbox_card} {form_or_add} <ToastHost/> }
 }

@@ -195,7 +195,8 @@ pub fn WeekView() -> impl IntoView {
                     .filter(|entry| !unsent.iter().any(|save| save.id() == entry.id.to_string()))
                     .collect();
                 let total = minutes_of(&list, &unsent);
-                let open = list.iter().filter(|entry| entry.status.is_editable()).count();
+                // What Submit week sends: drafts (a rejected entry is edited first).
+                let drafts = list.iter().filter(|entry| entry.status == EntryStatus::Draft).count();
                 let synced: Vec<String> = sent.iter().map(|save| save.id().to_owned()).collect();
                 let days = shown
                     .days()
@@ -203,14 +204,14 @@ pub fn WeekView() -> impl IntoView {
                         let items: Vec<Entry> = list.iter().filter(|entry| entry.date == day).cloned().collect();
                         let queued: Vec<QueuedSave> = unsent.iter().filter(|save| save.date == day).cloned().collect();
                         let synced = synced.clone();
-                        let add = can_create().then_some(Callback::new(add_on));
+                        let add = can_create().then(|| Callback::new(add_on));
                         view! { <Day day items queued synced editing add/> }
                     })
                     .collect_view();
                 view! {
                     <p class="week-total" data-testid="week-total">"Week total " <strong>{duration_label(total)}</strong></p>
                     {days}
-                    // Always in reach at the bottom of the screen (sticky), above the tab bar.
+                    // Sticky: the two things done most stay under the thumb however long the week.
                     <div class="week-actions">
                         {can_create().then(|| view! {
                             <button
@@ -224,7 +225,7 @@ pub fn WeekView() -> impl IntoView {
                                 "Add entry"
                             </button>
                         })}
-                        {(open > 0 && can_create()).then(|| view! { <SubmitWeek week=shown count=open submit/> })}
+                        {(drafts > 0 && can_create()).then(|| view! { <SubmitWeek week=shown count=drafts submit/> })}
                     </div>
                 }
                 .into_any()

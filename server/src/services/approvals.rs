@@ -113,11 +113,14 @@ impl ServerServices {
             }
             .into());
         }
-        let now = now_ms();
         let window_ms = i64::try_from(self.undo_window().as_millis()).unwrap_or(i64::MAX);
         let mut tx = self.db.begin_write().await?;
+        // Once the write lock is held: waiting for it does not lengthen the window.
+        let now = now_ms();
+        // An id given twice is taken back once.
+        let mut seen = std::collections::HashSet::new();
         let mut undone = Vec::with_capacity(ids.len());
-        for &id in ids {
+        for &id in ids.iter().filter(|id| seen.insert(**id)) {
             let stored = entry_store::get(&mut tx, id)
                 .await?
                 .ok_or(AppError::NotFound)?;
@@ -135,7 +138,7 @@ impl ServerServices {
                 }
                 .into());
             };
-            if now.saturating_sub(decision.at) > window_ms {
+            if now.saturating_sub(decision.at) >= window_ms {
                 return Err(AppError::Conflict {
                     message: format!(
                         "too late to undo the decision on entry {id}: decisions can be undone for {} seconds",

@@ -405,9 +405,56 @@ async fn a_manager_takes_back_their_own_decisions_moments_later() {
     assert_eq!(last[2].as_deref(), Some("submitted"));
     assert_eq!(last[3].as_deref(), Some(MANAGER.0));
 
-    // Once taken back there is nothing left to undo: all or nothing.
+    // Once taken back there is nothing left to undo.
     let again = undo(&app, &manager, &[&first]).await;
     assert_eq!(again.status(), StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn an_undo_takes_back_all_its_entries_or_none() {
+    let (app, mine, _, carols) = app_with_more_entries().await;
+    let manager = app.token_for(MANAGER.0, MANAGER.1, ALL_USER_SCOPES);
+    let carol = app.token_for("user-carol", "carol@example.com", ALL_USER_SCOPES);
+    decide(&app, &manager, &mine, None).await;
+    decide(&app, &carol, &carols, None).await;
+    let before = app.fingerprint().await;
+    // One of the two is Carol's decision: neither is taken back.
+    let mixed = undo(&app, &manager, &[&mine, &carols]).await;
+    assert_eq!(mixed.status(), StatusCode::CONFLICT);
+    assert_eq!(app.fingerprint().await, before);
+    let pending: Value = app
+        .get_as(&manager, "/api/approvals")
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(pending, json!([]), "both stay approved");
+
+    // An id given twice is taken back once.
+    let response = undo(&app, &manager, &[&mine, &mine]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let undone: Value = response.json().await.expect("JSON");
+    assert_eq!(undone.as_array().map(Vec::len), Some(1), "{undone}");
+}
+
+#[tokio::test]
+async fn a_rejection_the_owner_has_acted_on_is_not_undone() {
+    let (app, id, _) = app_with_entries().await;
+    let manager = app.token_for(MANAGER.0, MANAGER.1, ALL_USER_SCOPES);
+    let rejected = decide(&app, &manager, &id, Some("Which client?")).await;
+    let version = rejected["version"].as_i64().expect("a version");
+    let ann = app.user_token(ALL_USER_SCOPES);
+    let edited = edit_with_version(&app, &ann, &id, version, &entry_body("2026-11-23", 6.0)).await;
+    assert_eq!(edited.status(), StatusCode::OK);
+    let late = undo(&app, &manager, &[&id]).await;
+    assert_eq!(late.status(), StatusCode::CONFLICT);
+    let stored: Value = app
+        .get_as(&ann, &format!("/api/timesheets/{id}"))
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(stored["status"], "draft", "the owner's edit stands");
 }
 
 #[tokio::test]
