@@ -301,9 +301,10 @@ fn Decision(entry: Entry) -> impl IntoView {
                     });
                     toasts.show(outcome, Some(undo));
                 }
+                // `try_set`: the row may have been closed while the request was out.
                 Err(err) => {
-                    decided.set(None);
-                    error.set(Some(match err {
+                    decided.try_set(None);
+                    error.try_set(Some(match err {
                         AppError::Conflict { .. } | AppError::PreconditionFailed => {
                             "Someone changed this entry meanwhile; reload to see it.".to_owned()
                         }
