@@ -218,7 +218,7 @@ fn PersonWeekRow(
             )
         });
     }
-    let entries = StoredValue::new(group.entries.clone());
+
     // Entry ids are unique: the first names the row's list.
     let list_id = format!(
         "entries-{}",
@@ -230,9 +230,11 @@ fn PersonWeekRow(
     );
     let list_ref = list_id.clone();
     let name = group.name.clone();
-    let to_approve = group.clone();
+    let monday = group.week.monday().to_string();
+    // One copy for both: the entries shown when opened, the week sent by Approve week.
+    let group = StoredValue::new(group);
     view! {
-        <li class="card person-week" aria-label=label data-testid="person-week" data-monday=group.week.monday().to_string()>
+        <li class="card person-week" aria-label=label data-testid="person-week" data-monday=monday>
             <button
                 type="button"
                 class="summary"
@@ -253,7 +255,7 @@ fn PersonWeekRow(
                 class="button primary small"
                 disabled=busy
                 on:click=move |_| {
-                    approve.dispatch(to_approve.clone());
+                    approve.dispatch(group.get_value());
                 }
             >
                 "Approve week"
@@ -261,7 +263,7 @@ fn PersonWeekRow(
             <div id=list_id>
                 {move || open.get().then(|| view! {
                     <ul class="entries">
-                        {entries.get_value().into_iter().map(|entry| view! { <Decision entry/> }).collect_view()}
+                        {group.with_value(|group| group.entries.clone()).into_iter().map(|entry| view! { <Decision entry/> }).collect_view()}
                     </ul>
                 })}
             </div>

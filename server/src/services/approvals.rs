@@ -79,6 +79,11 @@ impl ServerServices {
         note: Option<Note>,
     ) -> Result<Entry, ApiError> {
         user.require(Scope::ApproveTimesheets)?;
+        // Submitting is the owner's, and an undo has checks of its own (`undo_decisions`):
+        // neither may come through here.
+        if !matches!(transition, Transition::Approve | Transition::Reject) {
+            return Err(anyhow::anyhow!("decide called with {transition:?}").into());
+        }
         let mut tx = self.db.begin_write().await?;
         let stored = entry_store::get(&mut tx, id)
             .await?

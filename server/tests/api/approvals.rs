@@ -33,12 +33,7 @@ async fn a_manager_approves_with_an_empty_body_and_never_their_own_entries() {
         .json()
         .await
         .unwrap();
-    let pending: Value = app
-        .get_as(&manager, "/api/approvals")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let pending = awaiting(&app, &manager).await;
     let ids: Vec<&Value> = pending
         .as_array()
         .unwrap()
@@ -169,12 +164,7 @@ async fn the_full_life_cycle_ends_locked() {
         assert_eq!(entry["status"], "draft");
         ids.push(entry["id"].as_str().unwrap().to_owned());
     }
-    let pending: Value = app
-        .get_as(&manager, "/api/approvals")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let pending = awaiting(&app, &manager).await;
     assert_eq!(pending, json!([]), "drafts are not awaiting approval");
 
     // Submit the week.
@@ -307,6 +297,13 @@ async fn the_full_life_cycle_ends_locked() {
     assert_eq!(own.status(), StatusCode::FORBIDDEN);
 }
 
+/// `GET /api/approvals` as `token`: what awaits that manager's decision.
+async fn awaiting(app: &TestApp, token: &str) -> Value {
+    let response = app.get_as(token, "/api/approvals").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.expect("JSON")
+}
+
 /// Submits the owner's drafts of 2026-W48; the entries submitted.
 async fn submit_week_48(app: &TestApp, token: &str) -> Value {
     let response = app
@@ -396,12 +393,7 @@ async fn a_manager_takes_back_their_own_decisions_moments_later() {
         assert_eq!(entry["approved"], false);
         assert_eq!(entry["decision_note"], Value::Null, "{entry}");
     }
-    let pending: Value = app
-        .get_as(&manager, "/api/approvals")
-        .await
-        .json()
-        .await
-        .expect("JSON");
+    let pending = awaiting(&app, &manager).await;
     assert_eq!(pending.as_array().map(Vec::len), Some(2), "{pending}");
     let trail = app.audit_trail(&second).await;
     let last = trail.last().expect("records");
@@ -427,12 +419,7 @@ async fn an_undo_takes_back_all_its_entries_or_none() {
     let mixed = undo(&app, &manager, &[&mine, &carols]).await;
     assert_eq!(mixed.status(), StatusCode::CONFLICT);
     assert_eq!(app.fingerprint().await, before);
-    let pending: Value = app
-        .get_as(&manager, "/api/approvals")
-        .await
-        .json()
-        .await
-        .expect("JSON");
+    let pending = awaiting(&app, &manager).await;
     assert_eq!(pending, json!([]), "both stay approved");
 
     // An id given twice is taken back once.
