@@ -44,7 +44,7 @@ $(SITE)/.built: $(BUILD_INPUTS) $(wildcard $(BIN))
 lint: ## cargo fmt --check and clippy -D warnings for both feature sets
 	cargo fmt --all -- --check
 	scripts/import-cycles.py app/src server/src server/db/src server/provider/src
-	cargo clippy -p server -p db -p provider --all-targets -- -D warnings
+	cargo clippy -p server -p db -p dpop -p provider --all-targets -- -D warnings
 	cargo clippy -p app --features ssr --all-targets -- -D warnings
 	cargo clippy -p app --features hydrate --target wasm32-unknown-unknown --all-targets -- -D warnings
 

@@ -9,9 +9,9 @@ cd "$(dirname "$0")/.."
 echo "==> app: unit tests"
 cargo test -p app --features ssr
 
-# The server's crates together: one build of `app` (ssr) serves all three.
-echo "==> server, db, provider: tests on SQLite"
-cargo test -p server -p db -p provider
+# The server's crates together: one build of `app` (ssr) serves all four.
+echo "==> server, db, dpop, provider: tests on SQLite"
+cargo test -p server -p db -p dpop -p provider
 
 admin_url=$(scripts/postgres.sh)
 prefix="ts_test_$(date +%s)_$$"

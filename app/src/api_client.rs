@@ -1,6 +1,7 @@
-//! Calls from the app to the server with the signed-in user's access token: server
-//! functions through [`BearerClient`] (`#[server(client = BearerClient)]`), REST routes
-//! through [`get_with_token`], and [`authorized`] for one renewal and one retry on a 401.
+//! Calls from the app to the server with the signed-in user's access token (and, for a
+//! DPoP-bound token, a proof per call): server functions through [`BearerClient`]
+//! (`#[server(client = BearerClient)]`), REST routes through [`download_with_token`], and
+//! [`authorized`] for one renewal and one retry on a 401.
 
 use std::future::Future;
 
@@ -13,7 +14,8 @@ use server_fn::{
 
 use crate::error::AppError;
 
-/// The browser's `fetch` client plus `Authorization: Bearer <access token>` when signed in.
+/// The browser's `fetch` client plus the access token when signed in: `Authorization:
+/// Bearer <token>`, or `Authorization: DPoP <token>` with the call's `DPoP` proof.
 pub struct BearerClient;
 
 impl<E, IS, OS> Client<E, IS, OS> for BearerClient
@@ -27,11 +29,21 @@ where
 
     fn send(request: Self::Request) -> impl Future<Output = Result<Self::Response, E>> + Send {
         #[cfg(feature = "hydrate")]
-        if let Some(token) = crate::session::access_token() {
-            request
-                .headers()
-                .set("Authorization", &format!("Bearer {token}"));
+        {
+            // Signing a proof is asynchronous (WebCrypto); the browser's futures are not
+            // `Send`, and need not be on its one thread.
+            send_wrapper::SendWrapper::new(async move {
+                let (method, url) = (request.method().to_string(), request.url());
+                for (name, value) in crate::session::authorization(&method, &url)
+                    .await
+                    .unwrap_or_default()
+                {
+                    request.headers().set(name, &value);
+                }
+                <BrowserClient as Client<E, IS, OS>>::send(request).await
+            })
         }
+        #[cfg(not(feature = "hydrate"))]
         <BrowserClient as Client<E, IS, OS>>::send(request)
     }
 
@@ -85,14 +97,19 @@ pub async fn download_with_token(path: &str) -> Result<String, AppError> {
     let response = authorized(|| {
         let path = path.clone();
         async move {
-            let token = crate::session::access_token().ok_or(AppError::Unauthorized)?;
-            let response = gloo_net::http::Request::get(&path)
-                .header("Authorization", &format!("Bearer {token}"))
-                .send()
+            let origin = web_sys::window()
+                .and_then(|window| window.location().origin().ok())
+                .unwrap_or_default();
+            let headers = crate::session::authorization("GET", &format!("{origin}{path}"))
                 .await
-                .map_err(|err| AppError::Transport {
-                    message: err.to_string(),
-                })?;
+                .ok_or(AppError::Unauthorized)?;
+            let mut request = gloo_net::http::Request::get(&path);
+            for (name, value) in &headers {
+                request = request.header(name, value);
+            }
+            let response = request.send().await.map_err(|err| AppError::Transport {
+                message: err.to_string(),
+            })?;
             if response.ok() {
                 return Ok(response);
             }

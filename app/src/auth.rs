@@ -105,11 +105,28 @@ pub struct User {
     pub name: Option<String>,
     pub email: Option<String>,
     pub scopes: ScopeSet,
+    /// When the person last proved who they are (OIDC `auth_time`, Unix seconds), if the
+    /// token says: approving needs a recent one.
+    #[serde(default)]
+    pub auth_time: Option<i64>,
 }
 
 impl User {
     pub fn require(&self, scope: Scope) -> Result<(), AppError> {
         self.scopes.require(scope)
+    }
+
+    /// Refuses with `InsufficientUserAuthentication` (RFC 9470) unless the person signed
+    /// in at most `max_age_secs` before `now` (Unix seconds); a token without
+    /// `auth_time` cannot show that it is recent.
+    pub fn require_sign_in_within(&self, max_age_secs: u64, now: i64) -> Result<(), AppError> {
+        let max_age = i64::try_from(max_age_secs).unwrap_or(i64::MAX);
+        match self.auth_time {
+            Some(auth_time) if now.saturating_sub(auth_time) <= max_age => Ok(()),
+            _ => Err(AppError::InsufficientUserAuthentication {
+                max_age: max_age_secs,
+            }),
+        }
     }
 }
 
@@ -254,6 +271,7 @@ mod tests {
             name: None,
             email: None,
             scopes: ScopeSet::EMPTY,
+            auth_time: None,
         });
         assert_eq!(user.clone().into_client().unwrap_err().status_code(), 403);
         assert!(user.into_user().is_ok());

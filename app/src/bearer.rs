@@ -1,11 +1,21 @@
-//! Reading the access token from a request: RFC 6750 §2.1, the `Authorization` header
-//! only. Tokens in the query string or a form body are never looked at, since they end up
-//! in logs and browser history.
+//! Reading the access token from a request: RFC 6750 §2.1 and RFC 9449 §7.1, the
+//! `Authorization` header only. Tokens in the query string or a form body are never looked
+//! at, since they end up in logs and browser history.
 
 use http::{header::AUTHORIZATION, HeaderMap};
 
-/// The token of the one `Authorization: Bearer <token>` header, if there is exactly one.
-pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+/// How the client presents its token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// RFC 6750: whoever holds it may use it.
+    Bearer,
+    /// RFC 9449: with a proof of the key the token is bound to.
+    Dpop,
+}
+
+/// The scheme and token of the one `Authorization: Bearer|DPoP <token>` header, if there
+/// is exactly one.
+pub fn access_token(headers: &HeaderMap) -> Option<(Scheme, &str)> {
     let mut values = headers.get_all(AUTHORIZATION).iter();
     let value = values.next()?;
     if values.next().is_some() {
@@ -13,11 +23,23 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     }
     let (scheme, token) = value.to_str().ok()?.split_once(' ')?;
     // The scheme is case-insensitive (RFC 9110 §11.1); the token is not.
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    let scheme = if scheme.eq_ignore_ascii_case("bearer") {
+        Scheme::Bearer
+    } else if scheme.eq_ignore_ascii_case("dpop") {
+        Scheme::Dpop
+    } else {
         return None;
-    }
+    };
     let token = token.trim_matches(' ');
-    (!token.is_empty()).then_some(token)
+    (!token.is_empty()).then_some((scheme, token))
+}
+
+/// The token of the one `Authorization: Bearer <token>` header, if there is exactly one.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    match access_token(headers)? {
+        (Scheme::Bearer, token) => Some(token),
+        (Scheme::Dpop, _) => None,
+    }
 }
 
 #[cfg(test)]
@@ -64,5 +86,19 @@ mod tests {
         ] {
             assert_eq!(bearer_token(&headers(values)), None, "{values:?}");
         }
+    }
+
+    #[test]
+    fn a_dpop_token_is_read_with_its_scheme_and_is_no_bearer_token() {
+        for value in ["DPoP abc.def.ghi", "dpop abc.def.ghi"] {
+            let map = headers(&[value]);
+            assert_eq!(access_token(&map), Some((Scheme::Dpop, "abc.def.ghi")));
+            assert_eq!(bearer_token(&map), None);
+        }
+        assert_eq!(
+            access_token(&headers(&["Bearer a.b.c"])),
+            Some((Scheme::Bearer, "a.b.c"))
+        );
+        assert_eq!(access_token(&headers(&["DPoP "])), None);
     }
 }

@@ -9,12 +9,22 @@ use server_fn::{
 
 use crate::{domain::ValidationError, scope::Scope};
 
+/// The DPoP proof algorithms the API accepts (the PWA makes ES256 proofs).
+pub const DPOP_ALGORITHMS: &str = "ES256";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "error", rename_all = "snake_case")]
 pub enum AppError {
     /// No access token, or one that is not valid: the body never says which check failed.
     #[error("a valid access token is required")]
     Unauthorized,
+    /// The DPoP proof sent with a DPoP-bound token is missing or wrong (RFC 9449 §7.1).
+    #[error("a valid DPoP proof is required")]
+    InvalidDpopProof,
+    /// A valid token whose sign-in is older than the operation allows (RFC 9470):
+    /// sign in again, then retry.
+    #[error("sign in again to do this (a sign-in within {max_age} s is needed)")]
+    InsufficientUserAuthentication { max_age: u64 },
     /// A valid token that does not grant `scope`.
     #[error("the access token does not grant {scope}")]
     InsufficientScope { scope: Scope },
@@ -47,11 +57,17 @@ pub enum AppError {
 }
 
 impl AppError {
-    /// The HTTP status this error is answered with, in one place.
-    /// The `WWW-Authenticate` challenge (RFC 6750) that goes with a 401 or a missing scope.
+    /// The `WWW-Authenticate` challenge (RFC 6750, RFC 9449, RFC 9470) that goes with a
+    /// 401 or a missing scope.
     pub fn bearer_challenge(&self) -> Option<String> {
         match self {
             AppError::Unauthorized => Some(r#"Bearer error="invalid_token""#.to_owned()),
+            AppError::InvalidDpopProof => Some(format!(
+                r#"DPoP error="invalid_dpop_proof", algs="{DPOP_ALGORITHMS}""#
+            )),
+            AppError::InsufficientUserAuthentication { max_age } => Some(format!(
+                r#"Bearer error="insufficient_user_authentication", error_description="A more recent sign-in is needed", max_age={max_age}"#
+            )),
             AppError::InsufficientScope { scope } => Some(format!(
                 r#"Bearer error="insufficient_scope", scope="{scope}""#
             )),
@@ -59,9 +75,12 @@ impl AppError {
         }
     }
 
+    /// The HTTP status this error is answered with, in one place.
     pub fn status_code(&self) -> u16 {
         match self {
-            AppError::Unauthorized => 401,
+            AppError::Unauthorized
+            | AppError::InvalidDpopProof
+            | AppError::InsufficientUserAuthentication { .. } => 401,
             AppError::InsufficientScope { .. } | AppError::Forbidden { .. } => 403,
             AppError::NotFound => 404,
             AppError::BadRequest { .. } => 400,
@@ -183,6 +202,15 @@ mod tests {
             .as_deref(),
             Some(r#"Bearer error="insufficient_scope", scope="approve:timesheets""#)
         );
+        assert_eq!(
+            AppError::InvalidDpopProof.bearer_challenge().as_deref(),
+            Some(r#"DPoP error="invalid_dpop_proof", algs="ES256""#)
+        );
+        let step_up = AppError::InsufficientUserAuthentication { max_age: 900 };
+        assert_eq!(step_up.status_code(), 401);
+        assert!(step_up.bearer_challenge().is_some_and(|challenge| challenge
+            .starts_with(r#"Bearer error="insufficient_user_authentication""#)
+            && challenge.ends_with("max_age=900")));
         assert_eq!(AppError::NotFound.bearer_challenge(), None);
     }
 

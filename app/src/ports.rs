@@ -115,9 +115,10 @@ pub fn services() -> Result<SharedServices, AppError> {
 /// Verifies the access token of a request (implemented by the server's token gate).
 #[async_trait::async_trait]
 pub trait Authenticator: Send + Sync + 'static {
-    /// The principal of the request's `Authorization: Bearer` token; `Unauthorized`
-    /// when there is none or it is not valid.
-    async fn authenticate(&self, headers: &http::HeaderMap) -> Result<Principal, AppError>;
+    /// The principal of the request's access token (`Authorization: Bearer`, or `DPoP`
+    /// with its proof); `Unauthorized` when there is none or it is not valid,
+    /// `InvalidDpopProof` when the proof is wrong.
+    async fn authenticate(&self, request: &http::request::Parts) -> Result<Principal, AppError>;
 }
 
 /// How server functions receive the gate: `provide_context(SharedAuthenticator::new(..))`.
@@ -128,5 +129,5 @@ pub type SharedAuthenticator = std::sync::Arc<dyn Authenticator>;
 pub async fn current_user() -> Result<User, AppError> {
     let parts = leptos::prelude::use_context::<http::request::Parts>().ok_or(AppError::Internal)?;
     let gate = leptos::prelude::use_context::<SharedAuthenticator>().ok_or(AppError::Internal)?;
-    gate.authenticate(&parts.headers).await?.into_user()
+    gate.authenticate(&parts).await?.into_user()
 }

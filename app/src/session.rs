@@ -116,6 +116,14 @@ impl Session {
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(driver::sign_out());
     }
+
+    /// Sends the browser to the provider for a sign-in at most `max_age` seconds old
+    /// (RFC 9470 step-up), back to this page afterwards.
+    pub fn step_up(&self, max_age: u64) {
+        let _ = max_age;
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(driver::step_up(max_age));
+    }
 }
 
 /// Starts the browser side once the app is hydrated: restores the session (from another
@@ -129,7 +137,7 @@ pub fn start_in_browser(session: Session) {
 #[cfg(feature = "hydrate")]
 pub(crate) use driver::{
     complete_callback,
-    tokens::{access_token, fresh_access_token, renew_after_unauthorized, signed_in_subject},
+    tokens::{authorization, fresh_access_token, renew_after_unauthorized, signed_in_subject},
 };
 
 /// The browser side of the session. What every page runs (this module) is small and
@@ -190,6 +198,10 @@ mod driver {
 
     pub async fn sign_out() {
         tokens::session_task(Task::SignOut).await;
+    }
+
+    pub async fn step_up(max_age: u64) {
+        tokens::session_task(Task::StepUp(max_age)).await;
     }
 
     /// The callback page: completes the sign-in with the page's query and says where to
@@ -255,6 +267,7 @@ mod driver {
         use crate::browser::{self, keep, kept};
         use crate::oidc::{
             browser::{
+                dpop,
                 flow::{self, Completed, SignInError, TokenSet},
                 tabs::{self, TabMessage},
             },
@@ -321,6 +334,8 @@ mod driver {
             RenewIfDue,
             SignIn,
             SignOut,
+            /// Sign in again, at most this many seconds ago (RFC 9470).
+            StepUp(u64),
         }
 
         #[lazy]
@@ -329,8 +344,9 @@ mod driver {
                 Task::Restore => restore().await,
                 Task::HearTab(text) => hear_tab(&text),
                 Task::RenewIfDue => renew_if_due().await,
-                Task::SignIn => start_sign_in().await,
+                Task::SignIn => start_sign_in(None).await,
                 Task::SignOut => end_session().await,
+                Task::StepUp(max_age) => start_sign_in(Some(max_age)).await,
             }
         }
 
@@ -355,7 +371,7 @@ mod driver {
                 set_state(signed_out_because("This page has no sign-in settings."));
                 return;
             };
-            if let Err(err) = flow::start(&config, &current_path(), true).await {
+            if let Err(err) = flow::start(&config, &current_path(), true, None).await {
                 set_state(signed_out_because(&err.to_string()));
             }
         }
@@ -425,7 +441,10 @@ mod driver {
         }
 
         fn drop_tokens() {
-            TOKENS.set(None);
+            // Tokens bound to the key are worthless without it: it goes with them.
+            if TOKENS.take().is_some_and(|set| set.dpop_jkt.is_some()) {
+                leptos::task::spawn_local(dpop::forget());
+            }
             if let Some(timer) = TIMER.take() {
                 timer.clear();
             }
@@ -481,6 +500,24 @@ mod driver {
             TOKENS.with_borrow(|set| set.as_ref().map(|set| set.profile.subject.clone()))
         }
 
+        /// The headers that carry the access token in memory on a call to `method` `url`:
+        /// `Authorization: Bearer …`, or `Authorization: DPoP …` with a fresh `DPoP` proof
+        /// for tokens bound to this browser's key (RFC 9449 §7.1).
+        pub async fn authorization(method: &str, url: &str) -> Option<Vec<(&'static str, String)>> {
+            let set = TOKENS.with_borrow(Clone::clone)?;
+            let Some(jkt) = set.dpop_jkt else {
+                return Some(vec![(
+                    "Authorization",
+                    format!("Bearer {}", set.access_token),
+                )]);
+            };
+            let proof = dpop::proof(&jkt, method, url, Some(&set.access_token)).await?;
+            Some(vec![
+                ("Authorization", format!("DPoP {}", set.access_token)),
+                ("DPoP", proof),
+            ])
+        }
+
         /// The access token in memory, as it is.
         pub fn access_token() -> Option<String> {
             TOKENS.with_borrow(|set| set.as_ref().map(|set| set.access_token.clone()))
@@ -505,7 +542,7 @@ mod driver {
                 && access_token().is_some_and(|token| token != failed)
         }
 
-        async fn start_sign_in() {
+        async fn start_sign_in(max_age: Option<u64>) {
             let Some(config) = config() else {
                 set_state(signed_out_because("This page has no sign-in settings."));
                 return;
@@ -514,7 +551,7 @@ mod driver {
                 path if path.starts_with(CALLBACK_PATH) => "/".to_owned(),
                 path => path,
             };
-            if let Err(err) = flow::start(&config, &return_to, false).await {
+            if let Err(err) = flow::start(&config, &return_to, false, max_age).await {
                 set_state(signed_out_because(&err.to_string()));
             }
         }

@@ -42,11 +42,13 @@ async fn main() {
             oidc_jwks_max_age_secs: 3600,
             oidc_pwa_scopes: "openid profile email offline_access read:timesheets".into(),
             oidc_authorize_params: String::new(),
+            oidc_dpop: server::auth::DpopMode::Allowed,
         },
         provider: Default::default(),
         cors_allowed_origins: Vec::new(),
         read_cache: true,
         decision_undo_secs: 30,
+        approval_max_auth_age_secs: 900,
     };
     let app = Application::build(args).await.expect("the server starts");
     let base = format!("http://{}", app.address());

@@ -10,7 +10,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion};
 use jsonwebtoken::Algorithm;
 use serde_json::json;
-use server::auth::{TokenVerifier, VerifierSettings};
+use server::auth::{settings::DpopMode, TokenVerifier, VerifierSettings};
 use support::{BenchIssuer, AUDIENCE};
 
 fn bench(c: &mut Criterion) {
@@ -26,6 +26,7 @@ fn bench(c: &mut Criterion) {
             leeway: Duration::from_secs(30),
             jwks_refetch_interval: Duration::from_secs(60),
             jwks_max_age: Duration::from_secs(3600),
+            dpop: DpopMode::Allowed,
         })
         .await
         .expect("the verifier starts");

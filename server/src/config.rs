@@ -96,6 +96,11 @@ pub struct ServeArgs {
     /// offers Undo right after each decision).
     #[arg(long, env = "DECISION_UNDO_SECS", default_value_t = crate::services::approvals::UNDO_WINDOW.as_secs())]
     pub decision_undo_secs: u64,
+
+    /// Seconds since a manager's sign-in (`auth_time`) after which approving or rejecting
+    /// asks them to sign in again (RFC 9470 step-up); 0 turns the check off.
+    #[arg(long, env = "APPROVAL_MAX_AUTH_AGE_SECS", default_value_t = crate::services::approvals::APPROVAL_MAX_AUTH_AGE.as_secs())]
+    pub approval_max_auth_age_secs: u64,
 }
 
 /// A web origin (`scheme://host[:port]`), written exactly as browsers send it in `Origin`.

@@ -136,6 +136,7 @@ pub async fn seed(db: &Db, settings: &ProviderSettings) -> anyhow::Result<()> {
             name: Some((*name).to_owned()),
             email: Some((*email).to_owned()),
             scopes: ScopeSet::default(),
+            auth_time: None,
         };
         owners.push(users::upsert(&mut tx, &user, now).await?);
     }

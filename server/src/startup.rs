@@ -72,7 +72,8 @@ impl Application {
             .as_ref()
             .map(|provider| provider.settings().issuer.to_string());
         let server_services = ServerServices::new(db.clone(), pages, embedded_issuer)
-            .with_undo_window(Duration::from_secs(args.decision_undo_secs));
+            .with_undo_window(Duration::from_secs(args.decision_undo_secs))
+            .with_approval_max_auth_age(Duration::from_secs(args.approval_max_auth_age_secs));
         let services: SharedServices = Arc::new(server_services.clone());
         let state = AppState(Arc::new(AppStateInner {
             leptos_options,

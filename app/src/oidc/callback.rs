@@ -16,6 +16,10 @@ pub struct PendingSignIn {
     pub silent: bool,
     /// Unix milliseconds when the redirect started.
     pub started_ms: f64,
+    /// The thumbprint of the DPoP key made for this sign-in (`dpop_jkt`), when the
+    /// provider offers DPoP: the code is redeemed with a proof by that key.
+    #[serde(default)]
+    pub dpop_jkt: Option<String>,
 }
 
 /// A pending sign-in older than this is not answered any more.
@@ -131,6 +135,7 @@ mod tests {
             return_to: "/".into(),
             silent,
             started_ms: 1_000.0,
+            dpop_jkt: None,
         }
     }
 

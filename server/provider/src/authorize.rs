@@ -42,6 +42,9 @@ struct AuthRequest {
     code_challenge: String,
     /// Seconds (OIDC `max_age`).
     max_age: Option<i64>,
+    /// The DPoP key that must redeem the code (RFC 9449 §10).
+    #[serde(default)]
+    dpop_jkt: Option<String>,
 }
 
 /// A failure of the provider itself: a page, since we cannot trust any redirect then. A
@@ -211,6 +214,16 @@ pub async fn authorize(
         Some(Ok(seconds)) if seconds >= 0 => Some(seconds),
         Some(_) => return back("invalid_request", "max_age must be a number of seconds"),
     };
+    let dpop_jkt = match params.get("dpop_jkt") {
+        None => None,
+        Some(jkt) if dpop::is_thumbprint(jkt) => Some(jkt.clone()),
+        Some(_) => {
+            return back(
+                "invalid_request",
+                "dpop_jkt is not a base64url SHA-256 JWK thumbprint",
+            )
+        }
+    };
     let request = AuthRequest {
         client_id: client.id.clone(),
         client_name: client.name.clone(),
@@ -220,6 +233,7 @@ pub async fn authorize(
         nonce: params.get("nonce").cloned(),
         code_challenge: code_challenge.clone(),
         max_age,
+        dpop_jkt,
     };
 
     // 3. A live session answers at once, unless the app wants a fresh login.
@@ -328,6 +342,7 @@ async fn issue_code(
         sid: Some(session.sid.clone()),
         family_id: uuid::Uuid::new_v4().to_string(),
         expires_at: now + CODE_TTL_MS,
+        dpop_jkt: request.dpop_jkt.clone(),
     };
     store::insert_code(conn, &token_hash(&code), &grant).await?;
     let mut params = vec![("code", code.as_str()), ("iss", provider.issuer())];

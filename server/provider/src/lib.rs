@@ -145,7 +145,11 @@ pub fn router<S: Clone + Send + Sync + 'static>(provider: Provider) -> Router<S>
         // A list, not `exact`: other origins get no CORS header at all.
         .allow_origin(AllowOrigin::list(pwa_origin))
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::HeaderName::from_static("dpop"),
+        ]);
     let cross_origin = Router::new()
         .route("/oauth/token", post(token::token))
         .route("/oauth/revoke", post(revoke::revoke))

@@ -473,6 +473,8 @@ pub struct CodeGrant {
     pub sid: Option<String>,
     pub family_id: String,
     pub expires_at: i64,
+    /// The DPoP key the code may be redeemed with (`dpop_jkt` of the request).
+    pub dpop_jkt: Option<String>,
 }
 
 pub async fn insert_code(
@@ -482,8 +484,8 @@ pub async fn insert_code(
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO authorization_codes (code_hash, client_id, account_id, redirect_uri, scope,
-             nonce, code_challenge, auth_time, sid, family_id, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             nonce, code_challenge, auth_time, sid, family_id, expires_at, dpop_jkt)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(code_hash)
     .bind(&grant.client_id)
@@ -496,6 +498,7 @@ pub async fn insert_code(
     .bind(&grant.sid)
     .bind(&grant.family_id)
     .bind(grant.expires_at)
+    .bind(&grant.dpop_jkt)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -509,7 +512,7 @@ pub struct StoredCode {
 pub async fn code(conn: &mut AnyConnection, code_hash: &str) -> sqlx::Result<Option<StoredCode>> {
     let Some(row) = sqlx::query(
         "SELECT client_id, account_id, redirect_uri, scope, nonce, code_challenge, auth_time,
-                sid, family_id, expires_at, used_at
+                sid, family_id, expires_at, used_at, dpop_jkt
          FROM authorization_codes WHERE code_hash = $1",
     )
     .bind(code_hash)
@@ -530,6 +533,7 @@ pub async fn code(conn: &mut AnyConnection, code_hash: &str) -> sqlx::Result<Opt
             sid: row.try_get("sid")?,
             family_id: row.try_get("family_id")?,
             expires_at: row.try_get("expires_at")?,
+            dpop_jkt: row.try_get("dpop_jkt")?,
         },
         used: row.try_get::<Option<i64>, _>("used_at")?.is_some(),
     }))
@@ -585,6 +589,8 @@ pub struct Family {
     pub sid: Option<String>,
     pub expires_at: i64,
     pub revoked: bool,
+    /// The DPoP key a public client's refresh tokens are bound to (RFC 9449 §5).
+    pub dpop_jkt: Option<String>,
 }
 
 pub async fn insert_family(
@@ -594,8 +600,8 @@ pub async fn insert_family(
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO token_families (id, account_id, client_id, scope, auth_time, sid,
-                                     created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                                     created_at, expires_at, dpop_jkt)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&family.id)
     .bind(&family.account_id)
@@ -605,6 +611,7 @@ pub async fn insert_family(
     .bind(&family.sid)
     .bind(now)
     .bind(family.expires_at)
+    .bind(&family.dpop_jkt)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -642,7 +649,7 @@ pub async fn refresh_token(
 ) -> sqlx::Result<Option<StoredRefresh>> {
     let Some(row) = sqlx::query(
         "SELECT r.expires_at AS token_expires_at, r.used_at, f.id, f.account_id, f.client_id,
-                f.scope, f.auth_time, f.sid, f.expires_at, f.revoked_at
+                f.scope, f.auth_time, f.sid, f.expires_at, f.revoked_at, f.dpop_jkt
          FROM refresh_tokens r JOIN token_families f ON f.id = r.family_id
          WHERE r.token_hash = $1",
     )
@@ -664,6 +671,7 @@ pub async fn refresh_token(
             sid: row.try_get("sid")?,
             expires_at: row.try_get("expires_at")?,
             revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+            dpop_jkt: row.try_get("dpop_jkt")?,
         },
     }))
 }
@@ -695,6 +703,24 @@ pub async fn revoke_family(
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Records a DPoP proof the token endpoint accepted; false when any instance already
+/// had (a replay). `proof_key` is hex; `expires_at` Unix ms.
+pub async fn remember_proof(
+    conn: &mut AnyConnection,
+    proof_key: &str,
+    expires_at: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO dpop_proofs (proof_key, expires_at) VALUES ($1, $2)
+         ON CONFLICT (proof_key) DO NOTHING",
+    )
+    .bind(proof_key)
+    .bind(expires_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Revokes the refresh tokens of every sign-in of one provider session (logout).
@@ -806,6 +832,7 @@ pub async fn purge_expired(conn: &mut AnyConnection, now: i64) -> sqlx::Result<u
             now,
         ),
         ("DELETE FROM token_families WHERE expires_at < $1", now),
+        ("DELETE FROM dpop_proofs WHERE expires_at < $1", now),
         (
             "DELETE FROM login_failures
              WHERE window_start < $1 AND (locked_until IS NULL OR locked_until < $1)",

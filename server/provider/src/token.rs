@@ -1,5 +1,7 @@
 //! `/oauth/token`: authorization code (with PKCE), refresh token (rotated on every use,
-//! reuse revokes the family) and client credentials (confidential clients only).
+//! reuse revokes the family) and client credentials (confidential clients only). With a
+//! `DPoP` proof (RFC 9449) the access token is bound to the proof's key, and so are a
+//! public client's refresh tokens.
 
 use std::collections::HashMap;
 
@@ -33,11 +35,13 @@ pub async fn token(
 ) -> Result<Response, OAuthError> {
     let mut conn = provider.db().acquire().await?;
     let client = authenticate_client(&mut conn, &headers, &params).await?;
+    let jkt = dpop_key(&provider, &mut conn, &headers).await?;
+    let jkt = jkt.as_deref();
     let body = match params.get("grant_type").map(String::as_str) {
-        Some("authorization_code") => authorization_code(&provider, &client, &params).await?,
-        Some("refresh_token") => refresh_token(&provider, &mut conn, &client, &params).await?,
+        Some("authorization_code") => authorization_code(&provider, &client, &params, jkt).await?,
+        Some("refresh_token") => refresh_token(&provider, &mut conn, &client, &params, jkt).await?,
         Some("client_credentials") => {
-            client_credentials(&provider, &mut conn, &client, &params).await?
+            client_credentials(&provider, &mut conn, &client, &params, jkt).await?
         }
         Some(_) => {
             return Err(OAuthError::new(
@@ -50,6 +54,52 @@ pub async fn token(
     let mut response = Json(body).into_response();
     no_store(response.headers_mut());
     Ok(response)
+}
+
+/// The key of the request's DPoP proof, checked (RFC 9449 §4.3) and recorded so that no
+/// instance accepts it again; `None` without a `DPoP` header.
+async fn dpop_key(
+    provider: &Provider,
+    conn: &mut AnyConnection,
+    headers: &HeaderMap,
+) -> Result<Option<String>, OAuthError> {
+    let mut proofs = headers.get_all("dpop").iter();
+    let Some(proof) = proofs.next() else {
+        return Ok(None);
+    };
+    let refused = |reason: &dyn std::fmt::Display, code: &'static str| {
+        tracing::debug!(%reason, "DPoP proof refused at the token endpoint");
+        OAuthError::new(code, format!("the DPoP proof is not acceptable: {reason}"))
+    };
+    if proofs.next().is_some() {
+        return Err(refused(&"more than one DPoP header", "invalid_dpop_proof"));
+    }
+    let proof = proof
+        .to_str()
+        .map_err(|_| refused(&"not ASCII", "invalid_dpop_proof"))?;
+    let url = format!("{}/oauth/token", provider.issuer());
+    let now = now_ms();
+    let checked = dpop::verify(
+        proof,
+        &dpop::Expected {
+            method: "POST",
+            url: &url,
+            access_token: None,
+            nonce: None,
+            now: now / 1000,
+        },
+    )
+    .map_err(|error| refused(&error, error.code()))?;
+    let key = token_hash_bytes(&checked.replay_key());
+    let remember_until = checked.remember_until().saturating_mul(1000);
+    if !store::remember_proof(conn, &key, remember_until).await? {
+        return Err(refused(&"this proof was used before", "invalid_dpop_proof"));
+    }
+    Ok(Some(checked.jkt))
+}
+
+fn token_hash_bytes(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The calling client: confidential ones by `client_secret_basic` or `client_secret_post`,
@@ -142,6 +192,7 @@ async fn authorization_code(
     provider: &Provider,
     client: &Client,
     params: &Params,
+    jkt: Option<&str>,
 ) -> Result<Value, OAuthError> {
     let code = required(params, "code")?;
     let hash = token_hash(code);
@@ -187,6 +238,7 @@ async fn authorization_code(
             "the code_verifier does not match the code_challenge",
         ));
     }
+    check_binding(grant.dpop_jkt.as_deref(), jkt, "code")?;
     let account = enabled_account(&mut tx, &grant.account_id).await?;
     let family = roles::has_scope(&grant.scope, "offline_access").then(|| Family {
         id: grant.family_id.clone(),
@@ -200,6 +252,11 @@ async fn authorization_code(
             .auth_time
             .saturating_add(ms(provider.settings().refresh_absolute)),
         revoked: false,
+        // A confidential client's refresh tokens are bound by its credentials already
+        // (RFC 9449 §5); a public client's, to the key.
+        dpop_jkt: jkt
+            .filter(|_| client.kind == ClientKind::Public)
+            .map(str::to_owned),
     });
     if let Some(family) = &family {
         store::insert_family(&mut tx, family, now).await?;
@@ -212,7 +269,7 @@ async fn authorization_code(
         nonce: grant.nonce.as_deref(),
         sid: grant.sid.as_deref(),
     };
-    let body = user_tokens(provider, &mut tx, &sign_in, family.as_ref(), now).await?;
+    let body = user_tokens(provider, &mut tx, &sign_in, family.as_ref(), jkt, now).await?;
     tx.commit().await?;
     Ok(body)
 }
@@ -224,12 +281,30 @@ async fn enabled_account(conn: &mut AnyConnection, id: &str) -> Result<Account, 
         .ok_or_else(|| OAuthError::invalid_grant("the account is disabled"))
 }
 
-/// Access token, ID token and (with a family) a new refresh token for a sign-in.
+/// A code or refresh token bound to a key is redeemed only with a proof by that key:
+/// without one the proof is what is wrong, with another key the grant.
+fn check_binding(bound: Option<&str>, jkt: Option<&str>, what: &str) -> Result<(), OAuthError> {
+    match (bound, jkt) {
+        (None, _) => Ok(()),
+        (Some(_), None) => Err(OAuthError::new(
+            "invalid_dpop_proof",
+            format!("the {what} is bound to a DPoP key: send a DPoP proof made with it"),
+        )),
+        (Some(bound), Some(jkt)) if bound == jkt => Ok(()),
+        (Some(_), Some(_)) => Err(OAuthError::invalid_grant(format!(
+            "the {what} is bound to another DPoP key"
+        ))),
+    }
+}
+
+/// Access token, ID token and (with a family) a new refresh token for a sign-in; the
+/// access token bound to `jkt`, when there is a proof.
 async fn user_tokens(
     provider: &Provider,
     conn: &mut AnyConnection,
     sign_in: &SignIn<'_>,
     family: Option<&Family>,
+    jkt: Option<&str>,
     now: i64,
 ) -> Result<Value, OAuthError> {
     let key = keys::current(conn).await?;
@@ -239,10 +314,10 @@ async fn user_tokens(
         account: sign_in.account,
         auth_time: sign_in.auth_time,
     };
-    let access_token = tokens::access_token(&key, settings, client_id, scope, &subject)?;
+    let access_token = tokens::access_token(&key, settings, client_id, scope, &subject, jkt)?;
     let mut body = json!({
         "access_token": access_token,
-        "token_type": "Bearer",
+        "token_type": token_type(jkt),
         "expires_in": tokens::ttl_secs(settings),
         "scope": scope,
     });
@@ -261,11 +336,21 @@ async fn user_tokens(
     Ok(body)
 }
 
+/// RFC 9449 §5: `DPoP` for a bound access token.
+fn token_type(jkt: Option<&str>) -> &'static str {
+    if jkt.is_some() {
+        "DPoP"
+    } else {
+        "Bearer"
+    }
+}
+
 async fn refresh_token(
     provider: &Provider,
     conn: &mut AnyConnection,
     client: &Client,
     params: &Params,
+    jkt: Option<&str>,
 ) -> Result<Value, OAuthError> {
     let presented = required(params, "refresh_token")?;
     let hash = token_hash(presented);
@@ -282,6 +367,8 @@ async fn refresh_token(
     if family.revoked {
         return Err(OAuthError::invalid_grant("the refresh token was revoked"));
     }
+    // Before the token is spent: whoever copied it without the key cannot burn it.
+    check_binding(family.dpop_jkt.as_deref(), jkt, "refresh token")?;
     // Used before, or by a concurrent request just now: someone holds a copy.
     if stored.used || !store::mark_refresh_used(conn, &hash, now).await? {
         store::revoke_family(conn, &family.id, now).await?;
@@ -322,7 +409,7 @@ async fn refresh_token(
         nonce: None,
         sid: family.sid.as_deref(),
     };
-    user_tokens(provider, conn, &sign_in, Some(&family), now).await
+    user_tokens(provider, conn, &sign_in, Some(&family), jkt, now).await
 }
 
 async fn client_credentials(
@@ -330,6 +417,7 @@ async fn client_credentials(
     conn: &mut AnyConnection,
     client: &Client,
     params: &Params,
+    jkt: Option<&str>,
 ) -> Result<Value, OAuthError> {
     if client.kind != ClientKind::Confidential {
         return Err(OAuthError::new(
@@ -358,10 +446,11 @@ async fn client_credentials(
     };
     let key = keys::current(conn).await?;
     let settings = provider.settings();
-    let access_token = tokens::access_token(&key, settings, &client.id, &scope, &Subject::Client)?;
+    let access_token =
+        tokens::access_token(&key, settings, &client.id, &scope, &Subject::Client, jkt)?;
     Ok(json!({
         "access_token": access_token,
-        "token_type": "Bearer",
+        "token_type": token_type(jkt),
         "expires_in": tokens::ttl_secs(settings),
         "scope": scope,
     }))

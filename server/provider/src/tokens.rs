@@ -29,13 +29,15 @@ fn sign(key: &SigningKey, typ: &str, claims: &Value) -> anyhow::Result<String> {
         .map_err(|err| anyhow::anyhow!("cannot sign a token: {err}"))
 }
 
-/// An access token for the API (`aud` = the API), valid for the configured lifetime.
+/// An access token for the API (`aud` = the API), valid for the configured lifetime;
+/// bound to a DPoP key (`cnf.jkt`, RFC 9449 §6.1) when `jkt` is given.
 pub fn access_token(
     key: &SigningKey,
     settings: &ProviderSettings,
     client_id: &str,
     scope: &str,
     subject: &Subject<'_>,
+    jkt: Option<&str>,
 ) -> anyhow::Result<String> {
     let now = now_secs();
     let mut claims = Map::new();
@@ -47,6 +49,9 @@ pub fn access_token(
     claims.insert("iat".into(), now.into());
     claims.insert("nbf".into(), now.into());
     claims.insert("exp".into(), (now + ttl_secs(settings)).into());
+    if let Some(jkt) = jkt {
+        claims.insert("cnf".into(), json!({ "jkt": jkt }));
+    }
     match subject {
         Subject::Account { account, auth_time } => {
             claims.insert("sub".into(), account.id.clone().into());

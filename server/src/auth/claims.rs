@@ -25,9 +25,20 @@ pub struct AccessClaims {
     gty: Option<String>,
     name: Option<String>,
     email: Option<String>,
+    /// When the person signed in (OIDC; RFC 9068 §2.2.1), for step-up before approving.
+    #[serde(default)]
+    auth_time: Option<f64>,
+    /// RFC 9449 §6.1: the DPoP key the token is bound to.
+    #[serde(default)]
+    cnf: Option<Confirmation>,
     /// Everything else, among it the configurable permissions claim.
     #[serde(flatten)]
     other: HashMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Confirmation {
+    jkt: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -47,6 +58,15 @@ impl ScopeClaim {
 }
 
 impl AccessClaims {
+    /// The JWK thumbprint the token is bound to (`cnf.jkt`); a `cnf` naming no key this
+    /// API knows how to check (e.g. `x5t#S256`, mTLS) binds to nothing it could accept,
+    /// so it reads as an impossible key.
+    pub fn dpop_binding(&self) -> Option<String> {
+        self.cnf
+            .as_ref()
+            .map(|cnf| cnf.jkt.clone().unwrap_or_default())
+    }
+
     /// The caller and its effective scopes: `scope`, intersected with the permissions
     /// claim when the token carries one (Auth0 RBAC). A permissions claim that is not a
     /// list of strings grants nothing.
@@ -84,6 +104,7 @@ impl AccessClaims {
                 name: self.name,
                 email: self.email,
                 scopes,
+                auth_time: self.auth_time.map(|seconds| seconds.floor() as i64),
             })
         }
     }

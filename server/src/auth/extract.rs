@@ -18,7 +18,7 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let principal = state.gate.authenticate(&parts.headers).await?;
+        let principal = state.gate.authenticate(parts).await?;
         Ok(AuthUser(principal.into_user()?))
     }
 }
@@ -27,7 +27,7 @@ impl FromRequestParts<AppState> for AuthClient {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let principal = state.gate.authenticate(&parts.headers).await?;
+        let principal = state.gate.authenticate(parts).await?;
         Ok(AuthClient(principal.into_client()?))
     }
 }

@@ -1,22 +1,29 @@
 //! The gate every API route and server function goes through before any database work:
-//! a Bearer access token, verified, becomes a typed principal with its scopes.
+//! an access token (Bearer, or DPoP-bound with its proof), verified, becomes a typed
+//! principal with its scopes.
 
 mod claims;
 mod discovery;
 mod extract;
 mod fetch;
 mod jwks;
+mod sender;
 pub mod settings;
 pub mod verifier;
 
 use std::sync::Arc;
 
-use app::{auth::Principal, bearer::bearer_token, error::AppError, ports::Authenticator};
-use http::HeaderMap;
+use app::{
+    auth::Principal,
+    bearer::{access_token, Scheme},
+    error::AppError,
+    ports::Authenticator,
+};
+use http::request::Parts;
 
 pub use self::{
     extract::{AuthClient, AuthUser},
-    settings::{OidcArgs, VerifierSettings},
+    settings::{DpopMode, OidcArgs, VerifierSettings},
     verifier::{TokenError, TokenVerifier, VerifierError},
 };
 
@@ -25,22 +32,50 @@ pub use self::{
 #[derive(Clone)]
 pub struct Gate {
     verifier: Arc<TokenVerifier>,
+    proofs: Arc<sender::ProofCheck>,
 }
 
 impl Gate {
     pub fn new(verifier: Arc<TokenVerifier>) -> Gate {
-        Gate { verifier }
+        Gate {
+            verifier,
+            proofs: Arc::default(),
+        }
     }
+}
+
+/// Why a token was refused, for the operator; the client gets the same 401 whatever
+/// the reason.
+fn refused(reason: &dyn std::fmt::Display) -> AppError {
+    tracing::debug!(%reason, "access token refused");
+    AppError::Unauthorized
 }
 
 #[async_trait::async_trait]
 impl Authenticator for Gate {
-    async fn authenticate(&self, headers: &HeaderMap) -> Result<Principal, AppError> {
-        let token = bearer_token(headers).ok_or(AppError::Unauthorized)?;
-        self.verifier.verify(token).await.map_err(|reason| {
-            // Why, for the operator; the client gets the same 401 whatever the reason.
-            tracing::debug!(%reason, "access token refused");
-            AppError::Unauthorized
-        })
+    async fn authenticate(&self, request: &Parts) -> Result<Principal, AppError> {
+        let (scheme, token) = access_token(&request.headers).ok_or(AppError::Unauthorized)?;
+        let verified = self
+            .verifier
+            .verify(token)
+            .await
+            .map_err(|reason| refused(&reason))?;
+        let mode = self.verifier.settings().dpop;
+        match (scheme, verified.dpop_jkt) {
+            (Scheme::Bearer, Some(_)) => Err(refused(&"a DPoP-bound token sent as Bearer")),
+            (Scheme::Bearer, None) if mode == DpopMode::Required => Err(refused(
+                &"Bearer tokens are not accepted (OIDC_DPOP=required)",
+            )),
+            (Scheme::Bearer, None) => Ok(verified.principal),
+            (Scheme::Dpop, _) if mode == DpopMode::Off => {
+                Err(refused(&"DPoP is not accepted (OIDC_DPOP=off)"))
+            }
+            (Scheme::Dpop, None) => Err(refused(&"a token bound to no key sent as DPoP")),
+            (Scheme::Dpop, Some(jkt)) => {
+                let now = db::clock::now_ms() / 1000;
+                self.proofs.check(request, token, &jkt, now)?;
+                Ok(verified.principal)
+            }
+        }
     }
 }

@@ -131,6 +131,20 @@ pub struct OidcArgs {
     /// (Auth0) or `resource=https://time.example.com/api` (RFC 8707).
     #[arg(long, env = "OIDC_AUTHORIZE_PARAMS", default_value = "")]
     pub oidc_authorize_params: String,
+
+    /// DPoP-bound access tokens (RFC 9449): `allowed` accepts `Bearer` and `DPoP`,
+    /// `required` only `DPoP`, `off` only `Bearer`. A bound token is never accepted as
+    /// `Bearer`, whatever the setting.
+    #[arg(long, env = "OIDC_DPOP", value_enum, default_value_t = DpopMode::Allowed)]
+    pub oidc_dpop: DpopMode,
+}
+
+/// Which access tokens the API accepts: bearer, sender-constrained (DPoP), or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DpopMode {
+    Off,
+    Allowed,
+    Required,
 }
 
 /// The verifier's settings once an issuer is known.
@@ -144,6 +158,7 @@ pub struct VerifierSettings {
     pub leeway: Duration,
     pub jwks_refetch_interval: Duration,
     pub jwks_max_age: Duration,
+    pub dpop: DpopMode,
 }
 
 impl OidcArgs {
@@ -187,6 +202,7 @@ impl OidcArgs {
             leeway: Duration::from_secs(self.oidc_leeway_secs),
             jwks_refetch_interval: Duration::from_secs(self.oidc_jwks_refetch_secs),
             jwks_max_age: Duration::from_secs(self.oidc_jwks_max_age_secs),
+            dpop: self.oidc_dpop,
         }
     }
 }

@@ -59,11 +59,19 @@ pub enum VerifierError {
     Jwks(#[from] JwksError),
 }
 
+/// A token that passed every check: who it speaks for, and the DPoP key it is bound to
+/// (RFC 9449 `cnf.jkt`), which the gate then asks a proof of.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub principal: Principal,
+    pub dpop_jkt: Option<String>,
+}
+
 /// Tokens verified recently, by SHA-256 of their exact bytes: a client sends the same
 /// token for minutes, so its signature (the costliest check) is checked once and
 /// the principal reused until the token's `exp`. Any change to the token changes the key.
 struct VerifiedTokens {
-    entries: RwLock<HashMap<[u8; 32], (Principal, i64)>>,
+    entries: RwLock<HashMap<[u8; 32], (Verified, i64)>>,
 }
 
 /// Most tokens remembered at once; when full, expired ones go, then all.
@@ -85,16 +93,16 @@ impl VerifiedTokens {
         key
     }
 
-    fn get(&self, key: &[u8; 32], leeway: i64) -> Option<Principal> {
+    fn get(&self, key: &[u8; 32], leeway: i64) -> Option<Verified> {
         let entries = self
             .entries
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let (principal, exp) = entries.get(key)?;
-        (now_secs() < exp.saturating_add(leeway)).then(|| principal.clone())
+        let (verified, exp) = entries.get(key)?;
+        (now_secs() < exp.saturating_add(leeway)).then(|| verified.clone())
     }
 
-    fn insert(&self, key: [u8; 32], principal: Principal, exp: i64, leeway: i64) {
+    fn insert(&self, key: [u8; 32], verified: Verified, exp: i64, leeway: i64) {
         let mut entries = self
             .entries
             .write()
@@ -106,7 +114,7 @@ impl VerifiedTokens {
                 entries.clear();
             }
         }
-        entries.insert(key, (principal, exp));
+        entries.insert(key, (verified, exp));
     }
 }
 
@@ -174,23 +182,23 @@ impl TokenVerifier {
         &self.settings
     }
 
-    /// The principal a token speaks for, or why it is refused.
-    pub async fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+    /// Who a token speaks for and what it is bound to, or why it is refused.
+    pub async fn verify(&self, token: &str) -> Result<Verified, TokenError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::TooLong);
         }
         let leeway = i64::try_from(self.settings.leeway.as_secs()).unwrap_or(0);
         let key = VerifiedTokens::key(token);
-        if let Some(principal) = self.verified.get(&key, leeway) {
-            return Ok(principal);
+        if let Some(verified) = self.verified.get(&key, leeway) {
+            return Ok(verified);
         }
-        let (principal, exp) = self.verify_fully(token).await?;
-        self.verified.insert(key, principal.clone(), exp, leeway);
-        Ok(principal)
+        let (verified, exp) = self.verify_fully(token).await?;
+        self.verified.insert(key, verified.clone(), exp, leeway);
+        Ok(verified)
     }
 
     /// Every check, with no cache: header, key, signature, claims.
-    async fn verify_fully(&self, token: &str) -> Result<(Principal, i64), TokenError> {
+    async fn verify_fully(&self, token: &str) -> Result<(Verified, i64), TokenError> {
         // A JWE has five parts; we accept only signed tokens.
         if token.split('.').count() != 3 {
             return Err(TokenError::NotAJws);
@@ -211,8 +219,12 @@ impl TokenVerifier {
         // Whole seconds, rounded down: the cache never outlives the token.
         // (`exp` is a required claim; without one nothing would be cached.)
         let exp = data.claims.exp.map_or(0, |exp| exp.floor() as i64);
+        let dpop_jkt = data.claims.dpop_binding();
         Ok((
-            data.claims.into_principal(&self.settings.permissions_claim),
+            Verified {
+                principal: data.claims.into_principal(&self.settings.permissions_claim),
+                dpop_jkt,
+            },
             exp,
         ))
     }
@@ -257,10 +269,15 @@ fn validation_for(algorithm: Algorithm, settings: &VerifierSettings) -> Validati
     validation
 }
 
-/// The embedded provider's userinfo accepts exactly the tokens the API accepts.
+/// The embedded provider's userinfo accepts the Bearer tokens the API accepts; a
+/// DPoP-bound token would need its proof, which userinfo does not take.
 #[async_trait::async_trait]
 impl provider::AccessTokens for TokenVerifier {
     async fn principal(&self, token: &str) -> Option<Principal> {
-        self.verify(token).await.ok()
+        self.verify(token)
+            .await
+            .ok()
+            .filter(|verified| verified.dpop_jkt.is_none())
+            .map(|verified| verified.principal)
     }
 }

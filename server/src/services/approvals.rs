@@ -24,6 +24,9 @@ use db::clock::now_ms;
 /// for less).
 pub const UNDO_WINDOW: Duration = Duration::from_secs(30);
 
+/// How recent a manager's sign-in must be to approve or reject (RFC 9470 step-up).
+pub const APPROVAL_MAX_AUTH_AGE: Duration = Duration::from_secs(15 * 60);
+
 /// At most this many entries are taken back at once (a week's worth, many times over).
 const MAX_UNDO: usize = 500;
 
@@ -37,6 +40,7 @@ impl ServerServices {
         week: IsoWeek,
     ) -> Result<Vec<Entry>, ApiError> {
         user.require(Scope::ApproveTimesheets)?;
+        self.require_recent_sign_in(user)?;
         if owner_issuer == user.issuer && owner_subject == user.subject {
             return Err(own_decision().into());
         }
@@ -84,6 +88,7 @@ impl ServerServices {
         if !matches!(transition, Transition::Approve | Transition::Reject) {
             return Err(anyhow::anyhow!("decide called with {transition:?}").into());
         }
+        self.require_recent_sign_in(user)?;
         let mut tx = self.db.begin_write().await?;
         let stored = entry_store::get(&mut tx, id)
             .await?
@@ -103,6 +108,17 @@ impl ServerServices {
 }
 
 impl ServerServices {
+    /// Step-up (RFC 9470): a decision needs a sign-in within the configured age, so that a
+    /// phone left signed in for weeks cannot approve in its owner's name. Taking a
+    /// decision back (undo) does not: it only restores what awaited a decision.
+    fn require_recent_sign_in(&self, user: &User) -> Result<(), AppError> {
+        let max_age = self.approval_max_auth_age.as_secs();
+        if max_age == 0 {
+            return Ok(());
+        }
+        user.require_sign_in_within(max_age, now_ms() / 1000)
+    }
+
     /// Takes back the user's own decisions on `ids`, made within [`UNDO_WINDOW`]: the
     /// entries await a decision again, with the note they had before. All or nothing.
     pub async fn undo_decisions(

@@ -85,6 +85,8 @@ pub struct ServerServices {
     embedded_issuer: Option<String>,
     /// How long a manager may take a decision back.
     undo_window: Duration,
+    /// How recent a manager's sign-in must be to approve or reject; zero: any.
+    approval_max_auth_age: Duration,
 }
 
 impl ServerServices {
@@ -94,6 +96,16 @@ impl ServerServices {
             pages: pages.map(Arc::new),
             embedded_issuer,
             undo_window: approvals::UNDO_WINDOW,
+            approval_max_auth_age: approvals::APPROVAL_MAX_AUTH_AGE,
+        }
+    }
+
+    /// Approving and rejecting need a sign-in within `max_age` instead of
+    /// [`approvals::APPROVAL_MAX_AUTH_AGE`]; zero lets any sign-in decide.
+    pub fn with_approval_max_auth_age(self, max_age: Duration) -> Self {
+        Self {
+            approval_max_auth_age: max_age,
+            ..self
         }
     }
 

@@ -493,3 +493,87 @@ async fn a_decision_is_final_once_the_undo_window_has_passed() {
         .expect("JSON");
     assert_eq!(stored["status"], "approved");
 }
+
+/// A manager's token signed `age` seconds after their sign-in (`auth_time`), or with no
+/// `auth_time` at all.
+fn manager_token_signed_in(app: &TestApp, age: Option<u64>) -> String {
+    let mut claims = app.issuer.user_claims(ALL_USER_SCOPES);
+    claims["sub"] = MANAGER.0.into();
+    claims["email"] = MANAGER.1.into();
+    match age {
+        Some(age) => claims["auth_time"] = (crate::issuer::now() - age).into(),
+        None => {
+            claims.as_object_mut().expect("claims").remove("auth_time");
+        }
+    }
+    app.issuer.sign(&claims)
+}
+
+/// 401 with RFC 9470's challenge naming the max age, and the JSON error.
+async fn assert_step_up(response: reqwest::Response, max_age: u64, case: &str) {
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{case}");
+    let challenge = response
+        .headers()
+        .get(reqwest::header::WWW_AUTHENTICATE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        challenge.starts_with(r#"Bearer error="insufficient_user_authentication""#)
+            && challenge.ends_with(&format!("max_age={max_age}")),
+        "{case}: {challenge}"
+    );
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["error"], "insufficient_user_authentication", "{case}");
+    assert_eq!(body["max_age"], max_age, "{case}");
+}
+
+#[tokio::test]
+async fn deciding_needs_a_sign_in_within_the_max_age_and_changes_nothing_without() {
+    let app = TestApp::spawn().await;
+    app.add_project("ACME", "Acme website").await;
+    // Submitted as it is created.
+    let entry = create_entry(&app, &app.employee_token(), &entry_body("2026-11-23", 2.0)).await;
+    let id = entry.id.to_string();
+    for (age, case) in [(Some(901), "signed in 901 s ago"), (None, "no auth_time")] {
+        let stale = manager_token_signed_in(&app, age);
+        let approve = app
+            .call(Method::PUT, &format!("/api/approvals/{id}"), &stale, None)
+            .await;
+        assert_step_up(approve, 900, case).await;
+        let reject = app
+            .call(
+                Method::POST,
+                &format!("/api/approvals/{id}/reject"),
+                &stale,
+                Some(&json!({ "note": "no" })),
+            )
+            .await;
+        assert_step_up(reject, 900, case).await;
+        let week = app
+            .call(
+                Method::POST,
+                "/api/approvals/weeks/2026-W48",
+                &stale,
+                Some(&json!({ "user_id": "user-ann" })),
+            )
+            .await;
+        assert_step_up(week, 900, case).await;
+        // Reading the queue needs no fresh sign-in; nothing was decided.
+        let queue = awaiting(&app, &stale).await;
+        assert_eq!(queue[0]["status"], "submitted", "{case}");
+    }
+    let fresh = manager_token_signed_in(&app, Some(899));
+    assert_eq!(decide(&app, &fresh, &id, None).await["status"], "approved");
+}
+
+#[tokio::test]
+async fn a_max_age_of_zero_lets_any_sign_in_decide() {
+    let app = TestApp::spawn_with(|args| args.approval_max_auth_age_secs = 0).await;
+    app.add_project("ACME", "Acme website").await;
+    // Submitted as it is created.
+    let entry = create_entry(&app, &app.employee_token(), &entry_body("2026-11-23", 2.0)).await;
+    let old = manager_token_signed_in(&app, Some(30 * 24 * 3600));
+    let decided = decide(&app, &old, &entry.id.to_string(), Some("too long")).await;
+    assert_eq!(decided["status"], "rejected");
+}

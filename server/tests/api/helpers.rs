@@ -304,11 +304,13 @@ pub fn serve_args(database_url: DatabaseUrl, site_root: PathBuf) -> ServeArgs {
             oidc_jwks_max_age_secs: 3600,
             oidc_pwa_scopes: "openid profile email offline_access read:timesheets".into(),
             oidc_authorize_params: String::new(),
+            oidc_dpop: server::auth::DpopMode::Allowed,
         },
         provider: ProviderArgs::default(),
         cors_allowed_origins: Vec::new(),
         read_cache: true,
         decision_undo_secs: 30,
+        approval_max_auth_age_secs: 900,
     }
 }
 

@@ -52,6 +52,7 @@ async fn known_people(app: &TestApp, count: usize) {
             name: Some(format!("Person {n}")),
             email: Some(format!("person{n}@example.com")),
             scopes: ScopeSet::default(),
+            auth_time: None,
         };
         server::store::users::upsert(&mut tx, &user, 0)
             .await
@@ -294,6 +295,7 @@ async fn an_export_imports_into_a_fresh_database_unchanged() {
             name: Some("Emma".into()),
             email: Some("emma@exampleco.test".into()),
             scopes: ScopeSet::default(),
+            auth_time: None,
         };
         server::store::users::upsert(&mut tx, &user, 0)
             .await

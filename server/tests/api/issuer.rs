@@ -183,6 +183,8 @@ impl TestIssuer {
             "client_id": PWA_CLIENT_ID,
             "iat": now,
             "exp": now + 300,
+            // Signed in just now: a manager may approve (step-up, RFC 9470).
+            "auth_time": now,
             "jti": uuid::Uuid::new_v4().to_string(),
             "scope": scope,
             "name": "Ann Example",

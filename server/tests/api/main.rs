@@ -21,5 +21,6 @@ mod projects;
 mod provider;
 mod provider_admin;
 mod scopes;
+mod sender_constrained;
 mod server_fns;
 mod upload;

@@ -25,13 +25,13 @@ use serde_json::{json, Value};
 use crate::helpers::TestApp;
 
 /// The PWA, a public client registered at start-up.
-const PWA: &str = "timesheets-pwa";
+pub(crate) const PWA: &str = "timesheets-pwa";
 /// The audience `TestApp` configures (`OIDC_AUDIENCE`), which the provider puts in `aud`.
 const EMBEDDED_AUDIENCE: &str = crate::issuer::AUDIENCE;
 /// What the PWA asks for.
 pub(crate) const PWA_SCOPE: &str =
     "openid profile email offline_access read:timesheets create:timesheets";
-const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 const WRONG_PASSWORD: &str = "not the password at all";
 const ANN: &str = "ann@example.com";
 const BOB: &str = "bob@example.com";
@@ -49,13 +49,13 @@ const FORM: &str = "application/x-www-form-urlencoded";
 
 /// A PKCE pair (RFC 7636): 32 random bytes in base64url as the verifier, the base64url
 /// SHA-256 of the verifier as the S256 challenge.
-struct Pkce {
-    verifier: String,
-    challenge: String,
+pub(crate) struct Pkce {
+    pub(crate) verifier: String,
+    pub(crate) challenge: String,
 }
 
 impl Pkce {
-    fn new() -> Pkce {
+    pub(crate) fn new() -> Pkce {
         let mut bytes = [0u8; 32];
         aws_lc_rs::rand::fill(&mut bytes).expect("random bytes");
         let verifier = URL_SAFE_NO_PAD.encode(bytes);
@@ -67,7 +67,7 @@ impl Pkce {
     }
 }
 
-fn random_text() -> String {
+pub(crate) fn random_text() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
@@ -86,7 +86,7 @@ fn form_value(value: &str) -> String {
         .to_owned()
 }
 
-fn pwa_redirect(app: &TestApp) -> String {
+pub(crate) fn pwa_redirect(app: &TestApp) -> String {
     app.url("/auth/callback")
 }
 
@@ -168,7 +168,7 @@ impl AuthRequest {
 /// The URL of a code-flow authorization request with S256 PKCE; `extra` adds or replaces
 /// parameters.
 #[allow(clippy::too_many_arguments)]
-fn authorize_url(
+pub(crate) fn authorize_url(
     app: &TestApp,
     client_id: &str,
     redirect_uri: &str,
@@ -253,12 +253,12 @@ fn session_cookies(headers: &HeaderMap) -> Vec<SetCookie> {
 
 /// A browser: keeps the cookies it is given and sends them back, follows no redirect.
 #[derive(Default)]
-struct Browser {
+pub(crate) struct Browser {
     cookies: HashMap<String, String>,
 }
 
 impl Browser {
-    fn new() -> Browser {
+    pub(crate) fn new() -> Browser {
         Browser::default()
     }
 
@@ -356,7 +356,7 @@ impl Browser {
 
     /// Opens the login page of `url` and submits it; returns the answer to the form
     /// (a redirect to the client on success).
-    async fn login(
+    pub(crate) async fn login(
         &mut self,
         app: &TestApp,
         url: &str,
@@ -483,14 +483,14 @@ fn redirect_params(location: &str) -> HashMap<String, String> {
 }
 
 /// A redirect answer.
-struct Redirect {
+pub(crate) struct Redirect {
     status: StatusCode,
-    location: String,
+    pub(crate) location: String,
     headers: HeaderMap,
 }
 
 /// The answer must be a redirect; fails with its body otherwise.
-async fn expect_redirect(response: reqwest::Response, case: &str) -> Redirect {
+pub(crate) async fn expect_redirect(response: reqwest::Response, case: &str) -> Redirect {
     let status = response.status();
     let headers = response.headers().clone();
     match location_of(&response) {
@@ -507,7 +507,7 @@ async fn expect_redirect(response: reqwest::Response, case: &str) -> Redirect {
 }
 
 /// The code of a successful authorization redirect, after checking its `state`.
-fn code_from(location: &str, expected_state: &str) -> String {
+pub(crate) fn code_from(location: &str, expected_state: &str) -> String {
     let params = redirect_params(location);
     assert!(
         !params.contains_key("error"),
@@ -621,7 +621,10 @@ async fn assert_refused_login(response: reqwest::Response, case: &str) {
 /// JSON string when it is not JSON), headers.
 pub(crate) type Answer = (StatusCode, Value, HeaderMap);
 
-async fn form_answer(request: reqwest::RequestBuilder, fields: &[(&str, &str)]) -> Answer {
+pub(crate) async fn form_answer(
+    request: reqwest::RequestBuilder,
+    fields: &[(&str, &str)],
+) -> Answer {
     let response = request
         .header(header::CONTENT_TYPE, FORM)
         .body(form_encode(fields))
@@ -680,7 +683,7 @@ async fn revoke(app: &TestApp, token: &str, client_id: &str) -> Answer {
     .await
 }
 
-fn assert_token_error(answer: &Answer, status: StatusCode, error: &str, case: &str) {
+pub(crate) fn assert_token_error(answer: &Answer, status: StatusCode, error: &str, case: &str) {
     let (actual_status, body, _) = answer;
     assert_eq!(*actual_status, status, "{case}: {body}");
     assert_eq!(body["error"], error, "{case}: {body}");
@@ -748,7 +751,7 @@ pub(crate) struct Tokens {
 }
 
 impl Tokens {
-    fn from_body(body: &Value) -> Tokens {
+    pub(crate) fn from_body(body: &Value) -> Tokens {
         let text = |name: &str| body[name].as_str().map(str::to_owned);
         Tokens {
             access_token: text("access_token")
@@ -759,7 +762,7 @@ impl Tokens {
         }
     }
 
-    fn refresh(&self) -> &str {
+    pub(crate) fn refresh(&self) -> &str {
         self.refresh_token
             .as_deref()
             .expect("a refresh token (offline_access was granted)")
@@ -767,14 +770,14 @@ impl Tokens {
 }
 
 /// A code the PWA got, with what redeeming it needs.
-struct Grant {
+pub(crate) struct Grant {
     code: String,
     pkce: Pkce,
     redirect_uri: String,
 }
 
 impl Grant {
-    fn token_fields(&self) -> Vec<(&str, &str)> {
+    pub(crate) fn token_fields(&self) -> Vec<(&str, &str)> {
         vec![
             ("grant_type", "authorization_code"),
             ("code", self.code.as_str()),
@@ -803,7 +806,7 @@ impl Grant {
 }
 
 /// The PWA's authorization request, answered by logging in as `email` in `browser`.
-async fn obtain_code(
+pub(crate) async fn obtain_code(
     app: &TestApp,
     browser: &mut Browser,
     email: &str,

@@ -1,6 +1,8 @@
 //! The OAuth 2.0 / OpenID Connect protocol steps of the PWA, over the `oauth2` crate:
 //! the authorization request (PKCE S256, `state`, `nonce`), the callback's code exchange,
-//! refresh-token renewal, revocation and RP-initiated logout.
+//! refresh-token renewal, revocation and RP-initiated logout. Against a provider that
+//! offers DPoP, a new key is made for each sign-in and every token request carries a
+//! proof by it (`dpop`), so the tokens are bound to this browser.
 
 use gloo_storage::{SessionStorage, Storage as _};
 use oauth2::{
@@ -15,7 +17,8 @@ use oauth2::{
 use serde::{Deserialize, Serialize};
 
 use super::{
-    http::oauth2_fetch,
+    dpop,
+    http::{oauth2_fetch, oauth2_fetch_with_proof},
     keys::{discovery, verify_id_token, Discovery},
 };
 use crate::{
@@ -48,6 +51,10 @@ pub struct TokenSet {
     /// The API's scopes the token grants (the token response's `scope`).
     pub scopes: ScopeSet,
     pub profile: Profile,
+    /// The DPoP key the tokens are bound to (`token_type` DPoP), whose proofs go with
+    /// every call; `None`: Bearer tokens.
+    #[serde(default)]
+    pub dpop_jkt: Option<String>,
 }
 
 impl std::fmt::Debug for TokenSet {
@@ -133,13 +140,25 @@ async fn client(config: &AuthConfig) -> Result<(OidcClient, std::rc::Rc<Discover
 }
 
 /// Sends the browser to the provider's authorization endpoint. `silent` asks for
-/// `prompt=none`: restore a live provider session without showing a page.
+/// `prompt=none`: restore a live provider session without showing a page. `max_age`
+/// (seconds) asks for a sign-in at most that old: a step-up before approving.
 pub(crate) async fn start(
     config: &AuthConfig,
     return_to: &str,
     silent: bool,
+    max_age: Option<u64>,
 ) -> Result<(), SignInError> {
-    let (client, _) = client(config).await?;
+    let (client, discovery) = client(config).await?;
+    // A new key per sign-in; the code is bound to it (`dpop_jkt`, RFC 9449 §10).
+    let dpop_jkt = if discovery.offers_dpop() {
+        Some(
+            dpop::new_key()
+                .await
+                .ok_or_else(|| refused("this browser cannot make a signing key"))?,
+        )
+    } else {
+        None
+    };
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let nonce = CsrfToken::new_random();
     let mut request = client
@@ -155,6 +174,12 @@ pub(crate) async fn start(
     if silent {
         request = request.add_extra_param("prompt", "none");
     }
+    if let Some(max_age) = max_age {
+        request = request.add_extra_param("max_age", max_age.to_string());
+    }
+    if let Some(jkt) = &dpop_jkt {
+        request = request.add_extra_param("dpop_jkt", jkt.clone());
+    }
     let (url, state) = request.url();
     let pending = PendingSignIn {
         state: state.secret().clone(),
@@ -163,6 +188,7 @@ pub(crate) async fn start(
         return_to: safe_return_path(return_to),
         silent,
         started_ms: now_ms(),
+        dpop_jkt,
     };
     SessionStorage::set(PENDING_KEY, &pending).map_err(refused)?;
     web_sys::window()
@@ -212,13 +238,24 @@ pub(crate) async fn complete(
         }
         CallbackOutcome::Code(code) => code,
     };
+    let jkt = pending.dpop_jkt.clone();
+    let fetch = move |request| oauth2_fetch_with_proof(jkt.clone(), request);
     let response = client
         .exchange_code(AuthorizationCode::new(code))
         .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier))
-        .request_async(&oauth2_fetch)
+        .request_async(&fetch)
         .await
         .map_err(token_error)?;
-    let tokens = token_set(config, &discovery, response, None, Some(&pending.nonce)).await?;
+    let bound = pending.dpop_jkt.as_deref();
+    let tokens = token_set(
+        config,
+        &discovery,
+        response,
+        None,
+        Some(&pending.nonce),
+        bound,
+    )
+    .await?;
     Ok(Completed::SignedIn {
         tokens,
         return_to: pending.return_to,
@@ -235,12 +272,16 @@ pub(crate) async fn refresh(
         .clone()
         .ok_or(SignInError::SessionEnded)?;
     let (client, discovery) = client(config).await?;
+    // A bound refresh token is only taken with a proof by its key.
+    let jkt = current.dpop_jkt.clone();
+    let fetch = move |request| oauth2_fetch_with_proof(jkt.clone(), request);
     let response = client
         .exchange_refresh_token(&RefreshToken::new(refresh_token))
-        .request_async(&oauth2_fetch)
+        .request_async(&fetch)
         .await
         .map_err(token_error)?;
-    token_set(config, &discovery, response, Some(current), None).await
+    let bound = current.dpop_jkt.as_deref();
+    token_set(config, &discovery, response, Some(current), None, bound).await
 }
 
 /// Revokes the refresh token (RFC 7009); best effort, sign-out goes on regardless.
@@ -293,14 +334,25 @@ fn token_error<E: std::error::Error>(err: RequestTokenError<E, BasicErrorRespons
 }
 
 /// Turns a token response into a [`TokenSet`] after verifying its ID token. A renewal
-/// may come without a new ID token: the previous one is kept.
+/// may come without a new ID token: the previous one is kept. `proof_key`: the DPoP key
+/// the request was made with; the tokens are bound to it if the answer says `DPoP`.
 async fn token_set(
     config: &AuthConfig,
     discovery: &Discovery,
     response: OidcTokenResponse,
     previous: Option<&TokenSet>,
     nonce: Option<&str>,
+    proof_key: Option<&str>,
 ) -> Result<TokenSet, SignInError> {
+    // A provider that ignored the proof sends Bearer tokens: then they are used as such.
+    let dpop_jkt = match response.token_type() {
+        BasicTokenType::Extension(kind) if kind.eq_ignore_ascii_case("dpop") => Some(
+            proof_key
+                .ok_or_else(|| refused("DPoP-bound tokens for a request without a proof"))?
+                .to_owned(),
+        ),
+        _ => None,
+    };
     // A renewal may come without a new ID token (or with the same one): keep the profile.
     let profile = match (response.extra_fields().id_token.as_deref(), previous) {
         (Some(id_token), Some(previous)) if id_token == previous.id_token => {
@@ -360,5 +412,6 @@ async fn token_set(
         lifetime_ms,
         scopes: ScopeSet::from_scope_string(&scopes),
         profile,
+        dpop_jkt,
     })
 }

@@ -16,8 +16,33 @@ fn failed(err: impl std::fmt::Display) -> FetchError {
 pub async fn oauth2_fetch(
     request: oauth2::HttpRequest,
 ) -> Result<oauth2::HttpResponse, FetchError> {
+    send(request, None).await
+}
+
+/// [`oauth2_fetch`] with a DPoP proof by the key `jkt` (RFC 9449 §5), when there is one.
+pub async fn oauth2_fetch_with_proof(
+    jkt: Option<String>,
+    request: oauth2::HttpRequest,
+) -> Result<oauth2::HttpResponse, FetchError> {
+    let Some(jkt) = jkt else {
+        return send(request, None).await;
+    };
+    let uri = request.uri().to_string();
+    let proof = super::dpop::proof(&jkt, request.method().as_str(), &uri, None)
+        .await
+        .ok_or_else(|| FetchError("this sign-in's key is gone from the browser".into()))?;
+    send(request, Some(proof)).await
+}
+
+async fn send(
+    request: oauth2::HttpRequest,
+    proof: Option<String>,
+) -> Result<oauth2::HttpResponse, FetchError> {
     let (parts, body) = request.into_parts();
     let mut builder = RequestBuilder::new(&parts.uri.to_string()).method(parts.method);
+    if let Some(proof) = &proof {
+        builder = builder.header("DPoP", proof);
+    }
     for (name, value) in &parts.headers {
         builder = builder.header(name.as_str(), value.to_str().map_err(failed)?);
     }

@@ -24,6 +24,18 @@ pub struct Discovery {
     pub revocation_endpoint: Option<String>,
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
+    /// RFC 9449 §5.1: the provider binds tokens to DPoP keys of these algorithms.
+    #[serde(default)]
+    pub dpop_signing_alg_values_supported: Vec<String>,
+}
+
+impl Discovery {
+    /// Whether the provider takes the ES256 proofs this app makes.
+    pub fn offers_dpop(&self) -> bool {
+        self.dpop_signing_alg_values_supported
+            .iter()
+            .any(|alg| alg == "ES256")
+    }
 }
 
 #[derive(Deserialize)]

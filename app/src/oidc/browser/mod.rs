@@ -1,5 +1,6 @@
 //! The browser half of sign-in (compiled to WASM only).
 
+pub mod dpop;
 pub mod flow;
 mod http;
 mod keys;

@@ -1,0 +1,240 @@
+//! DPoP (RFC 9449) in the browser: a P-256 key made with WebCrypto at sign-in, its
+//! private half **non-extractable**, and a signed proof for every token request and API
+//! call. A token copied out of the page is useless without the key, and the key cannot
+//! be copied out at all: scripts can only ask the browser to sign with it.
+//!
+//! The key object (never key material) is kept in IndexedDB, so that the callback page
+//! after the provider's redirect, and this origin's other tabs, sign with the same key.
+
+use std::cell::RefCell;
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use wasm_bindgen::{prelude::*, JsCast};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array},
+    CryptoKey, IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransactionMode, SubtleCrypto,
+};
+
+const DATABASE: &str = "timesheets-dpop";
+const STORE: &str = "keys";
+/// The one record: this origin's current key pair.
+const CURRENT: &str = "current";
+
+/// A key that signs proofs, and the public JWK and thumbprint tokens are bound to.
+#[derive(Clone)]
+struct ProofKey {
+    private: CryptoKey,
+    /// `{"crv":"P-256","kty":"EC","x":…,"y":…}`: the members in RFC 7638's order, so the
+    /// same text is the proof header's `jwk` and the thumbprint's input.
+    jwk: String,
+    jkt: String,
+}
+
+thread_local! {
+    static KEY: RefCell<Option<ProofKey>> = const { RefCell::new(None) };
+    static DB: RefCell<Option<IdbDatabase>> = const { RefCell::new(None) };
+}
+
+fn subtle() -> Option<SubtleCrypto> {
+    Some(web_sys::window()?.crypto().ok()?.subtle())
+}
+
+fn object(pairs: &[(&str, &str)]) -> Object {
+    let object = Object::new();
+    for (key, value) in pairs {
+        let _ = Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(value));
+    }
+    object
+}
+
+fn bytes(buffer: &JsValue) -> Vec<u8> {
+    Uint8Array::new(buffer).to_vec()
+}
+
+async fn sha256(data: &[u8]) -> Option<Vec<u8>> {
+    let digest = subtle()?
+        .digest_with_str_and_u8_array("SHA-256", data)
+        .ok()?;
+    Some(bytes(&JsFuture::from(digest).await.ok()?))
+}
+
+/// Makes a new key for a new sign-in and keeps it (in memory and IndexedDB); its
+/// thumbprint, for the authorization request's `dpop_jkt`.
+pub async fn new_key() -> Option<String> {
+    let subtle = subtle()?;
+    let usages = Array::of2(&"sign".into(), &"verify".into());
+    let generated = subtle
+        .generate_key_with_object(
+            &object(&[("name", "ECDSA"), ("namedCurve", "P-256")]),
+            false,
+            &usages,
+        )
+        .ok()?;
+    let pair = JsFuture::from(generated).await.ok()?;
+    let key = key_of(&pair).await?;
+    store(Some(&pair)).await?;
+    let jkt = key.jkt.clone();
+    KEY.set(Some(key));
+    Some(jkt)
+}
+
+/// The key of a stored `CryptoKeyPair`: its private key and its public JWK.
+async fn key_of(pair: &JsValue) -> Option<ProofKey> {
+    let private: CryptoKey = Reflect::get(pair, &"privateKey".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let public: CryptoKey = Reflect::get(pair, &"publicKey".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let exported = JsFuture::from(subtle()?.export_key("jwk", &public).ok()?)
+        .await
+        .ok()?;
+    let member = |name: &str| Reflect::get(&exported, &name.into()).ok()?.as_string();
+    let (x, y) = (member("x")?, member("y")?);
+    let jwk = format!(r#"{{"crv":"P-256","kty":"EC","x":"{x}","y":"{y}"}}"#);
+    let jkt = URL_SAFE_NO_PAD.encode(sha256(jwk.as_bytes()).await?);
+    Some(ProofKey { private, jwk, jkt })
+}
+
+/// The key whose thumbprint is `jkt`: the one in memory, or the one another tab (or this
+/// one before the provider's redirect) stored.
+async fn key(jkt: &str) -> Option<ProofKey> {
+    if let Some(key) = KEY.with_borrow(|key| key.clone().filter(|key| key.jkt == jkt)) {
+        return Some(key);
+    }
+    let stored = load().await?;
+    let key = key_of(&stored).await?;
+    if key.jkt != jkt {
+        return None;
+    }
+    KEY.set(Some(key.clone()));
+    Some(key)
+}
+
+/// Forgets the key (sign-out): tokens bound to it are worthless from now on.
+pub async fn forget() {
+    KEY.set(None);
+    let _ = store(None).await;
+}
+
+/// A proof for `method` `url` made with the key `jkt` (RFC 9449 §4.2), with `ath` when
+/// an access token goes with it; `None` when that key is gone.
+pub async fn proof(
+    jkt: &str,
+    method: &str,
+    url: &str,
+    access_token: Option<&str>,
+) -> Option<String> {
+    let key = key(jkt).await?;
+    let header = format!(r#"{{"typ":"dpop+jwt","alg":"ES256","jwk":{}}}"#, key.jwk);
+    let mut jti = [0u8; 16];
+    web_sys::window()?
+        .crypto()
+        .ok()?
+        .get_random_values_with_u8_array(&mut jti)
+        .ok()?;
+    // htu without query and fragment (RFC 9449 §4.2).
+    let htu = url.split(['?', '#']).next().unwrap_or(url);
+    let mut claims = serde_json::json!({
+        "jti": URL_SAFE_NO_PAD.encode(jti),
+        "htm": method,
+        "htu": htu,
+        "iat": (web_sys::js_sys::Date::now() / 1000.0).floor() as i64,
+    });
+    if let Some(token) = access_token {
+        claims["ath"] = URL_SAFE_NO_PAD
+            .encode(sha256(token.as_bytes()).await?)
+            .into();
+    }
+    let signing_input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let signed = subtle()?
+        .sign_with_object_and_u8_array(
+            &object(&[("name", "ECDSA"), ("hash", "SHA-256")]),
+            &key.private,
+            signing_input.as_bytes(),
+        )
+        .ok()?;
+    // WebCrypto's ECDSA signature is r‖s, 64 bytes: exactly JWS's ES256 form.
+    let signature = bytes(&JsFuture::from(signed).await.ok()?);
+    Some(format!(
+        "{signing_input}.{}",
+        URL_SAFE_NO_PAD.encode(signature)
+    ))
+}
+
+/// Resolves with the request's result once it succeeds.
+async fn done(request: &IdbRequest) -> Option<JsValue> {
+    let promise = Promise::new(&mut |resolve: Function, reject: Function| {
+        let request_for_result = request.clone();
+        let on_success = Closure::once_into_js(move || {
+            let result = request_for_result.result().unwrap_or(JsValue::UNDEFINED);
+            let _ = resolve.call1(&JsValue::NULL, &result);
+        });
+        let on_error = Closure::once_into_js(move || {
+            let _ = reject.call0(&JsValue::NULL);
+        });
+        request.set_onsuccess(Some(on_success.unchecked_ref()));
+        request.set_onerror(Some(on_error.unchecked_ref()));
+    });
+    JsFuture::from(promise).await.ok()
+}
+
+async fn database() -> Option<IdbDatabase> {
+    if let Some(db) = DB.with_borrow(Clone::clone) {
+        return Some(db);
+    }
+    let open: IdbOpenDbRequest = web_sys::window()?
+        .indexed_db()
+        .ok()??
+        .open_with_u32(DATABASE, 1)
+        .ok()?;
+    let opening = open.clone();
+    let on_upgrade = Closure::<dyn Fn()>::new(move || {
+        if let Some(db) = opening
+            .result()
+            .ok()
+            .and_then(|db| db.dyn_into::<IdbDatabase>().ok())
+        {
+            let _ = db.create_object_store(STORE);
+        }
+    });
+    open.set_onupgradeneeded(Some(on_upgrade.as_ref().unchecked_ref()));
+    let db: IdbDatabase = done(&open).await?.dyn_into().ok()?;
+    open.set_onupgradeneeded(None);
+    DB.set(Some(db.clone()));
+    Some(db)
+}
+
+/// Stores the key pair (or, with `None`, deletes it).
+async fn store(pair: Option<&JsValue>) -> Option<()> {
+    let db = database().await?;
+    let keys = db
+        .transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite)
+        .ok()?
+        .object_store(STORE)
+        .ok()?;
+    let request = match pair {
+        Some(pair) => keys.put_with_key(pair, &CURRENT.into()).ok()?,
+        None => keys.delete(&CURRENT.into()).ok()?,
+    };
+    done(&request).await.map(|_| ())
+}
+
+async fn load() -> Option<JsValue> {
+    let db = database().await?;
+    let request = db
+        .transaction_with_str(STORE)
+        .ok()?
+        .object_store(STORE)
+        .ok()?
+        .get(&CURRENT.into())
+        .ok()?;
+    done(&request).await.filter(|pair| pair.is_object())
+}
