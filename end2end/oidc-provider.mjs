@@ -1,7 +1,7 @@
 // A certified OpenID Connect provider (npm `oidc-provider`) on loopback, for the end-to-end
 // tests of the PWA against an external provider. Configured as the brief asks: a public
 // PKCE client for the PWA, JWT access tokens for our API's audience (RFC 8707 resource
-// indicators), refresh-token rotation, and the brief's scopes by person.
+// indicators), refresh-token rotation, DPoP, and the brief's scopes by person.
 import { generateKeyPairSync } from 'node:crypto';
 import Provider, { errors, interactionPolicy } from 'oidc-provider';
 
@@ -82,9 +82,19 @@ const configuration = {
   // needs a refresh token, rotated at every use (the default for public clients).
   issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
   clientBasedCORS: (_ctx, origin) => origin === appOrigin,
+  // When the person signed in, in the access token too (as the embedded provider does):
+  // the API asks for a recent sign-in before a decision (RFC 9470).
+  async extraTokenClaims(ctx, token) {
+    if (token.kind !== 'AccessToken') return undefined;
+    const { AuthorizationCode, RefreshToken } = ctx.oidc.entities;
+    const authTime = (AuthorizationCode ?? RefreshToken)?.authTime;
+    return authTime ? { auth_time: authTime } : undefined;
+  },
   ttl: { AccessToken: ACCESS_TOKEN_SECS, IdToken: 600, RefreshToken: 3600, Session: 3600, Grant: 3600 },
   features: {
     devInteractions: { enabled: true },
+    // Sender-constrained tokens (RFC 9449) for clients that send proofs; Bearer otherwise.
+    dPoP: { enabled: true },
     revocation: { enabled: true },
     rpInitiatedLogout: { enabled: true },
     resourceIndicators: {

@@ -6,13 +6,17 @@ import { join } from 'node:path';
 // The suite starts the release server itself on its own ports, with fresh SQLite files,
 // so it never touches the data of `make run`: one with the embedded provider (demo people,
 // 30-second access tokens so renewal happens during the tests), one signing in at
-// `oidc-provider` from npm, started on loopback by the suite too, and two behind nginx on a
-// fresh PostgreSQL database (bench/scale.py).
+// `oidc-provider` from npm, started on loopback by the suite too, one more with the demo
+// where approving asks for a sign-in of the last 10 s, and two behind nginx on a fresh
+// PostgreSQL database (bench/scale.py).
 const port = Number(process.env.E2E_PORT ?? 3100);
 const externalPort = port + 1;
 const oidcPort = port + 100;
 const baseURL = `http://127.0.0.1:${port}`;
 export const externalURL = `http://127.0.0.1:${externalPort}`;
+/// The embedded provider again, where approving needs a sign-in of the last 10 seconds.
+export const stepUpURL = `http://127.0.0.1:${port + 2}`;
+export const stepUpMaxAgeSecs = 10;
 export const oidcProviderURL = `http://127.0.0.1:${oidcPort}`;
 /// nginx in front of two instances on one PostgreSQL (bench/scale.py serve).
 const balancerPort = port + 200;
@@ -57,6 +61,15 @@ export default defineConfig({
       stdout: 'pipe',
       stderr: 'pipe',
       env: { ...serverEnv, DEMO: 'true', PROVIDER_ACCESS_TOKEN_SECS: '30' },
+    },
+    {
+      command: `${bin} serve --addr 127.0.0.1:${port + 2} --database-url sqlite://${dataDir}/step-up.db`,
+      url: `${stepUpURL}/readyz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: { ...serverEnv, DEMO: 'true', APPROVAL_MAX_AUTH_AGE_SECS: String(stepUpMaxAgeSecs) },
     },
     {
       command: 'node oidc-provider.mjs',

@@ -8,6 +8,7 @@ export interface ProviderUnderTest {
   name: string;
   /// The app signing in at this provider.
   app: string;
+  issuer: string;
   tokenEndpoint: string;
   /// `apiName`: how the API names the person (access tokens of `oidc-provider` carry no
   /// profile claims, so the API shows the subject).
@@ -16,6 +17,16 @@ export interface ProviderUnderTest {
   logIn: (page: Page, who: Who) => Promise<void>;
   /// The provider's RP-initiated logout page, if it asks before signing out.
   confirmLogout: (page: Page) => Promise<void>;
+  /// The login form on the provider's page `html`, filled in for `who` (for a `Device`).
+  loginForm: (who: Who, html: string) => { action: string; fields: Record<string, string> };
+}
+
+/// The `value` of the `<input … name="{name}">` of a page.
+function inputValue(html: string, name: string): string {
+  const tag = html.match(new RegExp(`<input[^>]*name="${name}"[^>]*>`))?.[0] ?? '';
+  const value = tag.match(/value="([^"]*)"/)?.[1];
+  if (value === undefined) throw new Error(`no ${name} input in ${html}`);
+  return value.replaceAll('&quot;', '"').replaceAll('&amp;', '&');
 }
 
 export const embeddedApp = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100)}`;
@@ -33,6 +44,7 @@ export const providers: ProviderUnderTest[] = [
   {
     name: 'embedded provider',
     app: embeddedApp,
+    issuer: embeddedApp,
     tokenEndpoint: `${embeddedApp}/oauth/token`,
     people: {
       employee: { name: 'Emma Employee', email: 'emma@exampleco.test', apiName: 'emma@exampleco.test' },
@@ -43,10 +55,12 @@ export const providers: ProviderUnderTest[] = [
       await logInWithPassword(page, ...demoLogins[who]);
     },
     async confirmLogout() {},
+    loginForm: (who, html) => embeddedLoginForm(html, ...demoLogins[who]),
   },
   {
     name: 'oidc-provider',
     app: externalURL,
+    issuer: oidcProviderURL,
     tokenEndpoint: `${oidcProviderURL}/token`,
     people: {
       employee: { name: 'Emma Employee', email: 'emma@oidc.test', apiName: 'emma' },
@@ -61,8 +75,20 @@ export const providers: ProviderUnderTest[] = [
     async confirmLogout(page) {
       await page.getByRole('button', { name: 'Yes, sign me out' }).click();
     },
+    loginForm: (who, html) => ({
+      action: html.match(/<form[^>]*action="([^"]+)"/)![1],
+      fields: { prompt: 'login', login: oidcLogins[who], password: 'any password' },
+    }),
   },
 ];
+
+/// The embedded provider's login form on `html`, filled in.
+export function embeddedLoginForm(html: string, email: string, password: string) {
+  return {
+    action: '/oauth/authorize',
+    fields: { request: inputValue(html, 'request'), csrf: inputValue(html, 'csrf'), email, password },
+  };
+}
 
 /// Fills in the embedded provider's login form.
 export async function logInWithPassword(page: Page, email: string, password: string) {
@@ -117,6 +143,8 @@ export async function signInAs(page: Page, provider: ProviderUnderTest, name: st
   expect(new URL(page.url()).pathname).toBe('/');
 }
 
+/// No token in cookies, Web Storage or IndexedDB; IndexedDB holds the DPoP key pair only,
+/// its private key not extractable.
 export async function expectNoTokenStored(page: Page, tokens: string[]) {
   expect(tokens.length).toBeGreaterThan(0);
   const stored = await page.evaluate(async () => {
@@ -127,13 +155,46 @@ export async function expectNoTokenStored(page: Page, tokens: string[]) {
         values.push(key, storage.getItem(key) ?? '');
       }
     }
-    const databases = await indexedDB.databases();
-    return { values, databases: databases.map((db) => db.name) };
+    const databases = (await indexedDB.databases()).map((db) => db.name);
+    // The one database: the DPoP key pair, whose private key cannot be read out.
+    const key = await new Promise<Record<string, unknown> | null>((resolve) => {
+      if (!databases.includes('timesheets-dpop')) return resolve(null);
+      const open = indexedDB.open('timesheets-dpop');
+      open.onsuccess = () => {
+        const db = open.result;
+        const get = db.transaction('keys').objectStore('keys').getAll();
+        get.onsuccess = async () => {
+          const records = get.result as { privateKey?: CryptoKey; publicKey?: CryptoKey }[];
+          const pair = records[0];
+          const exported = await crypto.subtle
+            .exportKey('jwk', pair?.privateKey as CryptoKey)
+            .then(() => 'exported')
+            .catch((error: Error) => error.name);
+          db.close();
+          resolve({
+            records: records.length,
+            members: Object.keys(pair ?? {}).sort(),
+            privateKey: pair?.privateKey instanceof CryptoKey,
+            extractable: pair?.privateKey?.extractable,
+            exported,
+          });
+        };
+      };
+    });
+    return { values, databases, key };
   });
   for (const token of tokens) {
     for (const value of stored.values) expect(value.includes(token), 'a token is in browser storage').toBe(false);
   }
   expect(stored.values.join(' ')).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+/);
-  expect(stored.databases).toEqual([]);
+  expect(stored.databases.filter((name) => name !== 'timesheets-dpop'), 'no other database').toEqual([]);
+  // Both providers under test offer DPoP: the page made a key.
+  expect(stored.key).toEqual({
+    records: 1,
+    members: ['privateKey', 'publicKey'],
+    privateKey: true,
+    extractable: false,
+    exported: 'InvalidAccessError',
+  });
 }
 

@@ -37,6 +37,7 @@ mod schema;
 mod scope;
 pub mod session;
 mod shell;
+mod step_up;
 
 pub use shell::{shell, App};
 

@@ -4,9 +4,10 @@
 // projects come from the REST API and from the server's CLI, and entries follow them.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
-import { bin, dataDir, externalDatabaseURL, externalURL } from '../playwright.config';
-import { captureTokens, latestAccessToken, logInWithPassword, providers, signIn, signInAs } from '../support';
+import { test, expect, type Page } from '@playwright/test';
+import { bin, dataDir, externalDatabaseURL } from '../playwright.config';
+import { Device } from '../device';
+import { logInWithPassword, providers, signIn, signInAs } from '../support';
 
 const [embedded, external] = providers;
 
@@ -104,8 +105,7 @@ test.describe('the Admin screen (embedded provider)', () => {
     await expect(entry).toContainText('1h 15m');
   });
 
-  test('an employee has no Admin tab, and /admin says the account may not administer', async ({ page, request }) => {
-    const tokens = captureTokens(page, embedded);
+  test('an employee has no Admin tab, and /admin says the account may not administer', async ({ page }) => {
     await signIn(page, embedded, 'employee');
     const tabs = page.getByRole('navigation', { name: 'Main' });
     await expect(tabs.getByRole('link', { name: 'Week', exact: true })).toBeVisible();
@@ -119,12 +119,13 @@ test.describe('the Admin screen (embedded provider)', () => {
     await expect(page.getByTestId('admin-projects')).toHaveCount(0);
     await expect(page.getByTestId('admin-people')).toHaveCount(0);
 
-    // The server refuses too.
-    const refused = await request.post(`${embedded.app}/api/projects`, {
-      headers: { Authorization: `Bearer ${await latestAccessToken(tokens)}` },
-      data: { code: `NO${Date.now().toString(36).toUpperCase()}`, name: 'Not allowed' },
+    // The server refuses too (asked from her other device).
+    const emma = await Device.signIn(embedded, 'employee');
+    const refused = await emma.call('POST', '/api/projects', {
+      code: `NO${Date.now().toString(36).toUpperCase()}`,
+      name: 'Not allowed',
     });
-    expect(refused.status(), await refused.text()).toBe(403);
+    expect(refused.status, await refused.text()).toBe(403);
   });
 });
 
@@ -138,15 +139,13 @@ function cli(...args: string[]): string {
 
 /// A day (today, or the latest before it) on which `hours` more fit in the person's 24 h:
 /// a test run again on the same servers must not fail for the day's total.
-async function dayWithRoom(request: APIRequestContext, token: string, hours: number): Promise<string> {
+async function dayWithRoom(device: Device, hours: number): Promise<string> {
   for (let back = 0; back < 30; back++) {
     const day = new Date();
     day.setDate(day.getDate() - back);
     const date = day.toLocaleDateString('en-CA');
-    const answer = await request.get(`${externalURL}/api/timesheets?from=${date}&to=${date}&limit=500`, {
-      headers: { Authorization: `Bearer ${token}` },
-    });
-    expect(answer.status(), await answer.text()).toBe(200);
+    const answer = await device.call('GET', `/api/timesheets?from=${date}&to=${date}&limit=500`);
+    expect(answer.status, await answer.clone().text()).toBe(200);
     const entries: { minutes: number }[] = (await answer.json()).items;
     const logged = entries.reduce((sum, entry) => sum + entry.minutes, 0);
     if (logged + hours * 60 <= 24 * 60) return date;
@@ -155,65 +154,63 @@ async function dayWithRoom(request: APIRequestContext, token: string, hours: num
 }
 
 test.describe('projects with an external provider, from an empty database', () => {
-  test('added and archived with REST and with the CLI; entries on them follow', async ({ page, browser, request }) => {
+  test('added and archived with REST and with the CLI; entries on them follow', async ({ page }) => {
     test.setTimeout(60_000);
     const run = Date.now().toString(36).toUpperCase();
     const [code, name] = [`API${run}`, `API project ${run}`];
     const [cliCode, cliName] = [`CLI${run}`, `CLI project ${run}`];
 
     // The admin: manage:projects from the provider, so the Admin tab.
-    const adminTokens = captureTokens(page, external);
     await signIn(page, external, 'admin');
     await expect(
       page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin', exact: true }),
     ).toBeVisible();
-    const asAdmin = async () => ({ Authorization: `Bearer ${await latestAccessToken(adminTokens)}` });
+    // REST calls come from the admin's and an employee's other devices (scripts with keys
+    // of their own: the page's tokens are bound to the page's key).
+    const admin = await Device.signIn(external, 'admin');
+    const emma = await Device.signIn(external, 'employee');
+    // The seed's body, 8 h twice: once on the REST project, once on the CLI's.
+    const date = await dayWithRoom(emma, 16);
+    const logEightHours = (project: string) => emma.call('POST', '/api/timesheets', { project, date, hours: 8 });
+    const expectAnswer = async (answer: Response, status: number) => {
+      const text = await answer.text();
+      expect(answer.status, text).toBe(status);
+      return JSON.parse(text);
+    };
 
-    // An employee, in a browser of her own; both stay open, so their tokens are renewed.
-    const emmaContext = await browser.newContext();
-    try {
-      const emma = await emmaContext.newPage();
-      const emmaTokens = captureTokens(emma, external);
-      await signIn(emma, external, 'employee');
-      const asEmma = async () => ({ Authorization: `Bearer ${await latestAccessToken(emmaTokens)}` });
-      // The seed's body, 8 h twice: once on the REST project, once on the CLI's.
-      const date = await dayWithRoom(request, await latestAccessToken(emmaTokens), 16);
-      const logEightHours = async (project: string) =>
-        request.post(`${externalURL}/api/timesheets`, { headers: await asEmma(), data: { project, date, hours: 8 } });
+    // Unknown here: the refusal says how to add it.
+    expect((await expectAnswer(await logEightHours(name), 422)).message).toContain('timesheets projects add');
 
-      // Unknown here: the refusal says how to add it.
-      let answer = await logEightHours(name);
-      expect(answer.status(), await answer.text()).toBe(422);
-      expect((await answer.json()).message).toContain('timesheets projects add');
+    // Added with REST: time goes on it.
+    expect(await expectAnswer(await admin.call('POST', '/api/projects', { code, name }), 201)).toMatchObject({
+      code,
+      name,
+      active: true,
+    });
+    expect(await expectAnswer(await logEightHours(name), 201)).toMatchObject({
+      project: code,
+      project_name: name,
+      date,
+      hours: 8,
+    });
 
-      // Added with REST: time goes on it.
-      answer = await request.post(`${externalURL}/api/projects`, { headers: await asAdmin(), data: { code, name } });
-      expect(answer.status(), await answer.text()).toBe(201);
-      expect(await answer.json()).toMatchObject({ code, name, active: true });
-      answer = await logEightHours(name);
-      expect(answer.status(), await answer.text()).toBe(201);
-      expect(await answer.json()).toMatchObject({ project: code, project_name: name, date, hours: 8 });
+    // Archived with REST: no more time on it.
+    expect(await expectAnswer(await admin.call('POST', `/api/projects/${code}/archive`), 200)).toMatchObject({
+      code,
+      active: false,
+    });
+    expect((await expectAnswer(await logEightHours(name), 422)).message).toContain('is archived');
 
-      // Archived with REST: no more time on it.
-      answer = await request.post(`${externalURL}/api/projects/${code}/archive`, { headers: await asAdmin() });
-      expect(answer.status(), await answer.text()).toBe(200);
-      expect(await answer.json()).toMatchObject({ code, active: false });
-      answer = await logEightHours(name);
-      expect(answer.status(), await answer.text()).toBe(422);
-      expect((await answer.json()).message).toContain('is archived');
-
-      // The same from the server's shell, on the database the server is using.
-      expect(existsSync(`${dataDir}/external.db`), `the external server's database is in ${dataDir}`).toBe(true);
-      expect(cli('projects', 'add', '--code', cliCode, '--name', cliName)).toContain(cliCode);
-      answer = await logEightHours(cliName);
-      expect(answer.status(), await answer.text()).toBe(201);
-      expect(await answer.json()).toMatchObject({ project: cliCode, project_name: cliName, date, hours: 8 });
-      expect(cli('projects', 'archive', '--code', cliCode)).toContain(cliCode);
-      answer = await logEightHours(cliName);
-      expect(answer.status(), await answer.text()).toBe(422);
-      expect((await answer.json()).message).toContain('is archived');
-    } finally {
-      await emmaContext.close();
-    }
+    // The same from the server's shell, on the database the server is using.
+    expect(existsSync(`${dataDir}/external.db`), `the external server's database is in ${dataDir}`).toBe(true);
+    expect(cli('projects', 'add', '--code', cliCode, '--name', cliName)).toContain(cliCode);
+    expect(await expectAnswer(await logEightHours(cliName), 201)).toMatchObject({
+      project: cliCode,
+      project_name: cliName,
+      date,
+      hours: 8,
+    });
+    expect(cli('projects', 'archive', '--code', cliCode)).toContain(cliCode);
+    expect((await expectAnswer(await logEightHours(cliName), 422)).message).toContain('is archived');
   });
 });

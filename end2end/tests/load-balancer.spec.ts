@@ -5,7 +5,12 @@ import { test, expect } from '@playwright/test';
 import { loadBalancerURL } from '../playwright.config';
 import { providers, signIn } from '../support';
 
-const balanced = { ...providers[0], app: loadBalancerURL, tokenEndpoint: `${loadBalancerURL}/oauth/token` };
+const balanced = {
+  ...providers[0],
+  app: loadBalancerURL,
+  issuer: loadBalancerURL,
+  tokenEndpoint: `${loadBalancerURL}/oauth/token`,
+};
 
 test('sign in and log time through a load balancer in front of two instances', async ({ page }) => {
   test.setTimeout(90_000);

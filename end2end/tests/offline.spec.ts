@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect, type Page } from '@playwright/test';
 import { bin, siteRoot } from '../playwright.config';
-import { captureTokens, embeddedApp, providers, signIn } from '../support';
+import { Device } from '../device';
+import { providers, signIn } from '../support';
 
 const embedded = providers[0];
 
@@ -35,7 +36,6 @@ async function showWeekAhead(page: Page, weeks: number) {
 
 test('five entries logged offline survive a reload and are stored exactly once', async ({ page, context }) => {
   test.setTimeout(120_000);
-  const tokens = captureTokens(page, embedded);
   await signIn(page, embedded, 'employee');
   await appInstalled(page);
   await showWeekAhead(page, 2);
@@ -80,33 +80,21 @@ test('five entries logged offline survive a reload and are stored exactly once',
   }
   await expect(page.getByRole('status').filter({ hasText: 'saved on this phone' })).toHaveCount(0);
 
-  // The server has each exactly once.
-  const accessToken = latestAccessToken(tokens);
+  // The server has each exactly once (asked from Emma's other device).
+  const emma = await Device.signIn(embedded, 'employee');
   const monday = new Date();
   monday.setDate(monday.getDate() - ((monday.getDay() + 6) % 7) + 14);
   const from = monday.toLocaleDateString('en-CA');
   const to = new Date(monday.getTime() + 6 * 86_400_000).toLocaleDateString('en-CA');
-  const response = await page.request.get(`${embeddedApp}/api/timesheets?from=${from}&to=${to}&limit=100`, {
-    headers: { Authorization: `Bearer ${accessToken}` },
-  });
-  expect(response.status()).toBe(200);
+  const response = await emma.call('GET', `/api/timesheets?from=${from}&to=${to}&limit=100`);
+  expect(response.status).toBe(200);
   const stored: { note: string | null }[] = (await response.json()).items;
   for (const note of notes) expect(stored.filter((entry) => entry.note === note)).toHaveLength(1);
   expect(stored.filter((entry) => entry.note?.startsWith(`Offline ${run}`))).toHaveLength(5);
 });
 
-/// The latest access token among those captured (ID tokens carry no scope).
-function latestAccessToken(tokens: string[]): string {
-  const access = tokens
-    .filter((token) => token.split('.').length === 3)
-    .filter((token) => 'scope' in JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()));
-  expect(access.length).toBeGreaterThan(0);
-  return access.at(-1)!;
-}
-
-test('an offline edit that meets a newer change shows a conflict; keeping it wins', async ({ page, context, playwright }) => {
+test('an offline edit that meets a newer change shows a conflict; keeping it wins', async ({ page, context }) => {
   test.setTimeout(90_000);
-  const tokens = captureTokens(page, embedded);
   await signIn(page, embedded, 'employee');
   await appInstalled(page);
   await showWeekAhead(page, 4);
@@ -128,18 +116,17 @@ test('an offline edit that meets a newer change shows a conflict; keeping it win
   await expect(row.getByTestId('sync-state')).toHaveText('Waiting for network');
   await expect(row).toContainText('2h');
 
-  // …while the same entry is changed elsewhere (the API, with the same person's token).
-  const api = await playwright.request.newContext({
-    baseURL: embeddedApp,
-    extraHTTPHeaders: { Authorization: `Bearer ${latestAccessToken(tokens)}` },
-  });
-  const list = await (await api.get('/api/timesheets?limit=500')).json();
+  // …while the same entry is changed elsewhere (the API, from the same person's other device).
+  const emma = await Device.signIn(embedded, 'employee');
+  const list = await (await emma.call('GET', '/api/timesheets?limit=500')).json();
   const stored = list.items.find((entry: { note: string }) => entry.note === note);
-  const changed = await api.put(`/api/timesheets/${stored.id}`, {
-    headers: { 'If-Match': `"${stored.version}"` },
-    data: { project: stored.project, date: stored.date, minutes: 45, note },
-  });
-  expect(changed.status(), await changed.text()).toBe(200);
+  const changed = await emma.call(
+    'PUT',
+    `/api/timesheets/${stored.id}`,
+    { project: stored.project, date: stored.date, minutes: 45, note },
+    { 'If-Match': `"${stored.version}"` },
+  );
+  expect(changed.status, await changed.text()).toBe(200);
 
   // Back online: the edit is refused as stale and shown as a conflict, not dropped.
   await context.setOffline(false);
@@ -149,9 +136,8 @@ test('an offline edit that meets a newer change shows a conflict; keeping it win
   await row.getByRole('button', { name: 'Keep mine' }).click();
   await expect(row.getByTestId('sync-state')).toHaveText('Synced', { timeout: 20_000 });
   await expect(row).toContainText('2h');
-  const after = await api.get(`/api/timesheets/${stored.id}`);
+  const after = await emma.call('GET', `/api/timesheets/${stored.id}`);
   expect((await after.json()).minutes).toBe(120);
-  await api.dispose();
 });
 
 test('a page that is not cached opens the offline page; cached pages open the app', async ({ page, context }) => {

@@ -1,7 +1,8 @@
 //! `/approvals`: for people whose token grants `approve:timesheets` (the server checks
 //! again on every call): others' submitted time as one summary row per person and week,
 //! approved a week at once or entry by entry, with Undo for a few seconds; and everyone's
-//! approved time as CSV for payroll.
+//! approved time as CSV for payroll. A decision the server refuses for an old sign-in
+//! waits for a fresh one (`step_up`) and is made when the screen comes back.
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -19,6 +20,7 @@ use crate::{
     error::AppError,
     review::{by_person_week, PersonWeek},
     session::use_session,
+    step_up::{self, PendingDecision},
 };
 
 #[component]
@@ -65,6 +67,7 @@ fn Approvals() -> impl IntoView {
 #[component]
 fn Pending() -> impl IntoView {
     let toasts = use_toasts();
+    let session = use_session();
     // Approving a week is an action; the list is a resource keyed on it, so the week goes
     // once approved (and stays, with the reason, when refused). An undo reloads it too.
     let approve = Action::new_unsync(|group: &PersonWeek| {
@@ -88,6 +91,10 @@ fn Pending() -> impl IntoView {
             authorized(get_awaiting_approval)
         }
     });
+    // Back from signing in again: the decision that asked for it, made once now.
+    if let Some(decision) = step_up::take() {
+        leptos::task::spawn_local(replay(decision, toasts, reload.clone()));
+    }
     // Why a week was not approved, until it is: kept per week, as the list is drawn anew
     // after every attempt.
     let refused = RwSignal::new(HashMap::<OwnerWeek, String>::new());
@@ -115,6 +122,17 @@ fn Pending() -> impl IntoView {
                     })),
                 );
             }
+            Err(AppError::InsufficientUserAuthentication { max_age })
+                if step_up::sign_in_again_for(
+                    session,
+                    &PendingDecision::Week {
+                        issuer: group.issuer.clone(),
+                        subject: group.subject.clone(),
+                        week: group.week.to_string(),
+                        name: group.name.clone(),
+                    },
+                    max_age,
+                ) => {}
             Err(err) => refused.update(|refused| {
                 refused.insert(key, format!("Not approved: {err}"));
             }),
@@ -171,6 +189,47 @@ fn undo_of(
             }
         });
     })
+}
+
+/// Makes a decision that waited for a fresh sign-in; says how it went in a toast (with
+/// Undo) and reloads the list. Refused again for the same reason, it does not ask again:
+/// the provider's tokens do not show when the person signed in.
+async fn replay(decision: PendingDecision, toasts: Toasts, reload: ArcTrigger) {
+    let (done, text) = match decision {
+        PendingDecision::Entry { id, approve, note } => {
+            let done = authorized(|| decide_entry(id.clone(), approve, note.clone()))
+                .await
+                .map(|entry| vec![entry]);
+            let text = if approve { "Approved" } else { "Rejected" };
+            (done, text.to_owned())
+        }
+        PendingDecision::Week {
+            issuer,
+            subject,
+            week,
+            name,
+        } => {
+            let done =
+                authorized(|| approve_week(issuer.clone(), subject.clone(), week.clone())).await;
+            (done, format!("Approved {name}’s week"))
+        }
+    };
+    match done {
+        Ok(decided) => {
+            let ids = decided.iter().map(|entry| entry.id.to_string()).collect();
+            let again = reload.clone();
+            toasts.show(
+                text,
+                Some(undo_of(ids, toasts, "Decision undone", move || again.notify())),
+            );
+            reload.notify();
+        }
+        Err(AppError::InsufficientUserAuthentication { .. }) => toasts.show(
+            "Still not decided: your sign-in provider does not tell this app when you signed in. Ask your administrator.",
+            None,
+        ),
+        Err(err) => toasts.show(format!("Not decided: {err}"), None),
+    }
 }
 
 /// Whose week: (issuer, subject, week).
@@ -277,6 +336,7 @@ fn PersonWeekRow(
 #[component]
 fn Decision(entry: Entry) -> impl IntoView {
     let toasts = use_toasts();
+    let session = use_session();
     let decided = RwSignal::new(None::<&'static str>);
     let rejecting = RwSignal::new(false);
     let note = RwSignal::new(String::new());
@@ -303,6 +363,16 @@ fn Decision(entry: Entry) -> impl IntoView {
                     });
                     toasts.show(outcome, Some(undo));
                 }
+                Err(AppError::InsufficientUserAuthentication { max_age })
+                    if step_up::sign_in_again_for(
+                        session,
+                        &PendingDecision::Entry {
+                            id: id.clone(),
+                            approve,
+                            note: note.clone(),
+                        },
+                        max_age,
+                    ) => {}
                 // `try_set`: the row may have been closed while the request was out.
                 Err(err) => {
                     decided.try_set(None);
