@@ -6,7 +6,8 @@ embedded provider and a seeded company — 100 people (10 managers) × 12 weeks 
 all but the last week approved — signs everyone in through the real login flow, and runs
 wrk (64 connections, fixed duration) against:
   1. GET  /api/timesheets?week=…      (authenticated read; also once more with
-                                       READ_CACHE=false, every page from the database)
+                                       READ_CACHE=false, every page from the database,
+                                       and with DPoP-bound tokens, a proof per request)
   2. POST /api/timesheets             (authenticated write, unique entries)
      9 week reads : 1 new entry         (mixed.lua: the read paths under writes; also
                                        with READ_CACHE=false)
@@ -17,7 +18,8 @@ wrk (64 connections, fixed duration) against:
 then a 10,000-row batch upload (`timesheets import`) and the release bundle sizes.
 Prints one table per backend with req/s, p50/p99 latency, errors and peak server RSS.
 
-Only the Python standard library, wrk (Debian) and the binary are used.
+Only the Python standard library, wrk (Debian), Node.js (for the seed API and the DPoP
+proofs, bench/dpop.mjs) and the binary are used.
 """
 
 import base64
@@ -84,8 +86,9 @@ def sign_in(base, email):
     return sign_in_tokens(base, email)["access_token"]
 
 
-def sign_in_tokens(base, email, extra_scope="", observe=None):
-    """The token response of the PWA's sign-in; `observe` sees each response's headers."""
+def sign_in_tokens(base, email, extra_scope="", observe=None, dpop=None):
+    """The token response of the PWA's sign-in; `observe` sees each response's headers;
+    `dpop`: a proof for the token request (the tokens are then bound to its key)."""
     opener = urllib.request.build_opener(
         NoRedirect, urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
     )
@@ -114,7 +117,7 @@ def sign_in_tokens(base, email, extra_scope="", observe=None):
     status, _, body = call("POST", f"{base}/oauth/token", {
         "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
         "client_id": "timesheets-pwa", "code_verifier": verifier,
-    })
+    }, {"DPoP": dpop} if dpop else None)
     assert status == 200, f"token for {email}: {status} {body}"
     return json.loads(body)
 
@@ -236,6 +239,36 @@ def wrk(base, path, script, tokens_file, server, env=None):
     return summary
 
 
+def dpop_node(*args):
+    return subprocess.run(["node", str(HERE / "dpop.mjs"), *map(str, args)],
+                          check=True, capture_output=True, text=True).stdout
+
+
+def dpop_read(base, path, server, workdir, bearer_rps):
+    """The same read with DPoP-bound tokens (RFC 9449): everyone signs in again with a
+    proof (one key for the run), and each request carries a proof of its own, made
+    beforehand by bench/dpop.mjs — enough for the Bearer read's rate, half again."""
+    key = workdir / "dpop-key.pem"
+    proofs = dpop_node("proofs", key, "POST", f"{base}/oauth/token", PEOPLE).split()
+    tokens = []
+    for n, proof in enumerate(proofs):
+        answer = sign_in_tokens(base, f"bench{n}@exampleco.test", dpop=proof)
+        assert answer["token_type"] == "DPoP", answer
+        tokens.append(answer["access_token"])
+    tokens_file = workdir / "dpop-tokens.txt"
+    tokens_file.write_text("\n".join(tokens) + "\n")
+    seconds = int(re.fullmatch(r"(\d+)s?", DURATION).group(1)) if re.fullmatch(r"\d+s?", DURATION) else 10
+    count = int(bearer_rps * seconds * 1.5) + 1000
+    calls = workdir / "dpop-calls"
+    dpop_node("calls", key, "GET", f"{base}{path}", tokens_file, count, calls, 2)
+    try:
+        return wrk(base, path, "dpop.lua", tokens_file, server,
+                   {"BENCH_NO_TOKEN": "1", "BENCH_CALLS": str(calls)})
+    finally:
+        for part in (1, 2):
+            Path(f"{calls}.{part}").unlink(missing_ok=True)
+
+
 def seed_api(base, tokens, tokens_file, workdir):
     """The seed's Node.js API on the same tokens (our provider's JWKS), with one week of
     entries per person in its memory: wrk's summary of its authenticated read."""
@@ -300,6 +333,9 @@ def run_backend(name, database_url, port, workdir):
     try:
         say(f"{name}: wrk, {CONNECTIONS} connections, {DURATION} each")
         results = [("GET /api/timesheets?week (token)", wrk(base, read_path, "get.lua", tokens_file, server))]
+        say(f"{name}: the week read with DPoP-bound tokens, a proof per request")
+        dpop = dpop_read(base, read_path, server, workdir, results[0][1]["rps"])
+        results.append(("GET /api/timesheets?week (DPoP token + proof)", dpop))
         if uncached:
             results.append(("GET /api/timesheets?week (token, READ_CACHE=false)", uncached))
         results.append(("POST /api/timesheets (token)", wrk(base, "/api/timesheets", "post.lua", tokens_file, server)))
@@ -340,6 +376,8 @@ def run_backend(name, database_url, port, workdir):
     read = results[0][1]["rps"]
     print(f"\nauthenticated read = {100 * read / ceiling:.0f} % of the bare endpoint's req/s")
     print(f"authenticated read = {read / seed_read['rps']:.1f}× the seed API's")
+    print(f"with DPoP = {100 * dpop['rps'] / read:.0f} % of the Bearer read's req/s "
+          f"(server CPU {dpop['cpu_us']:.0f} µs vs {results[0][1]['cpu_us']:.0f} µs per request)")
     if uncached:
         print(f"without the page cache = {100 * uncached['rps'] / ceiling:.0f} %")
     print(f"server CPU per authenticated read = {results[0][1]['cpu_us'] / results[-1][1]['cpu_us']:.1f}× "

@@ -117,10 +117,12 @@ class Topology:
         self.nginx = None
 
     def start_instance(self, port):
-        # The issuer, the PWA's redirect URI and the login cookie are the balancer's.
+        # The issuer, the PWA's redirect URI and the login cookie are the balancer's. DPoP
+        # nonces are on: both instances must hand out and accept the same ones.
         server, _ = run.start_server(self.database_url, port, self.workdir, {
             "PUBLIC_URL": self.base,
             "PROVIDER_ACCESS_TOKEN_SECS": os.environ.get("PROVIDER_ACCESS_TOKEN_SECS", "300"),
+            "PROVIDER_DPOP_NONCE": "true",
         })
         self.servers[port] = server
 

@@ -127,16 +127,32 @@ export class Device {
   }
 }
 
-/// `POST url` form-encoded, with a proof of `key` (none without one).
+/// The last `DPoP-Nonce` each token endpoint sent.
+const nonces = new Map<string, string>();
+
+/// `POST url` form-encoded, with a proof of `key` (none without one); sent once more with
+/// the provider's nonce when it asks for one (`use_dpop_nonce`, RFC 9449 §8).
 export async function postForm(url: string, key: ProofKey | undefined, form: Record<string, string>): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      ...(key ? { DPoP: key.proof('POST', url) } : {}),
-    },
-    body: new URLSearchParams(form).toString(),
-  });
+  const send = (nonce: string | undefined) =>
+    fetch(url, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        ...(key ? { DPoP: key.proof('POST', url, undefined, nonce ? { nonce } : {}) } : {}),
+      },
+      body: new URLSearchParams(form).toString(),
+    });
+  const response = await send(nonces.get(url));
+  const next = response.headers.get('dpop-nonce');
+  if (next) nonces.set(url, next);
+  if (key && next && response.status === 400) {
+    const answer = await response
+      .clone()
+      .json()
+      .catch(() => ({}));
+    if (answer.error === 'use_dpop_nonce') return send(next);
+  }
+  return response;
 }
 
 /// The PWA's authorization request answered by logging in on the provider's form.

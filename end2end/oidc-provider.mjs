@@ -2,7 +2,7 @@
 // tests of the PWA against an external provider. Configured as the brief asks: a public
 // PKCE client for the PWA, JWT access tokens for our API's audience (RFC 8707 resource
 // indicators), refresh-token rotation, DPoP, and the brief's scopes by person.
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import Provider, { errors, interactionPolicy } from 'oidc-provider';
 
 const port = Number(process.env.OIDC_PORT ?? 3200);
@@ -94,7 +94,9 @@ const configuration = {
   features: {
     devInteractions: { enabled: true },
     // Sender-constrained tokens (RFC 9449) for clients that send proofs; Bearer otherwise.
-    dPoP: { enabled: true },
+    // Every proof must carry the provider's nonce (as Okta asks): the first token request
+    // of a sign-in is answered `use_dpop_nonce` with a `DPoP-Nonce` to send again.
+    dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true },
     revocation: { enabled: true },
     rpInitiatedLogout: { enabled: true },
     resourceIndicators: {

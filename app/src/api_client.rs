@@ -66,7 +66,8 @@ where
     }
 }
 
-/// Runs `call` with a fresh access token; after a 401 renews once and retries once.
+/// Runs `call` with a fresh access token; after a 401 renews once and retries once, and
+/// after a refused DPoP proof retries once if this device's clock was found to be off.
 pub async fn authorized<T, F, Fut>(call: F) -> Result<T, AppError>
 where
     F: Fn() -> Fut,
@@ -77,13 +78,17 @@ where
         let Some(token) = crate::session::fresh_access_token().await else {
             return Err(AppError::Unauthorized);
         };
-        let first = call().await;
-        if matches!(first, Err(AppError::Unauthorized))
-            && crate::session::renew_after_unauthorized(token).await
-        {
-            return call().await;
+        match call().await {
+            Err(AppError::Unauthorized)
+                if crate::session::renew_after_unauthorized(token).await =>
+            {
+                call().await
+            }
+            Err(AppError::InvalidDpopProof) if crate::oidc::browser::dpop::sync_clock().await => {
+                call().await
+            }
+            first => first,
         }
-        first
     }
     #[cfg(not(feature = "hydrate"))]
     call().await

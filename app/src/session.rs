@@ -511,7 +511,7 @@ mod driver {
                     format!("Bearer {}", set.access_token),
                 )]);
             };
-            let proof = dpop::proof(&jkt, method, url, Some(&set.access_token)).await?;
+            let proof = dpop::proof(&jkt, method, url, Some(&set.access_token), None).await?;
             Some(vec![
                 ("Authorization", format!("DPoP {}", set.access_token)),
                 ("DPoP", proof),

@@ -21,6 +21,13 @@ test('sign in and log time through a load balancer in front of two instances', a
     if (upstream) instances.add(upstream.split(',').at(-1)!.trim());
   });
 
+  // Both instances hand out DPoP nonces (PROVIDER_DPOP_NONCE): the code exchange and the
+  // renewals carry one, whichever instance gave it and whichever checks it.
+  const tokenProofs: string[] = [];
+  page.on('request', (request) => {
+    const proof = request.headers()['dpop'];
+    if (request.url() === balanced.tokenEndpoint && proof) tokenProofs.push(proof);
+  });
   await signIn(page, balanced, 'employee');
   await page.getByRole('button', { name: 'Next week' }).click();
   await expect(page.getByTestId('week-total')).toHaveText('Week total 0m');
@@ -41,4 +48,6 @@ test('sign in and log time through a load balancer in front of two instances', a
     await expect(page.getByTestId('entry').filter({ hasText: 'Through the balancer' })).toBeVisible();
   }
   expect([...instances].sort(), 'requests answered by both instances').toHaveLength(2);
+  const nonces = tokenProofs.map((proof) => JSON.parse(Buffer.from(proof.split('.')[1], 'base64url').toString()).nonce);
+  expect(nonces.filter(Boolean).length, 'token requests with the provider nonce').toBeGreaterThan(0);
 });

@@ -48,12 +48,17 @@ for (const provider of providers) {
       await signIn(page, provider, 'employee');
 
       // The code was redeemed with a proof by a public P-256 key; the token is a DPoP one.
+      // (`oidc-provider` wants its nonce: the first try is answered `use_dpop_nonce`.)
       const redemption = calls.token.find((call) => call.body?.includes('grant_type=authorization_code'));
       expect(redemption?.proof, 'the code exchange carries a proof').toBeTruthy();
       const [header, claims] = redemption!.proof!.split('.').map((part, index) => (index < 2 ? decode(part) : part));
       expect(header).toMatchObject({ typ: 'dpop+jwt', alg: 'ES256', jwk: { kty: 'EC', crv: 'P-256' } });
       expect(header.jwk.d, 'never the private key').toBeUndefined();
       expect(claims).toMatchObject({ htm: 'POST', htu: provider.tokenEndpoint });
+      if (provider.name === 'oidc-provider') {
+        const withNonce = calls.token.filter((call) => decode(call.proof!.split('.')[1]).nonce);
+        expect(withNonce.length, 'the code sent again with the provider nonce').toBeGreaterThan(0);
+      }
 
       // Every API and server-function call: `DPoP <token>` and a proof for that very call.
       await expect(page.getByTestId('week-total')).toBeVisible();
@@ -100,13 +105,15 @@ for (const provider of providers) {
       expect(noProof.status, 'refresh without a proof').toBe(400);
       expect(['invalid_dpop_proof', 'invalid_grant']).toContain((await noProof.json()).error);
 
-      // Renewal (tokens live 30 s): with a proof by the same key as the sign-in's.
-      const renewed = page.waitForResponse(
+      // Renewal (tokens live 30 s): with a proof by the same key as the sign-in's (after
+      // a `use_dpop_nonce` round when the provider's nonce has changed).
+      await page.waitForResponse(
         (response) =>
-          response.url() === provider.tokenEndpoint && response.request().postData()?.includes('grant_type=refresh_token') === true,
+          response.url() === provider.tokenEndpoint &&
+          response.request().postData()?.includes('grant_type=refresh_token') === true &&
+          response.status() === 200,
         { timeout: 40_000 },
       );
-      expect((await renewed).status(), 'the page renews').toBe(200);
       const renewal = calls.token.find((call) => call.body?.includes('grant_type=refresh_token'))!;
       expect(decode(renewal.proof!.split('.')[0]).jwk).toEqual(header.jwk);
       // And calls with the renewed token go through.

@@ -42,8 +42,8 @@ pub struct Expected<'a> {
     /// The access token sent with the proof, whose hash the proof's `ath` must be.
     /// `None` at the token endpoint, where there is none yet.
     pub access_token: Option<&'a str>,
-    /// The server nonce the proof must carry, when the server requires one.
-    pub nonce: Option<&'a str>,
+    /// The server nonces the proof may carry (RFC 9449 §8); empty: none is required.
+    pub nonces: &'a [String],
     /// Unix seconds.
     pub now: i64,
 }
@@ -206,10 +206,13 @@ pub fn verify(proof: &str, expected: &Expected<'_>) -> Result<Proof, ProofError>
             return Err(ProofError::WrongAth);
         }
     }
-    if let Some(nonce) = expected.nonce {
-        if claims.nonce.as_deref() != Some(nonce) {
-            return Err(ProofError::WrongNonce);
-        }
+    if !expected.nonces.is_empty()
+        && !claims
+            .nonce
+            .as_ref()
+            .is_some_and(|nonce| expected.nonces.contains(nonce))
+    {
+        return Err(ProofError::WrongNonce);
     }
     let jkt = jwk
         .thumbprint(ThumbprintHash::SHA256)
@@ -307,7 +310,7 @@ mod tests {
             method: "GET",
             url: URL,
             access_token: Some("the.token.itself"),
-            nonce: None,
+            nonces: &[],
             now: NOW,
         }
     }
@@ -464,9 +467,14 @@ mod tests {
     #[test]
     fn a_required_nonce_must_be_the_servers() {
         let key = key();
+        let nonces = ["n-2".to_owned(), "n-1".to_owned()];
         let mut with_nonce = expected();
-        with_nonce.nonce = Some("n-1");
+        with_nonce.nonces = &nonces;
         let err = verify(&proof_with(&key, |_| {}, claims()), &with_nonce).expect_err("no nonce");
+        assert_eq!(err.code(), "use_dpop_nonce");
+        let mut c = claims();
+        c["nonce"] = "n-0".into();
+        let err = verify(&proof_with(&key, |_| {}, c), &with_nonce).expect_err("an old nonce");
         assert_eq!(err.code(), "use_dpop_nonce");
         let mut c = claims();
         c["nonce"] = "n-1".into();

@@ -5,7 +5,7 @@
 
 use anyhow::Context;
 use aws_lc_rs::{
-    digest,
+    digest, hkdf, hmac,
     rand::SystemRandom,
     signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING},
 };
@@ -26,6 +26,17 @@ const RETIRED_KEY_PUBLISHED_MS: i64 = 2 * 60 * 60 * 1000;
 pub struct SigningKey {
     pub kid: String,
     pub encoding: EncodingKey,
+    /// A MAC key derived from it (HKDF-SHA256) for the DPoP nonces: every instance has it,
+    /// and a key rotation changes the nonces too.
+    pub nonce_key: hmac::Key,
+}
+
+fn nonce_key(private_key_der: &[u8]) -> anyhow::Result<hmac::Key> {
+    let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, b"timesheets provider").extract(private_key_der);
+    let okm = prk
+        .expand(&[b"dpop nonce v1"], hmac::HMAC_SHA256)
+        .map_err(|_| anyhow::anyhow!("cannot derive the nonce key"))?;
+    Ok(hmac::Key::from(okm))
 }
 
 /// Makes a new key pair and stores it; returns its `kid`.
@@ -104,6 +115,7 @@ pub async fn current(conn: &mut AnyConnection) -> anyhow::Result<SigningKey> {
     Ok(SigningKey {
         kid,
         encoding: EncodingKey::from_ec_der(&der),
+        nonce_key: nonce_key(&der)?,
     })
 }
 

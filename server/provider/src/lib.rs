@@ -8,6 +8,7 @@ mod discovery;
 mod invitation;
 pub mod keys;
 mod logout;
+mod nonce;
 mod oauth_error;
 mod pages;
 mod revoke;
@@ -149,7 +150,9 @@ pub fn router<S: Clone + Send + Sync + 'static>(provider: Provider) -> Router<S>
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             header::HeaderName::from_static("dpop"),
-        ]);
+        ])
+        // A browser client reads the nonce to put in its next proof (RFC 9449 §8).
+        .expose_headers([header::HeaderName::from_static("dpop-nonce")]);
     let cross_origin = Router::new()
         .route("/oauth/token", post(token::token))
         .route("/oauth/revoke", post(revoke::revoke))

@@ -78,6 +78,12 @@ pub struct ProviderArgs {
     #[arg(long, env = "PROVIDER_SESSION_SECS", default_value_t = 1_209_600, value_parser = clap::value_parser!(u64).range(60..))]
     pub provider_session_secs: u64,
 
+    /// DPoP proofs at the token endpoint must carry a nonce the provider handed out
+    /// (`DPoP-Nonce`, RFC 9449 §8): a proof made ahead of time, or on a device whose clock
+    /// is off, is then refused.
+    #[arg(long, env = "PROVIDER_DPOP_NONCE", default_value = "false", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set)]
+    pub provider_dpop_nonce: bool,
+
     /// Seed the ExampleCo demo company and print its sign-in credentials.
     /// `--demo` alone means `--demo true`.
     #[arg(long, env = "DEMO", default_value = "false", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
@@ -94,6 +100,7 @@ impl Default for ProviderArgs {
             provider_refresh_idle_secs: 1_209_600,
             provider_refresh_absolute_secs: 2_592_000,
             provider_session_secs: 1_209_600,
+            provider_dpop_nonce: false,
             demo: false,
         }
     }
@@ -109,6 +116,7 @@ pub struct ProviderSettings {
     pub refresh_idle: Duration,
     pub refresh_absolute: Duration,
     pub session: Duration,
+    pub dpop_nonce: bool,
     pub demo: bool,
 }
 
@@ -122,6 +130,7 @@ impl ProviderSettings {
             refresh_idle: Duration::from_secs(args.provider_refresh_idle_secs),
             refresh_absolute: Duration::from_secs(args.provider_refresh_absolute_secs),
             session: Duration::from_secs(args.provider_session_secs),
+            dpop_nonce: args.provider_dpop_nonce,
             demo: args.demo,
         }
     }

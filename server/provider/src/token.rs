@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use axum::{
     extract::State,
-    http::HeaderMap,
+    http::{HeaderMap, HeaderValue},
     response::{IntoResponse, Response},
     Json,
 };
@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use sqlx::AnyConnection;
 
 use crate::{
-    keys,
+    keys, nonce,
     oauth_error::{no_store, OAuthError, OAuthForm},
     roles,
     secrets::{pkce_matches, random_token, token_hash, verify_secret_bounded},
@@ -34,14 +34,45 @@ pub async fn token(
     OAuthForm(params): OAuthForm,
 ) -> Result<Response, OAuthError> {
     let mut conn = provider.db().acquire().await?;
-    let client = authenticate_client(&mut conn, &headers, &params).await?;
-    let jkt = dpop_key(&provider, &mut conn, &headers).await?;
+    // With `PROVIDER_DPOP_NONCE`, every answer hands out the current nonce (RFC 9449 §8).
+    let nonces = if provider.settings().dpop_nonce {
+        let key = keys::current(&mut conn).await?;
+        let now = now_ms() / 1000;
+        Some((
+            nonce::current(&key.nonce_key, now),
+            nonce::accepted(&key.nonce_key, now),
+        ))
+    } else {
+        None
+    };
+    let accepted = nonces
+        .as_ref()
+        .map_or(&[][..], |(_, accepted)| &accepted[..]);
+    let answer = grant(&provider, &mut conn, &headers, &params, accepted).await;
+    let mut response = answer.unwrap_or_else(IntoResponse::into_response);
+    if let Some(value) = nonces.and_then(|(current, _)| HeaderValue::from_str(&current).ok()) {
+        response.headers_mut().insert("dpop-nonce", value);
+    }
+    Ok(response)
+}
+
+/// The token request's answer: the client, its proof (if any, carrying one of `nonces`
+/// when the provider asks for them), then the grant.
+async fn grant(
+    provider: &Provider,
+    conn: &mut AnyConnection,
+    headers: &HeaderMap,
+    params: &Params,
+    nonces: &[String],
+) -> Result<Response, OAuthError> {
+    let client = authenticate_client(conn, headers, params).await?;
+    let jkt = dpop_key(provider, conn, headers, nonces).await?;
     let jkt = jkt.as_deref();
     let body = match params.get("grant_type").map(String::as_str) {
-        Some("authorization_code") => authorization_code(&provider, &client, &params, jkt).await?,
-        Some("refresh_token") => refresh_token(&provider, &mut conn, &client, &params, jkt).await?,
+        Some("authorization_code") => authorization_code(provider, &client, params, jkt).await?,
+        Some("refresh_token") => refresh_token(provider, conn, &client, params, jkt).await?,
         Some("client_credentials") => {
-            client_credentials(&provider, &mut conn, &client, &params, jkt).await?
+            client_credentials(provider, conn, &client, params, jkt).await?
         }
         Some(_) => {
             return Err(OAuthError::new(
@@ -62,6 +93,7 @@ async fn dpop_key(
     provider: &Provider,
     conn: &mut AnyConnection,
     headers: &HeaderMap,
+    nonces: &[String],
 ) -> Result<Option<String>, OAuthError> {
     let mut proofs = headers.get_all("dpop").iter();
     let Some(proof) = proofs.next() else {
@@ -85,7 +117,7 @@ async fn dpop_key(
             method: "POST",
             url: &url,
             access_token: None,
-            nonce: None,
+            nonces,
             now: now / 1000,
         },
     )

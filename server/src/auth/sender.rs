@@ -36,7 +36,7 @@ impl ProofCheck {
                 method: request.method.as_str(),
                 url: &url,
                 access_token: Some(token),
-                nonce: None,
+                nonces: &[],
                 now,
             },
         )

@@ -533,3 +533,46 @@ async fn oidc_dpop_required_refuses_bearer_and_off_refuses_dpop() {
     .await;
     assert_token_refused(&response, "DPoP with OIDC_DPOP=off");
 }
+
+#[tokio::test]
+async fn with_provider_nonces_a_proof_must_carry_the_current_one() {
+    let app = TestApp::spawn_embedded_with(|args| args.provider.provider_dpop_nonce = true).await;
+    app.add_account(ANN, PASSWORD, "employee").await;
+    let key = ProofKey::generate();
+    let url = token_endpoint(&app);
+    let grant = obtain_code(&app, &mut Browser::new(), ANN, PASSWORD, PWA_SCOPE).await;
+    let with_nonce = |nonce: &str| {
+        let mut claims = ProofKey::claims("POST", &url, None, now());
+        claims["nonce"] = nonce.into();
+        key.sign(|_| {}, &claims)
+    };
+
+    // Without a nonce, or with one the provider never gave: `use_dpop_nonce`, and the
+    // nonce to send.
+    for (case, proof) in [
+        ("no nonce", key.proof("POST", &url, None)),
+        ("a made-up nonce", with_nonce("made-up")),
+    ] {
+        let (status, body, headers) =
+            token_with_proof(&app, Some(&proof), &grant.token_fields()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{case}: {body}");
+        assert_eq!(body["error"], "use_dpop_nonce", "{case}");
+        assert!(headers.contains_key("dpop-nonce"), "{case}");
+    }
+    let (_, _, headers) = token_with_proof(&app, Some(&key.proof("POST", &url, None)), &[]).await;
+    let nonce = headers["dpop-nonce"].to_str().expect("ASCII").to_owned();
+
+    // With it: the code (not spent by the refusals) gives DPoP tokens, and the answer
+    // hands out the nonce again.
+    let (status, body, headers) =
+        token_with_proof(&app, Some(&with_nonce(&nonce)), &grant.token_fields()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["token_type"], "DPoP");
+    assert_eq!(headers["dpop-nonce"].to_str().expect("ASCII"), nonce);
+
+    // A client without DPoP is not asked for anything.
+    let grant = obtain_code(&app, &mut Browser::new(), ANN, PASSWORD, PWA_SCOPE).await;
+    let (status, body, _) = token_with_proof(&app, None, &grant.token_fields()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["token_type"], "Bearer");
+}

@@ -6,7 +6,10 @@
 //! The key object (never key material) is kept in IndexedDB, so that the callback page
 //! after the provider's redirect, and this origin's other tabs, sign with the same key.
 
-use std::cell::RefCell;
+use std::{
+    cell::{Cell, RefCell},
+    collections::HashMap,
+};
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use wasm_bindgen::{prelude::*, JsCast};
@@ -34,6 +37,48 @@ struct ProofKey {
 thread_local! {
     static KEY: RefCell<Option<ProofKey>> = const { RefCell::new(None) };
     static DB: RefCell<Option<IdbDatabase>> = const { RefCell::new(None) };
+    /// The server's clock minus this device's, in ms: proofs carry the server's time.
+    static CLOCK_OFFSET_MS: Cell<f64> = const { Cell::new(0.0) };
+    /// The last `DPoP-Nonce` each endpoint sent (RFC 9449 §8).
+    static NONCES: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+}
+
+/// Off by more than this, the device's clock is corrected (proofs are accepted within a
+/// minute or two).
+const CLOCK_SLACK_MS: f64 = 10_000.0;
+
+/// Sets the proofs' clock from the server's `Date` (this origin's `/healthz`) after a
+/// proof was refused; `true` when it was off, so that a retry may now succeed.
+pub async fn sync_clock() -> bool {
+    let sent = web_sys::js_sys::Date::now();
+    let Ok(response) = gloo_net::http::Request::get("/healthz").send().await else {
+        return false;
+    };
+    let Some(date) = response.headers().get("date") else {
+        return false;
+    };
+    let server = web_sys::js_sys::Date::parse(&date);
+    if server.is_nan() {
+        return false;
+    }
+    // `Date` has whole seconds: the server's time was half a second later on average.
+    let local = (sent + web_sys::js_sys::Date::now()) / 2.0;
+    let offset = server + 500.0 - local;
+    let previous = CLOCK_OFFSET_MS.replace(offset);
+    (offset - previous).abs() > CLOCK_SLACK_MS
+}
+
+fn now_secs() -> i64 {
+    ((web_sys::js_sys::Date::now() + CLOCK_OFFSET_MS.get()) / 1000.0).floor() as i64
+}
+
+/// The nonce `url` asked for last, if any.
+pub fn nonce_for(url: &str) -> Option<String> {
+    NONCES.with_borrow(|nonces| nonces.get(url).cloned())
+}
+
+pub fn keep_nonce(url: &str, nonce: &str) {
+    NONCES.with_borrow_mut(|nonces| nonces.insert(url.to_owned(), nonce.to_owned()));
 }
 
 fn subtle() -> Option<SubtleCrypto> {
@@ -121,12 +166,14 @@ pub async fn forget() {
 }
 
 /// A proof for `method` `url` made with the key `jkt` (RFC 9449 §4.2), with `ath` when
-/// an access token goes with it; `None` when that key is gone.
+/// an access token goes with it and the server's `nonce` when it asked for one; `None`
+/// when that key is gone.
 pub async fn proof(
     jkt: &str,
     method: &str,
     url: &str,
     access_token: Option<&str>,
+    nonce: Option<&str>,
 ) -> Option<String> {
     let key = key(jkt).await?;
     let header = format!(r#"{{"typ":"dpop+jwt","alg":"ES256","jwk":{}}}"#, key.jwk);
@@ -142,8 +189,11 @@ pub async fn proof(
         "jti": URL_SAFE_NO_PAD.encode(jti),
         "htm": method,
         "htu": htu,
-        "iat": (web_sys::js_sys::Date::now() / 1000.0).floor() as i64,
+        "iat": now_secs(),
     });
+    if let Some(nonce) = nonce {
+        claims["nonce"] = nonce.into();
+    }
     if let Some(token) = access_token {
         claims["ath"] = URL_SAFE_NO_PAD
             .encode(sha256(token.as_bytes()).await?)

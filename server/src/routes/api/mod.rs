@@ -77,6 +77,8 @@ fn cors(origins: &[Origin]) -> CorsLayer {
             header::IF_MATCH,
             header::IF_NONE_MATCH,
             HeaderName::from_static("idempotency-key"),
+            // RFC 9449: the proof that goes with a DPoP-bound token.
+            HeaderName::from_static("dpop"),
         ])
         .expose_headers([header::ETAG, header::LOCATION, header::WWW_AUTHENTICATE])
         .allow_credentials(false)

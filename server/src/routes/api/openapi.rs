@@ -19,7 +19,8 @@ use utoipa::{
 #[schema(as = Error)]
 #[allow(dead_code)] // Only its schema is used.
 pub struct ErrorBody {
-    /// Machine-readable, stable: `unauthorized`, `insufficient_scope`, `forbidden`,
+    /// Machine-readable, stable: `unauthorized`, `invalid_dpop_proof`,
+    /// `insufficient_user_authentication`, `insufficient_scope`, `forbidden`,
     /// `not_found`, `bad_request`, `payload_too_large`, `unsupported_media_type`,
     /// `precondition_failed`, `validation`, `conflict`, `unavailable`, `internal`.
     #[schema(example = "validation")]
@@ -32,6 +33,8 @@ pub struct ErrorBody {
     scope: Option<Scope>,
     /// The media type an `unsupported_media_type` error expects.
     expected: Option<String>,
+    /// Seconds: how recent a sign-in an `insufficient_user_authentication` error needs.
+    max_age: Option<u64>,
 }
 
 #[derive(utoipa::OpenApi)]
@@ -40,7 +43,9 @@ pub struct ErrorBody {
         title = "Timesheets API",
         description = "Log working time, submit weeks, approve them, upload in batches. \
             Every operation needs an OAuth 2.0 access token (a JWT from the configured \
-            OpenID Connect provider) in `Authorization: Bearer …`, with the scope it names.",
+            OpenID Connect provider) in `Authorization: Bearer …`, or for a DPoP-bound \
+            token `Authorization: DPoP …` with a `DPoP` proof (RFC 9449), with the scope \
+            it names. Decisions need a recent sign-in (RFC 9470).",
         license(name = "MIT", identifier = "MIT"),
     ),
     // Query and path parameters refer to these by name; bodies register their own.
@@ -83,7 +88,10 @@ impl Modify for SharedResponses {
                 "401",
                 "Unauthorized",
                 "No access token, or one that is not valid (the body never says which check \
-                 failed); `WWW-Authenticate: Bearer error=\"invalid_token\"`.",
+                 failed); `WWW-Authenticate: Bearer error=\"invalid_token\"`. A DPoP-bound \
+                 token without a good proof: `DPoP error=\"invalid_dpop_proof\"`. A \
+                 decision with a sign-in older than the server allows: `Bearer \
+                 error=\"insufficient_user_authentication\", max_age=…` (RFC 9470).",
             ),
             (
                 "403",
@@ -111,7 +119,10 @@ impl Modify for SharedResponses {
                     "WWW-Authenticate",
                     HeaderBuilder::new()
                         .schema(Some(String::schema()))
-                        .description(Some("The RFC 6750 Bearer challenge."))
+                        .description(Some(
+                            "The RFC 6750 Bearer challenge (RFC 9449's DPoP challenge for a \
+                             bad proof).",
+                        ))
                         .build(),
                 );
             }
@@ -173,6 +184,8 @@ mod tests {
         let documented = code.description.clone().unwrap_or_default();
         let errors = [
             AppError::Unauthorized,
+            AppError::InvalidDpopProof,
+            AppError::InsufficientUserAuthentication { max_age: 900 },
             AppError::InsufficientScope {
                 scope: Scope::ReadTimesheets,
             },
