@@ -148,3 +148,37 @@ test('approving after the sign-in max age asks for a fresh sign-in, then approve
   await expect(page.getByRole('status').filter({ hasText: `Approved ${name}’s week` })).toBeVisible();
   await expect(page.locator(`[data-testid=person-week][data-monday="${monday}"]`).filter({ hasText: name })).toHaveCount(0);
 });
+
+test('a phone whose clock is 70 s fast still signs in and calls the API', async ({ page }) => {
+  // Proofs may be at most 60 s ahead of the server: the page's first proofs are refused,
+  // it sets its clock from the server's `Date` and sends them again.
+  await page.addInitScript((skew) => {
+    const RealDate = Date;
+    class FastDate extends RealDate {
+      constructor(...args: ConstructorParameters<typeof Date>) {
+        if (args.length === 0) super(RealDate.now() + skew);
+        else super(...args);
+      }
+      static now() {
+        return RealDate.now() + skew;
+      }
+    }
+    globalThis.Date = FastDate as DateConstructor;
+  }, 70_000);
+  // Refused proofs: at the token endpoint (OAuth's JSON) or at the API (the challenge).
+  const refused: string[] = [];
+  page.on('response', async (response) => {
+    const challenge = response.headers()['www-authenticate'] ?? '';
+    if (challenge.includes('invalid_dpop_proof')) refused.push(response.url());
+    if (response.url() === providers[0].tokenEndpoint && response.status() === 400) {
+      const answer = await response.json().catch(() => ({}));
+      if (answer.error === 'invalid_dpop_proof') refused.push(response.url());
+    }
+  });
+  const clockChecks = page.waitForRequest((request) => new URL(request.url()).pathname === '/healthz');
+  await signIn(page, providers[0], 'employee');
+  await expect(page.getByTestId('week-total')).toBeVisible();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await clockChecks;
+  await expect.poll(() => refused.length, { message: 'a proof was refused before the clock was set' }).toBeGreaterThan(0);
+});
