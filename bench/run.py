@@ -257,7 +257,13 @@ def dpop_read(base, path, server, workdir, bearer_rps):
         tokens.append(answer["access_token"])
     tokens_file = workdir / "dpop-tokens.txt"
     tokens_file.write_text("\n".join(tokens) + "\n")
-    seconds = int(re.fullmatch(r"(\d+)s?", DURATION).group(1)) if re.fullmatch(r"\d+s?", DURATION) else 10
+    match = re.fullmatch(r"(\d+)([sm]?)", DURATION)
+    if not match:
+        raise SystemExit(f"BENCH_DURATION={DURATION}: use seconds (10s) or minutes (1m)")
+    seconds = int(match.group(1)) * (60 if match.group(2) == "m" else 1)
+    if seconds > 100:
+        # The proofs are made before the run, and a proof is accepted for 120 s.
+        raise SystemExit("the DPoP scenario needs BENCH_DURATION of at most 100s")
     count = int(bearer_rps * seconds * 1.5) + 1000
     calls = workdir / "dpop-calls"
     dpop_node("calls", key, "GET", f"{base}{path}", tokens_file, count, calls, 2)

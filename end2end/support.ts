@@ -164,7 +164,7 @@ export async function expectNoTokenStored(page: Page, tokens: string[]) {
         const db = open.result;
         const get = db.transaction('keys').objectStore('keys').getAll();
         get.onsuccess = async () => {
-          const records = get.result as { privateKey?: CryptoKey; publicKey?: CryptoKey }[];
+          const records = get.result as { privateKey?: CryptoKey; publicKey?: CryptoKey; created?: number }[];
           const pair = records[0];
           const exported = await crypto.subtle
             .exportKey('jwk', pair?.privateKey as CryptoKey)
@@ -191,7 +191,7 @@ export async function expectNoTokenStored(page: Page, tokens: string[]) {
   // Both providers under test offer DPoP: the page made a key.
   expect(stored.key).toEqual({
     records: 1,
-    members: ['privateKey', 'publicKey'],
+    members: ['created', 'privateKey', 'publicKey'],
     privateKey: true,
     extractable: false,
     exported: 'InvalidAccessError',

@@ -441,9 +441,9 @@ mod driver {
         }
 
         fn drop_tokens() {
-            // Tokens bound to the key are worthless without it: it goes with them.
-            if TOKENS.take().is_some_and(|set| set.dpop_jkt.is_some()) {
-                leptos::task::spawn_local(dpop::forget());
+            // Tokens bound to a key are worthless without it, and it without them.
+            if let Some(jkt) = TOKENS.take().and_then(|set| set.dpop_jkt) {
+                leptos::task::spawn_local(dpop::forget(jkt));
             }
             if let Some(timer) = TIMER.take() {
                 timer.clear();

@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 
 use crate::{
     assets::Assets,
-    auth::{Gate, TokenVerifier},
+    auth::{DpopMode, Gate, TokenVerifier},
     config::ServeArgs,
     routes,
     services::{PageCache, ServerServices},
@@ -64,7 +64,12 @@ impl Application {
             verifier.settings().issuer.as_str(),
             &args.provider.oidc_client_id,
         ));
-        let gate = Gate::new(verifier);
+        // Where the PWA is: DPoP proofs name this origin (behind a TLS proxy the request's
+        // own Host and scheme may be the proxy's upstream ones).
+        let gate = Gate::new(
+            verifier,
+            args.provider.public_url.as_ref().map(PublicUrl::origin),
+        );
         let leptos_options = leptos_options(&args, address);
         let assets = Arc::new(Assets::load(&leptos_options));
         let pages = cache_pages.then(PageCache::default);
@@ -165,7 +170,9 @@ async fn token_verifier(
     let issuer = public_url.as_str().parse().map_err(|err: String| {
         anyhow::anyhow!("PUBLIC_URL {public_url} cannot be the issuer: {err}")
     })?;
-    let settings = ProviderSettings::new(&args.provider, public_url, &args.oidc.oidc_audience);
+    let mut settings = ProviderSettings::new(&args.provider, public_url, &args.oidc.oidc_audience);
+    // The API refuses DPoP when it is off: the provider then neither offers nor binds.
+    settings.dpop = args.oidc.oidc_dpop != DpopMode::Off;
     provider::admin::prepare(db, &settings).await?;
     if settings.demo {
         crate::demo::seed(db, &settings).await?;

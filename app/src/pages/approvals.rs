@@ -92,7 +92,10 @@ fn Pending() -> impl IntoView {
         }
     });
     // Back from signing in again: the decision that asked for it, made once now.
-    if let Some(decision) = step_up::take() {
+    if let Some(decision) = session
+        .profile()
+        .and_then(|profile| step_up::take(&profile.subject))
+    {
         leptos::task::spawn_local(replay(decision, toasts, reload.clone()));
     }
     // Why a week was not approved, until it is: kept per week, as the list is drawn anew

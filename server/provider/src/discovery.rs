@@ -12,7 +12,7 @@ use crate::{keys, oauth_error::OAuthError, Provider};
 
 pub async fn configuration(State(provider): State<Provider>) -> Response {
     let issuer = provider.issuer();
-    let document = json!({
+    let mut document = json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{issuer}/oauth/authorize"),
         "token_endpoint": format!("{issuer}/oauth/token"),
@@ -33,7 +33,6 @@ pub async fn configuration(State(provider): State<Provider>) -> Response {
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "code_challenge_methods_supported": ["S256"],
-        "dpop_signing_alg_values_supported": [dpop::ALGORITHMS],
         "claims_supported": [
             "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "sid",
             "name", "picture", "email", "email_verified"
@@ -43,6 +42,9 @@ pub async fn configuration(State(provider): State<Provider>) -> Response {
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
     });
+    if provider.settings().dpop {
+        document["dpop_signing_alg_values_supported"] = json!([dpop::ALGORITHMS]);
+    }
     let mut response = Json(document).into_response();
     response.headers_mut().insert(
         header::CACHE_CONTROL,

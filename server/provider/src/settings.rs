@@ -116,6 +116,8 @@ pub struct ProviderSettings {
     pub refresh_idle: Duration,
     pub refresh_absolute: Duration,
     pub session: Duration,
+    /// Whether DPoP is offered and proofs bind tokens (off when the API refuses DPoP).
+    pub dpop: bool,
     pub dpop_nonce: bool,
     pub demo: bool,
 }
@@ -130,6 +132,7 @@ impl ProviderSettings {
             refresh_idle: Duration::from_secs(args.provider_refresh_idle_secs),
             refresh_absolute: Duration::from_secs(args.provider_refresh_absolute_secs),
             session: Duration::from_secs(args.provider_session_secs),
+            dpop: true,
             dpop_nonce: args.provider_dpop_nonce,
             demo: args.demo,
         }

@@ -35,7 +35,7 @@ pub async fn token(
 ) -> Result<Response, OAuthError> {
     let mut conn = provider.db().acquire().await?;
     // With `PROVIDER_DPOP_NONCE`, every answer hands out the current nonce (RFC 9449 §8).
-    let nonces = if provider.settings().dpop_nonce {
+    let nonces = if provider.settings().dpop && provider.settings().dpop_nonce {
         let key = keys::current(&mut conn).await?;
         let now = now_ms() / 1000;
         Some((
@@ -66,7 +66,12 @@ async fn grant(
     nonces: &[String],
 ) -> Result<Response, OAuthError> {
     let client = authenticate_client(conn, headers, params).await?;
-    let jkt = dpop_key(provider, conn, headers, nonces).await?;
+    // Without DPoP (`OIDC_DPOP=off`) a proof is ignored, as by any provider without it.
+    let jkt = if provider.settings().dpop {
+        dpop_key(provider, conn, headers, nonces).await?
+    } else {
+        None
+    };
     let jkt = jkt.as_deref();
     let body = match params.get("grant_type").map(String::as_str) {
         Some("authorization_code") => authorization_code(provider, &client, params, jkt).await?,

@@ -36,10 +36,12 @@ pub struct Gate {
 }
 
 impl Gate {
-    pub fn new(verifier: Arc<TokenVerifier>) -> Gate {
+    /// `public_origin`: where clients reach the API (`PUBLIC_URL`), which DPoP proofs must
+    /// name; without it, the request's `Host`.
+    pub fn new(verifier: Arc<TokenVerifier>, public_origin: Option<String>) -> Gate {
         Gate {
             verifier,
-            proofs: Arc::default(),
+            proofs: Arc::new(sender::ProofCheck::new(public_origin)),
         }
     }
 }

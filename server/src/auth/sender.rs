@@ -5,22 +5,42 @@
 //! keeps it acceptable (three minutes): a database write on every API call would cost
 //! more than the proof protects (docs/decisions/0015-dpop-bound-tokens.md).
 
-use std::{collections::HashMap, sync::Mutex};
+use std::{collections::HashSet, sync::Mutex};
 
 use app::error::AppError;
 use http::{header, request::Parts};
 
-/// Most proofs remembered at once (about 50 MB): three minutes of 5,000 DPoP calls a
-/// second. When full, expired ones go; if all are live, all go (see `first_use`).
-const MAX_REMEMBERED: usize = 1_000_000;
+/// How long a generation of remembered proofs lasts: at least as long as a proof is
+/// acceptable, so that one is always found in this generation or the one before.
+const GENERATION_SECS: i64 = dpop::MAX_AGE_SECS + dpop::FUTURE_LEEWAY_SECS;
+/// Most proofs one generation holds (about 40 MB with the one before): three minutes of
+/// 5,000 DPoP calls a second. When full, a new generation starts early (see `first_use`).
+const MAX_PER_GENERATION: usize = 1_000_000;
 
-#[derive(Default)]
 pub struct ProofCheck {
-    /// Replay key → until when (Unix seconds) to remember it.
-    seen: Mutex<HashMap<[u8; 32], i64>>,
+    /// The origin clients address (`PUBLIC_URL`), which proofs' `htu` must name.
+    public_origin: Option<String>,
+    seen: Mutex<Generations>,
+}
+
+/// Proofs seen in this generation and the one before: a check and an insert are O(1),
+/// and a whole generation is forgotten at once.
+#[derive(Default)]
+struct Generations {
+    current: HashSet<[u8; 32]>,
+    previous: HashSet<[u8; 32]>,
+    /// When (Unix seconds) the current generation began.
+    started: i64,
 }
 
 impl ProofCheck {
+    pub fn new(public_origin: Option<String>) -> ProofCheck {
+        ProofCheck {
+            public_origin,
+            seen: Mutex::default(),
+        }
+    }
+
     /// Checks the request's one `DPoP` header against the request, the token and the key
     /// the token is bound to (`jkt`).
     pub fn check(&self, request: &Parts, token: &str, jkt: &str, now: i64) -> Result<(), AppError> {
@@ -29,7 +49,9 @@ impl ProofCheck {
             return Err(refused(&"not exactly one DPoP header"));
         };
         let proof = proof.to_str().map_err(|_| refused(&"not ASCII"))?;
-        let url = request_url(request).ok_or_else(|| refused(&"the request names no host"))?;
+        let url = self
+            .request_url(request)
+            .ok_or_else(|| refused(&"the request names no host"))?;
         let checked = dpop::verify(
             proof,
             &dpop::Expected {
@@ -46,33 +68,59 @@ impl ProofCheck {
                 &"the proof's key is not the one the token is bound to",
             ));
         }
-        if !self.first_use(checked.replay_key(), checked.remember_until(), now) {
+        if !self.first_use(checked.replay_key(), now) {
             return Err(refused(&"the proof was used before"));
         }
         Ok(())
     }
 
-    /// Records a proof; false when it was seen before and is still remembered.
-    fn first_use(&self, key: [u8; 32], until: i64, now: i64) -> bool {
+    /// Records a proof; false when it was seen in this generation or the one before.
+    fn first_use(&self, key: [u8; 32], now: i64) -> bool {
         let mut seen = self
             .seen
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if seen.get(&key).is_some_and(|until| *until >= now) {
+        if now.saturating_sub(seen.started) >= GENERATION_SECS {
+            seen.previous = if now.saturating_sub(seen.started) >= 2 * GENERATION_SECS {
+                HashSet::new()
+            } else {
+                std::mem::take(&mut seen.current)
+            };
+            seen.current = HashSet::new();
+            seen.started = now;
+        }
+        if seen.current.contains(&key) || seen.previous.contains(&key) {
             return false;
         }
-        if seen.len() >= MAX_REMEMBERED {
-            seen.retain(|_, until| *until >= now);
-            if seen.len() >= MAX_REMEMBERED {
-                // All live: a flood. Refusing every new proof would shut everyone out;
-                // forgetting lets a captured proof be replayed, for its one method, URL
-                // and token, until its `iat` is too old.
-                tracing::warn!("too many DPoP proofs to remember; forgetting them");
-                seen.clear();
-            }
+        if seen.current.len() >= MAX_PER_GENERATION {
+            // A flood: refusing every new proof would shut everyone out; starting a new
+            // generation early forgets the older one, whose proofs (one method, URL and
+            // token each) could then be replayed until their `iat` is too old.
+            tracing::warn!("too many DPoP proofs to remember; forgetting the older ones");
+            seen.previous = std::mem::take(&mut seen.current);
+            seen.started = now;
         }
-        seen.insert(key, until);
-        true
+        seen.current.insert(key)
+    }
+
+    /// The URL the client addressed, as its proof's `htu` names it: `PUBLIC_URL`'s origin
+    /// when set (behind a proxy the request's own `Host` and scheme are the upstream's),
+    /// else `http://` and the `Host` asked for; the path before any nesting of routers
+    /// stripped a prefix. The query does not count.
+    fn request_url(&self, request: &Parts) -> Option<String> {
+        let path = request
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or(request.uri.path(), |original| original.0.path());
+        if let Some(origin) = &self.public_origin {
+            return Some(format!("{origin}{path}"));
+        }
+        let host = request
+            .headers
+            .get(header::HOST)
+            .and_then(|host| host.to_str().ok())
+            .or_else(|| request.uri.authority().map(|authority| authority.as_str()))?;
+        Some(format!("http://{host}{path}"))
     }
 }
 
@@ -82,67 +130,50 @@ fn refused(reason: &dyn std::fmt::Display) -> AppError {
     AppError::InvalidDpopProof
 }
 
-/// The URL the client addressed, as its proof's `htu` names it: the host it asked for
-/// (`Host`, kept by a proxy), the scheme a TLS-terminating proxy reports, and the path
-/// before any nesting of routers stripped a prefix. The query does not count.
-fn request_url(request: &Parts) -> Option<String> {
-    let host = request
-        .headers
-        .get(header::HOST)
-        .and_then(|host| host.to_str().ok())
-        .or_else(|| request.uri.authority().map(|authority| authority.as_str()))?;
-    let scheme = request
-        .headers
-        .get("x-forwarded-proto")
-        .and_then(|proto| proto.to_str().ok())
-        .and_then(|proto| proto.split(',').next())
-        .map(str::trim)
-        .filter(|proto| *proto == "https")
-        .unwrap_or("http");
-    let path = request
-        .extensions
-        .get::<axum::extract::OriginalUri>()
-        .map_or(request.uri.path(), |original| original.0.path());
-    Some(format!("{scheme}://{host}{path}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_proof_is_refused_the_second_time_until_it_would_be_stale_anyway() {
-        let check = ProofCheck::default();
-        let key = [7u8; 32];
-        assert!(check.first_use(key, 1_000, 900));
-        assert!(!check.first_use(key, 1_000, 950));
-        assert!(!check.first_use(key, 1_000, 1_000));
-        assert!(check.first_use(key, 1_200, 1_001));
-        assert!(check.first_use([8u8; 32], 1_000, 900));
+    fn a_proof_is_refused_again_until_its_generation_and_the_next_are_over() {
+        let check = ProofCheck::new(None);
+        let (key, start) = ([7u8; 32], 1_000);
+        assert!(check.first_use(key, start));
+        assert!(!check.first_use(key, start + 1));
+        // In the next generation it is still remembered: a proof lives at most one.
+        assert!(!check.first_use(key, start + GENERATION_SECS + 1));
+        // Two generations later it is gone; its `iat` is too old by then anyway.
+        assert!(check.first_use(key, start + 3 * GENERATION_SECS));
+        assert!(check.first_use([8u8; 32], start + 3 * GENERATION_SECS));
     }
 
-    #[test]
-    fn the_url_is_the_one_the_client_addressed() {
+    fn request(host: &str) -> Parts {
         let (mut parts, ()) = http::Request::builder()
             .method("POST")
             .uri("/entries?week=2026-W49")
-            .header(header::HOST, "time.example.com:8080")
+            .header(header::HOST, host)
+            .header("x-forwarded-proto", "https")
             .body(())
             .expect("a request")
             .into_parts();
         parts.extensions.insert(axum::extract::OriginalUri(
             "/api/entries?week=2026-W49".parse().expect("a uri"),
         ));
-        assert_eq!(
-            request_url(&parts).as_deref(),
-            Some("http://time.example.com:8080/api/entries")
-        );
         parts
-            .headers
-            .insert("x-forwarded-proto", http::HeaderValue::from_static("https"));
+    }
+
+    #[test]
+    fn the_url_is_the_public_one_when_configured_else_the_host_asked_for() {
+        let proxied = ProofCheck::new(Some("https://time.example.com".into()));
         assert_eq!(
-            request_url(&parts).as_deref(),
-            Some("https://time.example.com:8080/api/entries")
+            proxied.request_url(&request("127.0.0.1:3000")).as_deref(),
+            Some("https://time.example.com/api/entries")
+        );
+        // No PUBLIC_URL: the Host, and `X-Forwarded-*` (which anyone can send) unread.
+        let direct = ProofCheck::new(None);
+        assert_eq!(
+            direct.request_url(&request("127.0.0.1:3000")).as_deref(),
+            Some("http://127.0.0.1:3000/api/entries")
         );
     }
 }

@@ -492,7 +492,7 @@ async fn server_functions_take_a_bound_token_with_its_proof() {
 }
 
 #[tokio::test]
-async fn oidc_dpop_required_refuses_bearer_and_off_refuses_dpop() {
+async fn oidc_dpop_required_refuses_bearer_and_off_leaves_bearer_only() {
     use server::auth::DpopMode;
     let required =
         TestApp::spawn_embedded_with(|args| args.oidc.oidc_dpop = DpopMode::Required).await;
@@ -519,10 +519,26 @@ async fn oidc_dpop_required_refuses_bearer_and_off_refuses_dpop() {
         "DPoP with OIDC_DPOP=required"
     );
 
+    // Off: the embedded provider neither offers DPoP nor binds tokens to a proof's key, so
+    // the PWA keeps working with Bearer tokens; the DPoP scheme is refused.
     let off = TestApp::spawn_embedded_with(|args| args.oidc.oidc_dpop = DpopMode::Off).await;
     off.add_account(ANN, PASSWORD, "employee").await;
-    let token = sign_in_bound(&off, &key, PWA_SCOPE).await.access_token;
-    let proof = key.proof("GET", &off.url("/api/me"), Some(&token));
+    let config: Value = off
+        .get("/.well-known/openid-configuration")
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(config["dpop_signing_alg_values_supported"], Value::Null);
+    let grant = obtain_code(&off, &mut Browser::new(), ANN, PASSWORD, PWA_SCOPE).await;
+    let proof = key.proof("POST", &token_endpoint(&off), None);
+    let (status, body, _) = token_with_proof(&off, Some(&proof), &grant.token_fields()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["token_type"], "Bearer", "the proof is ignored");
+    let token = body["access_token"].as_str().expect("a token");
+    assert_eq!(jwt_claims(token)["cnf"], Value::Null);
+    assert_eq!(off.get_as(token, "/api/me").await.status(), StatusCode::OK);
+    let proof = key.proof("GET", &off.url("/api/me"), Some(token));
     let response = api_call(
         &off,
         Method::GET,

@@ -3,8 +3,9 @@
 //! call. A token copied out of the page is useless without the key, and the key cannot
 //! be copied out at all: scripts can only ask the browser to sign with it.
 //!
-//! The key object (never key material) is kept in IndexedDB, so that the callback page
-//! after the provider's redirect, and this origin's other tabs, sign with the same key.
+//! The key object (never key material) is kept in IndexedDB under its thumbprint, so that
+//! the callback page after the provider's redirect, and this origin's other tabs, sign with
+//! the key their tokens are bound to; a tab signing in anew does not take another tab's.
 
 use std::{
     cell::{Cell, RefCell},
@@ -20,9 +21,11 @@ use web_sys::{
 };
 
 const DATABASE: &str = "timesheets-dpop";
+/// Records `{privateKey, publicKey, created}` by thumbprint.
 const STORE: &str = "keys";
-/// The one record: this origin's current key pair.
-const CURRENT: &str = "current";
+/// Keys older than this are deleted when a new one is made: no sign-in lasts longer
+/// (`PROVIDER_REFRESH_ABSOLUTE_SECS` is 30 days by default).
+const MAX_KEY_AGE_MS: f64 = 31.0 * 24.0 * 60.0 * 60.0 * 1000.0;
 
 /// A key that signs proofs, and the public JWK and thumbprint tokens are bound to.
 #[derive(Clone)]
@@ -118,7 +121,13 @@ pub async fn new_key() -> Option<String> {
         .ok()?;
     let pair = JsFuture::from(generated).await.ok()?;
     let key = key_of(&pair).await?;
-    store(Some(&pair)).await?;
+    let _ = Reflect::set(
+        &pair,
+        &"created".into(),
+        &web_sys::js_sys::Date::now().into(),
+    );
+    forget_old_keys().await;
+    store(&key.jkt, Some(&pair)).await?;
     let jkt = key.jkt.clone();
     KEY.set(Some(key));
     Some(jkt)
@@ -150,7 +159,7 @@ async fn key(jkt: &str) -> Option<ProofKey> {
     if let Some(key) = KEY.with_borrow(|key| key.clone().filter(|key| key.jkt == jkt)) {
         return Some(key);
     }
-    let stored = load().await?;
+    let stored = load(jkt).await?;
     let key = key_of(&stored).await?;
     if key.jkt != jkt {
         return None;
@@ -159,10 +168,17 @@ async fn key(jkt: &str) -> Option<ProofKey> {
     Some(key)
 }
 
-/// Forgets the key (sign-out): tokens bound to it are worthless from now on.
-pub async fn forget() {
-    KEY.set(None);
-    let _ = store(None).await;
+/// Whether this browser still has the key `jkt` (another tab may have forgotten it).
+pub async fn has_key(jkt: &str) -> bool {
+    key(jkt).await.is_some()
+}
+
+/// Forgets the key `jkt` (its tokens were dropped): they are worthless from now on.
+pub async fn forget(jkt: String) {
+    if KEY.with_borrow(|key| key.as_ref().is_some_and(|key| key.jkt == jkt)) {
+        KEY.set(None);
+    }
+    let _ = store(&jkt, None).await;
 }
 
 /// A proof for `method` `url` made with the key `jkt` (RFC 9449 §4.2), with `ath` when
@@ -262,29 +278,49 @@ async fn database() -> Option<IdbDatabase> {
     Some(db)
 }
 
-/// Stores the key pair (or, with `None`, deletes it).
-async fn store(pair: Option<&JsValue>) -> Option<()> {
-    let db = database().await?;
-    let keys = db
-        .transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite)
+async fn keys(mode: IdbTransactionMode) -> Option<web_sys::IdbObjectStore> {
+    database()
+        .await?
+        .transaction_with_str_and_mode(STORE, mode)
         .ok()?
         .object_store(STORE)
-        .ok()?;
+        .ok()
+}
+
+/// Stores the key pair `jkt` (or, with `None`, deletes it).
+async fn store(jkt: &str, pair: Option<&JsValue>) -> Option<()> {
+    let keys = keys(IdbTransactionMode::Readwrite).await?;
     let request = match pair {
-        Some(pair) => keys.put_with_key(pair, &CURRENT.into()).ok()?,
-        None => keys.delete(&CURRENT.into()).ok()?,
+        Some(pair) => keys.put_with_key(pair, &jkt.into()).ok()?,
+        None => keys.delete(&jkt.into()).ok()?,
     };
     done(&request).await.map(|_| ())
 }
 
-async fn load() -> Option<JsValue> {
-    let db = database().await?;
-    let request = db
-        .transaction_with_str(STORE)
-        .ok()?
-        .object_store(STORE)
-        .ok()?
-        .get(&CURRENT.into())
+async fn load(jkt: &str) -> Option<JsValue> {
+    let request = keys(IdbTransactionMode::Readonly)
+        .await?
+        .get(&jkt.into())
         .ok()?;
     done(&request).await.filter(|pair| pair.is_object())
+}
+
+/// Deletes the keys made more than [`MAX_KEY_AGE_MS`] ago.
+async fn forget_old_keys() -> Option<()> {
+    let names = keys(IdbTransactionMode::Readonly)
+        .await?
+        .get_all_keys()
+        .ok()?;
+    let names: Array = done(&names).await?.dyn_into().ok()?;
+    let oldest = web_sys::js_sys::Date::now() - MAX_KEY_AGE_MS;
+    for name in names.iter().filter_map(|name| name.as_string()) {
+        let created = load(&name)
+            .await
+            .and_then(|pair| Reflect::get(&pair, &"created".into()).ok())
+            .and_then(|created| created.as_f64());
+        if created.is_none_or(|created| created < oldest) {
+            let _ = store(&name, None).await;
+        }
+    }
+    Some(())
 }

@@ -175,7 +175,11 @@ pub(crate) async fn start(
         request = request.add_extra_param("prompt", "none");
     }
     if let Some(max_age) = max_age {
-        request = request.add_extra_param("max_age", max_age.to_string());
+        // A step-up: a provider session just younger than `max_age` would answer without a
+        // password, and be too old a moment later at the API. Always ask.
+        request = request
+            .add_extra_param("max_age", max_age.to_string())
+            .add_extra_param("prompt", "login");
     }
     if let Some(jkt) = &dpop_jkt {
         request = request.add_extra_param("dpop_jkt", jkt.clone());
@@ -271,8 +275,14 @@ pub(crate) async fn refresh(
         .refresh_token
         .clone()
         .ok_or(SignInError::SessionEnded)?;
+    // A bound refresh token is only taken with a proof by its key: without the key (another
+    // tab signed out meanwhile) the session has ended.
+    if let Some(jkt) = &current.dpop_jkt {
+        if !dpop::has_key(jkt).await {
+            return Err(SignInError::SessionEnded);
+        }
+    }
     let (client, discovery) = client(config).await?;
-    // A bound refresh token is only taken with a proof by its key.
     let jkt = current.dpop_jkt.clone();
     let fetch = move |request| oauth2_fetch_with_proof(jkt.clone(), request);
     let response = client
