@@ -59,17 +59,11 @@ impl Application {
             .public_url
             .clone()
             .unwrap_or_else(|| PublicUrl::for_address(address));
-        let (verifier, provider) = token_verifier(&args, &db, public_url).await?;
+        let (verifier, gate, provider) = token_verifier(&args, &db, public_url).await?;
         let pwa_auth = Arc::new(args.oidc.pwa_auth_config(
             verifier.settings().issuer.as_str(),
             &args.provider.oidc_client_id,
         ));
-        // Where the PWA is: DPoP proofs name this origin (behind a TLS proxy the request's
-        // own Host and scheme may be the proxy's upstream ones).
-        let gate = Gate::new(
-            verifier,
-            args.provider.public_url.as_ref().map(PublicUrl::origin),
-        );
         let leptos_options = leptos_options(&args, address);
         let assets = Arc::new(Assets::load(&leptos_options));
         let pages = cache_pages.then(PageCache::default);
@@ -151,21 +145,27 @@ impl Application {
     }
 }
 
-/// The verifier of the configured issuer's access tokens; its discovery and key fetch
-/// happen now, so a wrong issuer stops start-up instead of failing every request. Without
-/// an external issuer the embedded provider starts, and the API verifies its tokens.
+/// The gate in front of the API: the verifier of the configured issuer's access tokens,
+/// whose discovery and key fetch happen now, so a wrong issuer stops start-up instead of
+/// failing every request. Without an external issuer the embedded provider starts, and the
+/// API verifies its tokens.
 async fn token_verifier(
     args: &ServeArgs,
     db: &Db,
     public_url: PublicUrl,
-) -> anyhow::Result<(Arc<TokenVerifier>, Option<Provider>)> {
+) -> anyhow::Result<(Arc<TokenVerifier>, Gate, Option<Provider>)> {
+    // Where the PWA is: DPoP proofs name this origin (behind a TLS proxy the request's own
+    // Host and scheme may be the proxy's upstream ones).
+    let public_origin = args.provider.public_url.as_ref().map(PublicUrl::origin);
     if let Some(settings) = args.oidc.verifier_settings() {
         let verifier = TokenVerifier::discover(settings)
             .await
             .context("cannot set up access-token verification")?;
         let settings = verifier.settings();
         tracing::info!(issuer = %settings.issuer, audience = %settings.audience, "verifying access tokens");
-        return Ok((Arc::new(verifier), None));
+        let verifier = Arc::new(verifier);
+        let gate = Gate::new(verifier.clone(), public_origin);
+        return Ok((verifier, gate, None));
     }
     let issuer = public_url.as_str().parse().map_err(|err: String| {
         anyhow::anyhow!("PUBLIC_URL {public_url} cannot be the issuer: {err}")
@@ -183,13 +183,15 @@ async fn token_verifier(
             .context("cannot set up access-token verification")?;
     let verifier = Arc::new(verifier);
     tracing::info!(issuer = %settings.issuer, "embedded OpenID Connect provider: no OIDC_ISSUER configured");
+    // One gate for the API and userinfo: the same tokens, the same memory of proofs.
+    let gate = Gate::new(verifier.clone(), public_origin);
     let provider = Provider::new(
         db.clone(),
         settings,
-        verifier.clone() as Arc<dyn provider::AccessTokens>,
+        Arc::new(gate.clone()) as Arc<dyn provider::AccessTokens>,
     );
     provider.spawn_housekeeping();
-    Ok((verifier, Some(provider)))
+    Ok((verifier, gate, Some(provider)))
 }
 
 fn leptos_options(args: &ServeArgs, address: SocketAddr) -> LeptosOptions {

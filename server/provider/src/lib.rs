@@ -30,17 +30,17 @@ use axum::{
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use app::auth::Principal;
+use app::{auth::Principal, error::AppError};
 use db::{clock::now_ms, Db};
 
 pub use self::settings::{ProviderArgs, ProviderSettings, PublicUrl};
 
-/// How userinfo checks an access token: the API's own verifier, passed in by the server,
-/// so that both accept exactly the same tokens.
+/// How userinfo checks a request's access token: the API's own gate, passed in by the
+/// server, so that both accept exactly the same tokens (Bearer, or DPoP with its proof).
 #[async_trait::async_trait]
 pub trait AccessTokens: Send + Sync {
-    /// Who the token speaks for, if it is valid now.
-    async fn principal(&self, token: &str) -> Option<Principal>;
+    /// Who the request's token speaks for, or why it is refused.
+    async fn principal(&self, request: &axum::http::request::Parts) -> Result<Principal, AppError>;
 }
 
 /// What the provider's handlers share.
@@ -52,7 +52,7 @@ pub struct Provider {
 struct Inner {
     db: Db,
     settings: ProviderSettings,
-    /// The API's own verifier, for userinfo's access tokens.
+    /// The API's own gate, for userinfo's access tokens.
     verifier: Arc<dyn AccessTokens>,
 }
 

@@ -1,9 +1,10 @@
-//! `/oauth/userinfo`: the signed-in person's claims, for an access token of ours.
+//! `/oauth/userinfo`: the signed-in person's claims, for an access token of ours (Bearer,
+//! or DPoP-bound with its proof, checked by the API's gate).
 
-use app::{auth::Principal, bearer::bearer_token};
+use app::{auth::Principal, bearer::access_token, error::AppError};
 use axum::{
     extract::State,
-    http::{header, HeaderMap, HeaderValue, StatusCode},
+    http::{header, request::Parts, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
@@ -13,27 +14,34 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 
 use crate::{oauth_error::no_store, roles::has_scope, store, Provider};
 
-fn unauthorized() -> Response {
+/// A 401 with the gate's challenge (RFC 6750, or RFC 9449's for a bad proof).
+fn unauthorized(error: &AppError) -> Response {
+    let (code, challenge) = match error {
+        AppError::InvalidDpopProof => ("invalid_dpop_proof", error.bearer_challenge()),
+        _ => ("invalid_token", AppError::Unauthorized.bearer_challenge()),
+    };
     let mut response = (
         StatusCode::UNAUTHORIZED,
-        Json(json!({"error": "invalid_token", "error_description": "a valid access token is required"})),
+        Json(json!({"error": code, "error_description": error.to_string()})),
     )
         .into_response();
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer error=\"invalid_token\""),
-    );
+    if let Some(value) = challenge.and_then(|value| HeaderValue::from_str(&value).ok()) {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
+    }
     response
 }
 
-pub async fn userinfo(State(provider): State<Provider>, headers: HeaderMap) -> Response {
-    let Some(token) = bearer_token(&headers) else {
-        return unauthorized();
-    };
-    let user = match provider.inner.verifier.principal(token).await {
-        Some(Principal::User(user)) => user,
+pub async fn userinfo(State(provider): State<Provider>, request: Parts) -> Response {
+    let user = match provider.inner.verifier.principal(&request).await {
+        Ok(Principal::User(user)) => user,
         // Machine clients have no person to describe.
-        Some(Principal::Client(_)) | None => return unauthorized(),
+        Ok(Principal::Client(_)) => return unauthorized(&AppError::Unauthorized),
+        Err(error) => return unauthorized(&error),
+    };
+    let Some((_, token)) = access_token(&request.headers) else {
+        return unauthorized(&AppError::Unauthorized);
     };
     // The token is verified: its `scope` says which claims it may read (OIDC Core §5.4).
     let scope = verified_scope(token);
@@ -55,7 +63,7 @@ pub async fn userinfo(State(provider): State<Provider>, headers: HeaderMap) -> R
     };
     let account = match account {
         Ok(Some(account)) if !account.disabled => account,
-        Ok(_) => return unauthorized(),
+        Ok(_) => return unauthorized(&AppError::Unauthorized),
         Err(error) => {
             tracing::error!(%error, "userinfo failed");
             return StatusCode::SERVICE_UNAVAILABLE.into_response();

@@ -53,6 +53,14 @@ fn refused(reason: &dyn std::fmt::Display) -> AppError {
     AppError::Unauthorized
 }
 
+/// The embedded provider's userinfo accepts exactly the tokens the API accepts.
+#[async_trait::async_trait]
+impl provider::AccessTokens for Gate {
+    async fn principal(&self, request: &Parts) -> Result<Principal, AppError> {
+        self.authenticate(request).await
+    }
+}
+
 #[async_trait::async_trait]
 impl Authenticator for Gate {
     async fn authenticate(&self, request: &Parts) -> Result<Principal, AppError> {

@@ -268,16 +268,3 @@ fn validation_for(algorithm: Algorithm, settings: &VerifierSettings) -> Validati
     validation.leeway = settings.leeway.as_secs();
     validation
 }
-
-/// The embedded provider's userinfo accepts the Bearer tokens the API accepts; a
-/// DPoP-bound token would need its proof, which userinfo does not take.
-#[async_trait::async_trait]
-impl provider::AccessTokens for TokenVerifier {
-    async fn principal(&self, token: &str) -> Option<Principal> {
-        self.verify(token)
-            .await
-            .ok()
-            .filter(|verified| verified.dpop_jkt.is_none())
-            .map(|verified| verified.principal)
-    }
-}

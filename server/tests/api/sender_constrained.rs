@@ -592,3 +592,24 @@ async fn with_provider_nonces_a_proof_must_carry_the_current_one() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["token_type"], "Bearer");
 }
+
+#[tokio::test]
+async fn userinfo_takes_a_bound_token_with_its_proof_like_the_api() {
+    let app = TestApp::spawn_embedded().await;
+    app.add_account(ANN, PASSWORD, "employee").await;
+    let key = ProofKey::generate();
+    let token = sign_in_bound(&app, &key, PWA_SCOPE).await.access_token;
+    let url = app.url("/oauth/userinfo");
+    let dpop = format!("DPoP {token}");
+
+    let proof = key.proof("GET", &url, Some(&token));
+    let response = api_call(&app, Method::GET, "/oauth/userinfo", &dpop, Some(&proof)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let claims: Value = response.json().await.expect("JSON");
+    assert_eq!(claims["email"], ANN);
+
+    let bearer = app.get_as(&token, "/oauth/userinfo").await;
+    assert_token_refused(&bearer, "a bound token as Bearer at userinfo");
+    let again = api_call(&app, Method::GET, "/oauth/userinfo", &dpop, Some(&proof)).await;
+    assert_proof_refused(again, "the same proof again at userinfo").await;
+}
