@@ -185,3 +185,50 @@ test('a phone whose clock is 70 s fast still signs in and calls the API', async 
   await clockChecks;
   await expect.poll(() => refused.length, { message: 'a proof was refused before the clock was set' }).toBeGreaterThan(0);
 });
+
+/// How many DPoP keys this origin's IndexedDB holds.
+async function storedKeys(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      new Promise<number>((resolve) => {
+        const open = indexedDB.open('timesheets-dpop');
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains('keys')) return resolve(0);
+          const count = db.transaction('keys').objectStore('keys').count();
+          count.onsuccess = () => {
+            db.close();
+            resolve(count.result);
+          };
+        };
+      }),
+  );
+}
+
+test('reloads restore the session with the same key; signing out deletes it', async ({ page }) => {
+  const embedded = providers[0];
+  const proofs: string[] = [];
+  page.on('request', (request) => {
+    const proof = request.headers()['dpop'];
+    if (proof) proofs.push(proof);
+  });
+  const keyOfLastProof = () => decode(proofs.at(-1)!.split('.')[0]).jwk;
+  await signIn(page, embedded, 'employee');
+  await expect.poll(() => proofs.length).toBeGreaterThan(0);
+  const key = keyOfLastProof();
+  for (let round = 0; round < 2; round++) {
+    proofs.length = 0;
+    await page.reload();
+    await expect(page.getByTestId('signed-in-as')).toHaveAccessibleName('Emma Employee (your profile)');
+    await expect(page.getByTestId('week-total')).toBeVisible();
+    await expect.poll(() => proofs.length).toBeGreaterThan(0);
+    expect(keyOfLastProof(), 'the silent sign-in reuses the key').toEqual(key);
+  }
+  expect(await storedKeys(page)).toBe(1);
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Profile' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(`${embedded.app}/`);
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+  await expect.poll(() => storedKeys(page), { message: 'the key went with the tokens' }).toBe(0);
+});

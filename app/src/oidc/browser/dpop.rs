@@ -107,9 +107,26 @@ async fn sha256(data: &[u8]) -> Option<Vec<u8>> {
     Some(bytes(&JsFuture::from(digest).await.ok()?))
 }
 
-/// Makes a new key for a new sign-in and keeps it (in memory and IndexedDB); its
-/// thumbprint, for the authorization request's `dpop_jkt`.
-pub async fn new_key() -> Option<String> {
+/// The key a sign-in binds its tokens to, by thumbprint (for the authorization request's
+/// `dpop_jkt`): a new one when the person signs in, else (a silent restore after a reload,
+/// a step-up) the newest this browser keeps, so that reloads do not pile up keys.
+pub async fn key_for_sign_in(new: bool) -> Option<String> {
+    if !new {
+        let newest = stored_keys()
+            .await
+            .into_iter()
+            .max_by(|(_, a), (_, b)| a.total_cmp(b));
+        if let Some((jkt, _)) = newest {
+            if key(&jkt).await.is_some() {
+                return Some(jkt);
+            }
+        }
+    }
+    new_key().await
+}
+
+/// Makes a new key and keeps it (in memory and IndexedDB); its thumbprint.
+async fn new_key() -> Option<String> {
     let subtle = subtle()?;
     let usages = Array::of2(&"sign".into(), &"verify".into());
     let generated = subtle
@@ -305,22 +322,38 @@ async fn load(jkt: &str) -> Option<JsValue> {
     done(&request).await.filter(|pair| pair.is_object())
 }
 
-/// Deletes the keys made more than [`MAX_KEY_AGE_MS`] ago.
-async fn forget_old_keys() -> Option<()> {
-    let names = keys(IdbTransactionMode::Readonly)
-        .await?
-        .get_all_keys()
-        .ok()?;
-    let names: Array = done(&names).await?.dyn_into().ok()?;
-    let oldest = web_sys::js_sys::Date::now() - MAX_KEY_AGE_MS;
+/// The stored keys' thumbprints and when each was made (Unix ms; 0 when unknown).
+async fn stored_keys() -> Vec<(String, f64)> {
+    let Some(names) = keys(IdbTransactionMode::Readonly)
+        .await
+        .and_then(|store| store.get_all_keys().ok())
+    else {
+        return Vec::new();
+    };
+    let Some(names) = done(&names)
+        .await
+        .and_then(|names| names.dyn_into::<Array>().ok())
+    else {
+        return Vec::new();
+    };
+    let mut stored = Vec::new();
     for name in names.iter().filter_map(|name| name.as_string()) {
         let created = load(&name)
             .await
             .and_then(|pair| Reflect::get(&pair, &"created".into()).ok())
-            .and_then(|created| created.as_f64());
-        if created.is_none_or(|created| created < oldest) {
+            .and_then(|created| created.as_f64())
+            .unwrap_or(0.0);
+        stored.push((name, created));
+    }
+    stored
+}
+
+/// Deletes the keys made more than [`MAX_KEY_AGE_MS`] ago.
+async fn forget_old_keys() {
+    let oldest = web_sys::js_sys::Date::now() - MAX_KEY_AGE_MS;
+    for (name, created) in stored_keys().await {
+        if created < oldest {
             let _ = store(&name, None).await;
         }
     }
-    Some(())
 }

@@ -149,10 +149,12 @@ pub(crate) async fn start(
     max_age: Option<u64>,
 ) -> Result<(), SignInError> {
     let (client, discovery) = client(config).await?;
-    // A new key per sign-in; the code is bound to it (`dpop_jkt`, RFC 9449 §10).
+    // The code is bound to the key (`dpop_jkt`, RFC 9449 §10): a new one when the person
+    // signs in, the browser's newest for a silent restore or a step-up.
     let dpop_jkt = if discovery.offers_dpop() {
+        let new = !silent && max_age.is_none();
         Some(
-            dpop::new_key()
+            dpop::key_for_sign_in(new)
                 .await
                 .ok_or_else(|| refused("this browser cannot make a signing key"))?,
         )
