@@ -34,14 +34,6 @@ pub fn access_token(headers: &HeaderMap) -> Option<(Scheme, &str)> {
     (!token.is_empty()).then_some((scheme, token))
 }
 
-/// The token of the one `Authorization: Bearer <token>` header, if there is exactly one.
-pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    match access_token(headers)? {
-        (Scheme::Bearer, token) => Some(token),
-        (Scheme::Dpop, _) => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use http::HeaderValue;
@@ -60,22 +52,22 @@ mod tests {
     }
 
     #[test]
-    fn the_bearer_token_is_read_whatever_the_scheme_case() {
+    fn the_token_is_read_whatever_the_scheme_case() {
         for value in [
             "Bearer abc.def.ghi",
             "bearer abc.def.ghi",
             "BEARER  abc.def.ghi",
         ] {
             assert_eq!(
-                bearer_token(&headers(&[value])),
-                Some("abc.def.ghi"),
+                access_token(&headers(&[value])),
+                Some((Scheme::Bearer, "abc.def.ghi")),
                 "{value}"
             );
         }
     }
 
     #[test]
-    fn anything_but_one_bearer_header_has_no_token() {
+    fn anything_but_one_bearer_or_dpop_header_has_no_token() {
         for values in [
             &[][..],
             &["Basic dXNlcjpwYXNz"],
@@ -83,22 +75,19 @@ mod tests {
             &["Bearer "],
             &["Token abc"],
             &["Bearer a.b.c", "Bearer d.e.f"],
+            &["DPoP "],
         ] {
-            assert_eq!(bearer_token(&headers(values)), None, "{values:?}");
+            assert_eq!(access_token(&headers(values)), None, "{values:?}");
         }
     }
 
     #[test]
-    fn a_dpop_token_is_read_with_its_scheme_and_is_no_bearer_token() {
+    fn a_dpop_token_is_read_with_its_scheme() {
         for value in ["DPoP abc.def.ghi", "dpop abc.def.ghi"] {
-            let map = headers(&[value]);
-            assert_eq!(access_token(&map), Some((Scheme::Dpop, "abc.def.ghi")));
-            assert_eq!(bearer_token(&map), None);
+            assert_eq!(
+                access_token(&headers(&[value])),
+                Some((Scheme::Dpop, "abc.def.ghi"))
+            );
         }
-        assert_eq!(
-            access_token(&headers(&["Bearer a.b.c"])),
-            Some((Scheme::Bearer, "a.b.c"))
-        );
-        assert_eq!(access_token(&headers(&["DPoP "])), None);
     }
 }

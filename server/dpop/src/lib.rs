@@ -10,9 +10,9 @@
 use aws_lc_rs::digest::{digest, SHA256};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use jsonwebtoken::{
-    decode, decode_header,
+    decode,
     jwk::{AlgorithmParameters, EllipticCurve, Jwk, ThumbprintHash},
-    Algorithm, DecodingKey, Validation,
+    Algorithm, DecodingKey, Header, Validation,
 };
 use serde::Deserialize;
 
@@ -156,8 +156,7 @@ pub fn verify(proof: &str, expected: &Expected<'_>) -> Result<Proof, ProofError>
     else {
         return Err(ProofError::NotAJws);
     };
-    refuse_private_members(raw_header)?;
-    let header = decode_header(proof).map_err(|err| ProofError::Header(err.to_string()))?;
+    let header = header_of(raw_header)?;
     if !header
         .typ
         .as_deref()
@@ -238,9 +237,9 @@ pub fn is_thumbprint(value: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// jsonwebtoken's JWK type has no private members, so a private key in the header would
-/// pass unnoticed: look at the header's JSON itself.
-fn refuse_private_members(raw_header: &str) -> Result<(), ProofError> {
+/// The proof's header, read once. jsonwebtoken's JWK type has no private members, so a
+/// private key in the header would pass unnoticed: they are looked for in the JSON first.
+fn header_of(raw_header: &str) -> Result<Header, ProofError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(raw_header)
         .map_err(|err| ProofError::Header(err.to_string()))?;
@@ -255,7 +254,7 @@ fn refuse_private_members(raw_header: &str) -> Result<(), ProofError> {
     {
         return Err(ProofError::PrivateKey);
     }
-    Ok(())
+    serde_json::from_value(header).map_err(|err| ProofError::Header(err.to_string()))
 }
 
 fn p256_key(jwk: &Jwk) -> Result<DecodingKey, ProofError> {
@@ -287,7 +286,10 @@ mod tests {
     use jsonwebtoken::{encode, EncodingKey, Header};
     use serde_json::{json, Value};
 
-    use super::{testing::ProofKey, *};
+    use super::{
+        testing::{self, ProofKey},
+        *,
+    };
 
     const URL: &str = "https://time.example.com/api/entries";
     const NOW: i64 = 1_800_000_000;
@@ -423,9 +425,7 @@ mod tests {
         let mut private = key.jwk.clone();
         private["d"] = "c2VjcmV0".into();
         let raw_header = json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": private});
-        let signed = proof_with(&key, |_| {}, claims());
-        let rest = signed.split_once('.').expect("a JWS").1;
-        let forged = format!("{}.{rest}", URL_SAFE_NO_PAD.encode(raw_header.to_string()));
+        let forged = testing::with_header(&proof_with(&key, |_| {}, claims()), &raw_header);
         assert_eq!(
             verify(&forged, &expected()).expect_err("refused"),
             ProofError::PrivateKey
@@ -435,10 +435,9 @@ mod tests {
     #[test]
     fn none_and_hmac_proofs_are_refused() {
         let key = key();
-        let body = URL_SAFE_NO_PAD.encode(claims().to_string());
         for alg in ["none", "HS256"] {
             let header = json!({"typ": "dpop+jwt", "alg": alg, "jwk": key.jwk});
-            let forged = format!("{}.{body}.", URL_SAFE_NO_PAD.encode(header.to_string()));
+            let forged = testing::unsigned(&header, &claims());
             assert!(verify(&forged, &expected()).is_err(), "{alg}");
         }
         let hmac = encode(

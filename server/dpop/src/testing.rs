@@ -76,6 +76,22 @@ impl ProofKey {
     }
 }
 
+/// `proof` with its header replaced by `header`: the signature no longer matches, or
+/// means nothing.
+pub fn with_header(proof: &str, header: &Value) -> String {
+    let rest = proof.split_once('.').expect("a JWS").1;
+    format!("{}.{rest}", URL_SAFE_NO_PAD.encode(header.to_string()))
+}
+
+/// `claims` under `header` with no signature at all (`alg: none`).
+pub fn unsigned(header: &Value, claims: &Value) -> String {
+    format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    )
+}
+
 /// 128 random bits, base64url: a `jti`.
 fn uuid_like() -> String {
     let mut bytes = [0u8; 16];

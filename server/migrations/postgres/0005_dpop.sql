@@ -6,7 +6,7 @@ ALTER TABLE authorization_codes ADD COLUMN dpop_jkt TEXT;
 ALTER TABLE token_families ADD COLUMN dpop_jkt TEXT;
 
 CREATE TABLE dpop_proofs (
-    -- SHA-256 of the key's thumbprint and the proof's jti, hex.
+    -- SHA-256 of the key's thumbprint and the proof's jti, base64url.
     proof_key   TEXT    PRIMARY KEY NOT NULL,
     -- Unix ms after which the proof's iat is too old to be accepted anyway.
     expires_at  BIGINT NOT NULL

@@ -706,7 +706,7 @@ pub async fn revoke_family(
 }
 
 /// Records a DPoP proof the token endpoint accepted; false when any instance already
-/// had (a replay). `proof_key` is hex; `expires_at` Unix ms.
+/// had (a replay). `proof_key` is base64url; `expires_at` Unix ms.
 pub async fn remember_proof(
     conn: &mut AnyConnection,
     proof_key: &str,

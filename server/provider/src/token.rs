@@ -11,7 +11,10 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use base64::{engine::general_purpose::STANDARD, Engine};
+use base64::{
+    engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD},
+    Engine,
+};
 use serde_json::{json, Value};
 use sqlx::AnyConnection;
 
@@ -127,16 +130,12 @@ async fn dpop_key(
         },
     )
     .map_err(|error| refused(&error, error.code()))?;
-    let key = token_hash_bytes(&checked.replay_key());
+    let key = URL_SAFE_NO_PAD.encode(checked.replay_key());
     let remember_until = checked.remember_until().saturating_mul(1000);
     if !store::remember_proof(conn, &key, remember_until).await? {
         return Err(refused(&"this proof was used before", "invalid_dpop_proof"));
     }
     Ok(Some(checked.jkt))
-}
-
-fn token_hash_bytes(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The calling client: confidential ones by `client_secret_basic` or `client_secret_post`,

@@ -2,7 +2,7 @@
 //! a DPoP proof, the API accepts a bound token only with a fresh proof by that key for
 //! that very request, and every refusal carries the RFC's error code.
 
-use dpop::testing::ProofKey;
+use dpop::testing::{unsigned, with_header, ProofKey};
 use reqwest::{header, Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -224,23 +224,23 @@ async fn the_token_endpoint_refuses_every_bad_proof_with_invalid_dpop_proof() {
         ),
         (
             "a private key in jwk",
-            forged_header(
+            with_header(
                 &key.sign(|_| {}, &claims("POST", &url, now())),
-                json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": private}),
+                &json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": private}),
             ),
         ),
         (
             "alg none",
             unsigned(
-                json!({"typ": "dpop+jwt", "alg": "none", "jwk": key.jwk}),
+                &json!({"typ": "dpop+jwt", "alg": "none", "jwk": key.jwk}),
                 &claims("POST", &url, now()),
             ),
         ),
         (
             "alg HS256",
-            forged_header(
+            with_header(
                 &key.sign(|_| {}, &claims("POST", &url, now())),
-                json!({"typ": "dpop+jwt", "alg": "HS256", "jwk": key.jwk}),
+                &json!({"typ": "dpop+jwt", "alg": "HS256", "jwk": key.jwk}),
             ),
         ),
         ("not a JWS", "not.a.proof.at-all".to_owned()),
@@ -249,22 +249,6 @@ async fn the_token_endpoint_refuses_every_bad_proof_with_invalid_dpop_proof() {
         let answer = token_with_proof(&app, Some(&proof), &fields).await;
         assert_token_error(&answer, StatusCode::BAD_REQUEST, "invalid_dpop_proof", case);
     }
-}
-
-/// The proof with its header replaced (the signature no longer matches, or means nothing).
-fn forged_header(proof: &str, header: Value) -> String {
-    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-    let rest = proof.split_once('.').expect("a JWS").1;
-    format!("{}.{rest}", URL_SAFE_NO_PAD.encode(header.to_string()))
-}
-
-fn unsigned(header: Value, claims: &Value) -> String {
-    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-    format!(
-        "{}.{}.",
-        URL_SAFE_NO_PAD.encode(header.to_string()),
-        URL_SAFE_NO_PAD.encode(claims.to_string())
-    )
 }
 
 #[tokio::test]
@@ -405,23 +389,23 @@ async fn the_api_takes_a_bound_token_only_with_a_fresh_proof_of_its_key_for_the_
         ("no ath", key.sign(|_| {}, &claims("GET", &me, None, now()))),
         (
             "a private key in jwk",
-            forged_header(
+            with_header(
                 &key.sign(|_| {}, &claims("GET", &me, t, now())),
-                json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": private}),
+                &json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": private}),
             ),
         ),
         (
             "alg none",
             unsigned(
-                json!({"typ": "dpop+jwt", "alg": "none", "jwk": key.jwk}),
+                &json!({"typ": "dpop+jwt", "alg": "none", "jwk": key.jwk}),
                 &claims("GET", &me, t, now()),
             ),
         ),
         (
             "alg HS256",
-            forged_header(
+            with_header(
                 &key.sign(|_| {}, &claims("GET", &me, t, now())),
-                json!({"typ": "dpop+jwt", "alg": "HS256", "jwk": key.jwk}),
+                &json!({"typ": "dpop+jwt", "alg": "HS256", "jwk": key.jwk}),
             ),
         ),
         ("a proof by another key", thief.proof("GET", &me, t)),
