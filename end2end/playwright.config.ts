@@ -7,7 +7,8 @@ import { join } from 'node:path';
 // so it never touches the data of `make run`: one with the embedded provider (demo people,
 // 30-second access tokens so renewal happens during the tests), one signing in at
 // `oidc-provider` from npm, started on loopback by the suite too, one more with the demo
-// where approving asks for a sign-in of the last 10 s, and two behind nginx on a fresh
+// where approving asks for a sign-in of the last 10 s, one more at http://localhost (passkeys
+// need a host name), and two behind nginx on a fresh
 // PostgreSQL database (bench/scale.py).
 const port = Number(process.env.E2E_PORT ?? 3100);
 const externalPort = port + 1;
@@ -17,6 +18,9 @@ export const externalURL = `http://127.0.0.1:${externalPort}`;
 /// The embedded provider again, where approving needs a sign-in of the last 10 seconds.
 export const stepUpURL = `http://127.0.0.1:${port + 2}`;
 export const stepUpMaxAgeSecs = 10;
+/// The embedded provider at a host name (`PUBLIC_URL`), which passkeys need: browsers
+/// refuse an IP address as a WebAuthn relying party.
+export const passkeyURL = `http://localhost:${port + 3}`;
 export const oidcProviderURL = `http://127.0.0.1:${oidcPort}`;
 /// nginx in front of two instances on one PostgreSQL (bench/scale.py serve).
 const balancerPort = port + 200;
@@ -70,6 +74,15 @@ export default defineConfig({
       stdout: 'pipe',
       stderr: 'pipe',
       env: { ...serverEnv, DEMO: 'true', APPROVAL_MAX_AUTH_AGE_SECS: String(stepUpMaxAgeSecs) },
+    },
+    {
+      command: `${bin} serve --addr 127.0.0.1:${port + 3} --database-url sqlite://${dataDir}/passkeys.db`,
+      url: `http://127.0.0.1:${port + 3}/readyz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: { ...serverEnv, DEMO: 'true', PUBLIC_URL: passkeyURL },
     },
     {
       command: 'node oidc-provider.mjs',

@@ -94,25 +94,40 @@ where
     call().await
 }
 
-/// A file from a REST route with the access token (e.g. the CSV export), as its name and
-/// bytes' object URL for a download link.
+/// One REST call with the access token (renewed and retried as [`authorized`] does):
+/// the response when it is a success, else the API's error.
 #[cfg(feature = "hydrate")]
-pub async fn download_with_token(path: &str) -> Result<String, AppError> {
-    let path = path.to_owned();
-    let response = authorized(|| {
-        let path = path.clone();
+async fn send_with_token(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+) -> Result<gloo_net::http::Response, AppError> {
+    authorized(|| {
+        let (path, body) = (path.to_owned(), body.clone());
         async move {
             let origin = web_sys::window()
                 .and_then(|window| window.location().origin().ok())
                 .unwrap_or_default();
-            let headers = crate::session::authorization("GET", &format!("{origin}{path}"))
+            let headers = crate::session::authorization(method, &format!("{origin}{path}"))
                 .await
                 .ok_or(AppError::Unauthorized)?;
-            let mut request = gloo_net::http::Request::get(&path);
+            let mut request = gloo_net::http::RequestBuilder::new(&path)
+                .method(method.parse().map_err(|_| AppError::Internal)?);
             for (name, value) in &headers {
                 request = request.header(name, value);
             }
-            let response = request.send().await.map_err(|err| AppError::Transport {
+            let sent = match body {
+                Some(body) => {
+                    request
+                        .header("content-type", "application/json")
+                        .body(body)
+                        .map_err(|_| AppError::Internal)?
+                        .send()
+                        .await
+                }
+                None => request.send().await,
+            };
+            let response = sent.map_err(|err| AppError::Transport {
                 message: err.to_string(),
             })?;
             if response.ok() {
@@ -127,7 +142,38 @@ pub async fn download_with_token(path: &str) -> Result<String, AppError> {
                 }))
         }
     })
-    .await?;
+    .await
+}
+
+/// A JSON REST call with the access token; `None` for an answer without a body (204).
+#[cfg(feature = "hydrate")]
+pub async fn call_json<T: serde::de::DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: Option<&impl serde::Serialize>,
+) -> Result<Option<T>, AppError> {
+    let body = body
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|_| AppError::Internal)?;
+    let response = send_with_token(method, path, body).await?;
+    if response.status() == 204 {
+        return Ok(None);
+    }
+    response
+        .json::<T>()
+        .await
+        .map(Some)
+        .map_err(|err| AppError::Transport {
+            message: err.to_string(),
+        })
+}
+
+/// A file from a REST route with the access token (e.g. the CSV export), as its name and
+/// bytes' object URL for a download link.
+#[cfg(feature = "hydrate")]
+pub async fn download_with_token(path: &str) -> Result<String, AppError> {
+    let response = send_with_token("GET", path, None).await?;
     let body = response.binary().await.map_err(|err| AppError::Transport {
         message: err.to_string(),
     })?;

@@ -47,6 +47,28 @@ pub fn day_label(day: WorkDate) -> String {
     day.to_string()
 }
 
+/// A moment (Unix ms) as a day and time in the phone's language, e.g. "7 Dec, 14:05".
+pub fn moment_label(unix_ms: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let date: wasm_bindgen::JsValue =
+            web_sys::js_sys::Date::new(&(unix_ms as f64).into()).into();
+        intl::date_format(&[
+            ("day", "numeric"),
+            ("month", "short"),
+            ("hour", "numeric"),
+            ("minute", "2-digit"),
+        ])
+        .and_then(|format| intl::call(&format, "format", &[&date]))
+        .unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = unix_ms;
+        String::new()
+    }
+}
+
 /// A week's days in the phone's language, e.g. "30 Nov – 6 Dec" (or "Nov 30 – Dec 6"),
 /// without years: short enough for one line.
 pub fn week_label(week: crate::domain::IsoWeek) -> String {

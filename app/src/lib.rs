@@ -28,6 +28,7 @@ pub mod error;
 pub mod oidc;
 pub mod outbox;
 mod pages;
+pub mod passkeys;
 #[cfg(feature = "ssr")]
 pub mod ports;
 mod pwa;

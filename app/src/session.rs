@@ -84,6 +84,14 @@ impl Session {
         })
     }
 
+    /// Whether the provider is the embedded one and can keep passkeys here.
+    pub fn passkeys_offered(&self) -> bool {
+        #[cfg(feature = "hydrate")]
+        return driver::tokens::config().is_some_and(|config| config.passkeys);
+        #[cfg(not(feature = "hydrate"))]
+        false
+    }
+
     pub fn is_signed_in(&self) -> bool {
         self.state
             .with(|state| matches!(state, AuthState::SignedIn { .. }))
@@ -294,7 +302,7 @@ mod driver {
         }
 
         /// The provider settings the server wrote into the page.
-        fn config() -> Option<Rc<AuthConfig>> {
+        pub(crate) fn config() -> Option<Rc<AuthConfig>> {
             if let Some(config) = CONFIG.with_borrow(Clone::clone) {
                 return Some(config);
             }

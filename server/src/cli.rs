@@ -60,6 +60,9 @@ pub enum Command {
     /// The embedded provider's signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Passkeys at the embedded provider: list, reset, require for approvers.
+    #[command(subcommand)]
+    Passkeys(PasskeysCommand),
     /// Upload a CSV file of entries as a batch client (client credentials).
     Import(ImportArgs),
     /// Download entries of a date range as CSV (the import's format) with an access token.
@@ -343,6 +346,115 @@ pub enum KeysCommand {
     },
 }
 
+#[derive(Debug, clap::Subcommand)]
+pub enum PasskeysCommand {
+    /// List passkeys (everyone's, or one person's) and whether approvers must use one.
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Only this person's.
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Remove all of a person's passkeys (a lost phone) and end their sign-ins: they sign
+    /// in with their password again.
+    Reset {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        email: String,
+    },
+    /// Who must sign in with a passkey: `managers` (everyone who may approve time:
+    /// managers and admins; their sign-ins end now) or `nobody`.
+    Require {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[arg(value_enum)]
+        who: PasskeysRequiredOf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum PasskeysRequiredOf {
+    /// Managers and admins: everyone who may approve time.
+    Managers,
+    Nobody,
+}
+
+async fn passkeys(command: PasskeysCommand) -> anyhow::Result<()> {
+    match command {
+        PasskeysCommand::List {
+            database: args,
+            email,
+        } => {
+            let (rows, required) =
+                admin::list_passkeys(&database(&args).await?, email.as_deref()).await?;
+            for row in &rows {
+                let used = row.passkey.last_used_at.map_or_else(
+                    || "never used".to_owned(),
+                    |at| format!("used {}", utc_minute(at)),
+                );
+                println!(
+                    "{:<32} {:<24} added {} {}",
+                    row.email,
+                    row.passkey.name,
+                    utc_minute(row.passkey.created_at),
+                    used
+                );
+            }
+            println!(
+                "{} passkey(s); passkeys are required of {}",
+                rows.len(),
+                if required {
+                    "managers and admins"
+                } else {
+                    "nobody"
+                }
+            );
+        }
+        PasskeysCommand::Reset {
+            database: args,
+            email,
+        } => {
+            let removed = admin::reset_passkeys(&database(&args).await?, &email).await?;
+            println!(
+                "removed {removed} passkey(s) of {}; their sign-ins ended",
+                email.trim()
+            );
+        }
+        PasskeysCommand::Require {
+            database: args,
+            who,
+        } => {
+            let on = matches!(who, PasskeysRequiredOf::Managers);
+            let covered = admin::require_passkeys_of_approvers(&database(&args).await?, on).await?;
+            if on {
+                println!(
+                    "managers and admins ({covered}) now sign in with a passkey; their sign-ins ended, \
+                     and whoever has none adds one at their next sign-in"
+                );
+            } else {
+                println!("passkeys are optional for everyone");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Unix ms as a UTC day and minute, e.g. `2026-12-07 09:30Z`.
+fn utc_minute(unix_ms: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(unix_ms.div_euclid(1000)) {
+        Ok(at) => format!(
+            "{}-{:02}-{:02} {:02}:{:02}Z",
+            at.year(),
+            u8::from(at.month()),
+            at.day(),
+            at.hour(),
+            at.minute()
+        ),
+        Err(_) => unix_ms.to_string(),
+    }
+}
+
 async fn database(args: &DatabaseArgs) -> anyhow::Result<Db> {
     let db = args.connect().await?;
     db.migrate().await?;
@@ -364,6 +476,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Export(args)) => export(args).await,
         Some(Command::Projects(command)) => projects(command).await,
         Some(Command::Clients(command)) => clients(command).await,
+        Some(Command::Passkeys(command)) => passkeys(command).await,
         Some(Command::Keys(KeysCommand::Rotate { database: args })) => {
             let kid = admin::rotate_keys(&database(&args).await?).await?;
             println!("new signing key {kid}; the previous one stays published for 2 hours");

@@ -3,11 +3,7 @@
 //! `WWW-Authenticate` challenge — in this one place.
 
 use app::error::AppError;
-use axum::{
-    http::{header, HeaderValue, StatusCode},
-    response::{IntoResponse, Response},
-    Json,
-};
+use axum::response::{IntoResponse, Response};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -56,27 +52,8 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The response for an [`AppError`]: its serialized form plus a `message`.
-pub fn app_error_response(error: &AppError) -> Response {
-    let status =
-        StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut body = serde_json::to_value(error).unwrap_or_else(|_| serde_json::json!({}));
-    if let Some(fields) = body.as_object_mut() {
-        fields
-            .entry("message")
-            .or_insert_with(|| error.to_string().into());
-    }
-    let mut response = (status, Json(body)).into_response();
-    if let Some(challenge) = error
-        .bearer_challenge()
-        .and_then(|value| HeaderValue::from_str(&value).ok())
-    {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, challenge);
-    }
-    response
-}
+/// The response for an [`AppError`] (shared with the embedded provider's JSON endpoints).
+pub use provider::api_error::app_error_response;
 
 #[cfg(test)]
 pub(crate) mod tests {

@@ -60,10 +60,14 @@ impl Application {
             .clone()
             .unwrap_or_else(|| PublicUrl::for_address(address));
         let (verifier, gate, provider) = token_verifier(&args, &db, public_url).await?;
-        let pwa_auth = Arc::new(args.oidc.pwa_auth_config(
+        let mut pwa_auth = args.oidc.pwa_auth_config(
             verifier.settings().issuer.as_str(),
             &args.provider.oidc_client_id,
-        ));
+        );
+        pwa_auth.passkeys = provider
+            .as_ref()
+            .is_some_and(|provider| provider.passkeys().is_some());
+        let pwa_auth = Arc::new(pwa_auth);
         let leptos_options = leptos_options(&args, address);
         let assets = Arc::new(Assets::load(&leptos_options));
         let pages = cache_pages.then(PageCache::default);

@@ -22,6 +22,9 @@ pub struct AuthConfig {
     /// token for our API: Auth0's `audience`, RFC 8707's `resource` (`OIDC_AUTHORIZE_PARAMS`).
     #[serde(default)]
     pub extra_params: Vec<(String, String)>,
+    /// Whether the provider is the embedded one with passkeys (a host name, not an IP).
+    #[serde(default)]
+    pub passkeys: bool,
 }
 
 impl AuthConfig {
@@ -54,6 +57,7 @@ mod tests {
             client_id: "pwa".into(),
             scopes: "openid".into(),
             extra_params: vec![],
+            passkeys: false,
         }
     }
 

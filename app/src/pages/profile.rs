@@ -1,9 +1,15 @@
-//! `/profile`: who is signed in (from the ID token), what the token grants, sign out.
+//! `/profile`: who is signed in (from the ID token), what the token grants, their passkeys
+//! (embedded provider), sign out.
 
 use leptos::{lazy, prelude::*};
 
 use super::home::{on_demand, AccessCheck, SignedInOnly};
-use crate::{components::queued::OutboxSummary, session::use_session};
+use crate::{
+    components::queued::OutboxSummary,
+    error::AppError,
+    passkeys::{PasskeyList, PasskeyName, PasskeySummary},
+    session::use_session,
+};
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
@@ -39,6 +45,7 @@ fn Profile() -> impl IntoView {
                     <ul class="scopes" data-testid="profile-scopes">
                         {session.scopes().iter().map(|scope| view! { <li><code>{scope.as_str()}</code></li> }).collect_view()}
                     </ul>
+                    {session.passkeys_offered().then(|| view! { <Passkeys/> })}
                     <h2>"What the server sees"</h2>
                     <AccessCheck/>
                     // Signing out keeps unsent entries on this phone, for this person's next sign-in.
@@ -48,6 +55,227 @@ fn Profile() -> impl IntoView {
                     </button>
                 </section>
             })}
+    }
+}
+
+/// Why adding a passkey did not happen.
+// Only the browser's build adds passkeys.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+enum NotAdded {
+    /// The sign-in is too old for this (RFC 9470): sign in again, at most this many
+    /// seconds ago.
+    SignInAgain(u64),
+    Refused(String),
+}
+
+/// The signed-in person's passkeys at the embedded provider: list, add, remove.
+#[component]
+fn Passkeys() -> impl IntoView {
+    let session = use_session();
+    let version = RwSignal::new(0_u32);
+    let passkeys = LocalResource::new(move || {
+        version.track();
+        list_passkeys()
+    });
+    let name = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let status = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let sign_in_again = RwSignal::new(None::<u64>);
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let typed = name.get_untracked();
+        // The provider's own rule, before the authenticator is asked.
+        if let Err(err) = PasskeyName::parse(&typed) {
+            error.set(Some(err.message));
+            return;
+        }
+        error.set(None);
+        status.set(None);
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match add_passkey(typed).await {
+                Ok(added) => {
+                    status.set(Some(format!(
+                        "Passkey \u{201c}{}\u{201d} added.",
+                        added.name
+                    )));
+                    name.set(String::new());
+                    version.update(|v| *v += 1);
+                }
+                Err(NotAdded::SignInAgain(max_age)) => sign_in_again.set(Some(max_age)),
+                Err(NotAdded::Refused(message)) => error.set(Some(message)),
+            }
+            busy.set(false);
+        });
+    };
+    let remove = move |passkey: PasskeySummary| {
+        status.set(None);
+        leptos::task::spawn_local(async move {
+            match remove_passkey(&passkey.id).await {
+                Ok(()) => status.set(Some(format!(
+                    "Passkey \u{201c}{}\u{201d} removed.",
+                    passkey.name
+                ))),
+                Err(err) => error.set(Some(format!("Not removed: {err}"))),
+            }
+            version.update(|v| *v += 1);
+        });
+    };
+    view! {
+        <section class="passkeys" aria-labelledby="passkeys-title" data-testid="passkeys">
+            <h2 id="passkeys-title">"Passkeys"</h2>
+            <p class="muted">
+                "Sign in with this phone's screen lock or a security key instead of your password."
+            </p>
+            {move || match passkeys.get() {
+                None => view! { <p class="muted" aria-busy="true">"Loading your passkeys…"</p> }.into_any(),
+                Some(Err(err)) => view! {
+                    <p class="notice" role="alert">{format!("Could not load your passkeys: {err}")}</p>
+                }
+                .into_any(),
+                Some(Ok(PasskeyList { passkeys, required })) => view! {
+                    {required.then(|| view! {
+                        <p class="notice" data-testid="passkey-required">
+                            "Your organisation asks you to sign in with a passkey."
+                        </p>
+                    })}
+                    {if passkeys.is_empty() {
+                        view! { <p class="muted" data-testid="no-passkeys">"No passkeys yet."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="entries passkey-list">
+                                {passkeys.into_iter().map(|passkey| view! { <PasskeyRow passkey remove/> }).collect_view()}
+                            </ul>
+                        }
+                        .into_any()
+                    }}
+                }
+                .into_any(),
+            }}
+            <p class="status" role="status" aria-live="polite" data-testid="passkey-status">{move || status.get()}</p>
+            {move || sign_in_again.get().map(|max_age| view! {
+                <p class="notice" role="alert" data-testid="passkey-sign-in-again">
+                    "For your safety, adding a passkey needs a recent sign-in. "
+                    <button type="button" class="button" on:click=move |_| session.step_up(max_age)>
+                        "Sign in again"
+                    </button>
+                </p>
+            })}
+            <form class="passkey-add" on:submit=add novalidate>
+                <label for="passkey-name">"Name of the new passkey"</label>
+                <input id="passkey-name" type="text" maxlength="64" autocomplete="off"
+                    placeholder="e.g. Work phone"
+                    aria-invalid=move || error.get().is_some().to_string()
+                    aria-describedby="passkey-error"
+                    prop:value=move || name.get()
+                    on:input=move |ev| name.set(event_target_value(&ev))/>
+                <p class="field-error" id="passkey-error" role="alert" data-testid="passkey-error">
+                    {move || error.get()}
+                </p>
+                <button type="submit" class="button" disabled=move || busy.get()>"Add a passkey"</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn PasskeyRow(
+    passkey: PasskeySummary,
+    remove: impl Fn(PasskeySummary) + Copy + 'static,
+) -> impl IntoView {
+    let added = crate::browser::moment_label(passkey.created_at);
+    let used = passkey.last_used_at.map_or_else(
+        || "never used".to_owned(),
+        |at| format!("last used {}", crate::browser::moment_label(at)),
+    );
+    let label = format!("Remove passkey {}", passkey.name);
+    let name = passkey.name.clone();
+    view! {
+        <li class="entry" data-testid="passkey">
+            <div class="entry-main">
+                <span class="entry-project">{name}</span>
+                <span class="muted">{format!("Added {added} · {used}")}</span>
+            </div>
+            <button type="button" class="button danger" aria-label=label
+                on:click=move |_| remove(passkey.clone())>
+                "Remove"
+            </button>
+        </li>
+    }
+}
+
+async fn list_passkeys() -> Result<PasskeyList, AppError> {
+    #[cfg(feature = "hydrate")]
+    {
+        crate::api_client::call_json::<PasskeyList>(
+            "GET",
+            crate::passkeys::PASSKEYS_PATH,
+            None::<&()>,
+        )
+        .await?
+        .ok_or(AppError::Internal)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    Err(AppError::Internal)
+}
+
+/// Options from the provider, the authenticator's passkey, back to the provider.
+async fn add_passkey(name: String) -> Result<PasskeySummary, NotAdded> {
+    #[cfg(feature = "hydrate")]
+    {
+        use crate::{
+            api_client::call_json,
+            passkeys::{
+                ceremony, CeremonyOptions, NewPasskey, PASSKEYS_PATH, PASSKEY_OPTIONS_PATH,
+            },
+        };
+        let refused = |err: AppError| match err {
+            AppError::InsufficientUserAuthentication { max_age } => NotAdded::SignInAgain(max_age),
+            AppError::Validation { message, .. } => NotAdded::Refused(message),
+            other => NotAdded::Refused(other.to_string()),
+        };
+        if !ceremony::supported() {
+            return Err(NotAdded::Refused(
+                "This browser cannot make passkeys.".into(),
+            ));
+        }
+        let started: CeremonyOptions = call_json("POST", PASSKEY_OPTIONS_PATH, None::<&()>)
+            .await
+            .map_err(refused)?
+            .ok_or_else(|| NotAdded::Refused("The server sent no options.".into()))?;
+        let credential = ceremony::create(&started.options)
+            .await
+            .map_err(NotAdded::Refused)?;
+        let new = NewPasskey {
+            ceremony: started.ceremony,
+            name,
+            credential,
+        };
+        call_json::<PasskeySummary>("POST", PASSKEYS_PATH, Some(&new))
+            .await
+            .map_err(refused)?
+            .ok_or_else(|| NotAdded::Refused("The server did not confirm the passkey.".into()))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = name;
+        Err(NotAdded::Refused(String::new()))
+    }
+}
+
+async fn remove_passkey(id: &str) -> Result<(), AppError> {
+    #[cfg(feature = "hydrate")]
+    {
+        let path = format!("{}/{id}", crate::passkeys::PASSKEYS_PATH);
+        crate::api_client::call_json::<()>("DELETE", &path, None::<&()>)
+            .await
+            .map(|_| ())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = id;
+        Err(AppError::Internal)
     }
 }
 

@@ -7,6 +7,7 @@ use db::{clock::now_ms, is_unique_violation, Db};
 
 use crate::{
     keys,
+    passkeys::{self, store as passkey_store},
     secrets::{hash_secret, random_token, token_hash},
     settings::ProviderSettings,
     store::{self, Account, Client, ClientKind, NewAccount},
@@ -290,4 +291,70 @@ pub async fn prepare(db: &Db, settings: &ProviderSettings) -> anyhow::Result<()>
     )
     .await
     .context("cannot register the PWA as a client")
+}
+
+/// One passkey as `timesheets passkeys list` shows it.
+pub struct PasskeyRow {
+    pub email: String,
+    pub passkey: app::passkeys::PasskeySummary,
+}
+
+/// Everyone's passkeys (or one person's), by email, and whether approvers need one.
+pub async fn list_passkeys(
+    db: &Db,
+    email: Option<&str>,
+) -> anyhow::Result<(Vec<PasskeyRow>, bool)> {
+    let mut conn = db.acquire().await?;
+    let accounts = match email {
+        Some(email) => vec![store::account_by_email(&mut conn, email.trim())
+            .await?
+            .with_context(|| format!("no user with email {}", email.trim()))?],
+        None => store::accounts(&mut conn).await?,
+    };
+    let mut rows = Vec::new();
+    for account in accounts {
+        for passkey in passkey_store::passkeys_of(&mut conn, &account.id).await? {
+            rows.push(PasskeyRow {
+                email: account.email.clone(),
+                passkey: passkey.summary,
+            });
+        }
+    }
+    let required = passkey_store::approvers_need_passkeys(&mut conn).await?;
+    Ok((rows, required))
+}
+
+/// Removes all of a person's passkeys (a lost phone) and ends their sign-ins; they sign
+/// in with their password again (and, if the policy covers them, add a new passkey).
+pub async fn reset_passkeys(db: &Db, email: &str) -> anyhow::Result<u64> {
+    let mut tx = db.begin_write().await?;
+    let now = now_ms();
+    let account = store::account_by_email(&mut tx, email.trim())
+        .await?
+        .with_context(|| format!("no user with email {}", email.trim()))?;
+    let removed = passkey_store::delete_passkeys_of(&mut tx, &account.id).await?;
+    store::end_sign_ins(&mut tx, &account.id, now).await?;
+    tx.commit().await?;
+    Ok(removed)
+}
+
+/// Requires passkeys of everyone who may approve time, or of nobody. Turning it on ends
+/// the sign-ins of the people it covers, so that their next one follows it; returns how
+/// many people it covers.
+pub async fn require_passkeys_of_approvers(db: &Db, on: bool) -> anyhow::Result<usize> {
+    let mut tx = db.begin_write().await?;
+    let now = now_ms();
+    passkey_store::set_approvers_need_passkeys(&mut tx, on).await?;
+    let covered: Vec<Account> = store::accounts(&mut tx)
+        .await?
+        .into_iter()
+        .filter(|account| passkeys::policy_applies_to(account.role))
+        .collect();
+    if on {
+        for account in &covered {
+            store::end_sign_ins(&mut tx, &account.id, now).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(covered.len())
 }

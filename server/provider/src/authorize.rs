@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     oauth_error::single_params,
     pages::{self, LoginForm},
-    roles,
+    passkeys, roles,
     secrets::{random_token, same, token_hash, verify_secret_bounded},
     store::{self, Account, ClientKind, CodeGrant, PendingLogin, Session},
     Provider, LOGIN_COOKIE, SESSION_COOKIE,
@@ -32,7 +32,7 @@ const MAX_PARAM_BYTES: usize = 1024;
 
 /// An authorization request that passed every check, kept while the login form is shown.
 #[derive(Debug, Serialize, Deserialize)]
-struct AuthRequest {
+pub(crate) struct AuthRequest {
     client_id: String,
     client_name: String,
     redirect_uri: String,
@@ -294,6 +294,7 @@ pub async fn authorize(
         client_name: &request.client_name,
         email: params.get("login_hint").map(String::as_str).unwrap_or(""),
         error: None,
+        passkeys: provider.passkeys().is_some(),
     });
     (jar, pages::respond(StatusCode::OK, page)).into_response()
 }
@@ -364,6 +365,63 @@ pub struct LoginFields {
     password: String,
 }
 
+/// The login form a POST answers, if it is still open and was sent from the page this
+/// browser opened (its cookie and CSRF token); else the page to show instead.
+pub(crate) async fn open_login(
+    provider: &Provider,
+    jar: &CookieJar,
+    request_id: &str,
+    csrf: &str,
+) -> Result<(PendingLogin, AuthRequest), Response> {
+    let mut conn = provider.db().acquire().await.map_err(failure)?;
+    let pending = match store::pending(&mut conn, request_id).await {
+        Ok(Some(pending)) if pending.expires_at > now_ms() => pending,
+        Ok(_) => {
+            return Err(dead_end(
+                StatusCode::BAD_REQUEST,
+                "This sign-in page has expired",
+                "It was open too long or was already used.",
+            ))
+        }
+        Err(error) => return Err(failure(error)),
+    };
+    let bound = jar
+        .get(&provider.cookie_name(LOGIN_COOKIE))
+        .is_some_and(|cookie| same(&token_hash(cookie.value()), &pending.binding_hash));
+    if !bound || !same(csrf, &pending.csrf) {
+        return Err(dead_end(
+            StatusCode::FORBIDDEN,
+            "The sign-in form could not be verified",
+            "It was not sent from the page this browser opened.",
+        ));
+    }
+    let request = serde_json::from_str(&pending.request).map_err(failure)?;
+    Ok((pending, request))
+}
+
+/// The login form again, with what went wrong.
+pub(crate) fn login_form(
+    provider: &Provider,
+    request_id: &str,
+    pending: &PendingLogin,
+    request: &AuthRequest,
+    email: &str,
+    status: StatusCode,
+    error: &str,
+) -> Response {
+    pages::respond(
+        status,
+        pages::login(&LoginForm {
+            request: request_id,
+            csrf: &pending.csrf,
+            client_name: &request.client_name,
+            email,
+            error: Some(error),
+            passkeys: provider.passkeys().is_some(),
+        }),
+    )
+}
+
 const WRONG_CREDENTIALS: &str = "Wrong email or password.";
 
 pub async fn login(
@@ -371,47 +429,22 @@ pub async fn login(
     jar: CookieJar,
     Form(fields): Form<LoginFields>,
 ) -> Response {
-    let mut conn = match provider.db().acquire().await {
-        Ok(conn) => conn,
-        Err(error) => return failure(error),
+    let (pending, request) = match open_login(&provider, &jar, &fields.request, &fields.csrf).await
+    {
+        Ok(open) => open,
+        Err(page) => return page,
     };
     let now = now_ms();
-    let pending = match store::pending(&mut conn, &fields.request).await {
-        Ok(Some(pending)) if pending.expires_at > now => pending,
-        Ok(_) => {
-            return dead_end(
-                StatusCode::BAD_REQUEST,
-                "This sign-in page has expired",
-                "It was open too long or was already used.",
-            )
-        }
-        Err(error) => return failure(error),
-    };
-    let bound = jar
-        .get(&provider.cookie_name(LOGIN_COOKIE))
-        .is_some_and(|cookie| same(&token_hash(cookie.value()), &pending.binding_hash));
-    if !bound || !same(&fields.csrf, &pending.csrf) {
-        return dead_end(
-            StatusCode::FORBIDDEN,
-            "The sign-in form could not be verified",
-            "It was not sent from the page this browser opened.",
-        );
-    }
-    let request: AuthRequest = match serde_json::from_str(&pending.request) {
-        Ok(request) => request,
-        Err(error) => return failure(error),
-    };
     let email = fields.email.trim().to_lowercase();
     let form = |status: StatusCode, error: &str| {
-        pages::respond(
+        login_form(
+            &provider,
+            &fields.request,
+            &pending,
+            &request,
+            &email,
             status,
-            pages::login(&LoginForm {
-                request: &fields.request,
-                csrf: &pending.csrf,
-                client_name: &request.client_name,
-                email: &email,
-                error: Some(error),
-            }),
+            error,
         )
     };
     let locked = |until: i64| {
@@ -424,16 +457,16 @@ pub async fn login(
     if email.len() > MAX_EMAIL_BYTES || fields.password.len() > MAX_PASSWORD_BYTES {
         return form(StatusCode::BAD_REQUEST, WRONG_CREDENTIALS);
     }
-    let account = match store::account_by_email(&mut conn, &email).await {
-        Ok(account) => account,
+    let (account, passkey_count, policy) = match provider.db().acquire().await {
+        Ok(mut conn) => match passkey_facts(&mut conn, &email).await {
+            Ok(facts) => facts,
+            Err(error) => return failure(error),
+        },
         Err(error) => return failure(error),
     };
-    // Every write below goes through the write queue (`Db::write`): this connection goes
-    // back first, so a login never holds one connection while it waits for another.
-    drop(conn);
 
     // The attempt counts before the password is checked, so parallel guesses cannot all
-    // slip in under the limit.
+    // slip in under the limit. Every write goes through the write queue (`Db::write`).
     let attempt = provider
         .db()
         .write(async |tx| store::begin_attempt(tx, &email, now).await)
@@ -468,14 +501,64 @@ pub async fn login(
         _ => return form(StatusCode::BAD_REQUEST, WRONG_CREDENTIALS),
     };
 
-    // A new session id at every login (no fixation); the old session ends. One write:
-    // failures cleared, form used up, old session ended, new session and code stored —
-    // all of it or none.
+    // Approvers under the passkey policy: with a passkey, only it signs them in; without
+    // one, the right password leads to adding one, and only that finishes the sign-in.
+    if policy && passkeys::policy_applies_to(account.role) {
+        if let Some(webauthn) = provider.passkeys() {
+            if passkey_count > 0 {
+                return form(
+                    StatusCode::FORBIDDEN,
+                    "Your organisation asks managers to sign in with a passkey: choose \"Sign in with a passkey\".",
+                );
+            }
+            return passkeys::login::enrollment(
+                &provider,
+                webauthn,
+                &fields.request,
+                &pending,
+                &account,
+                None,
+            )
+            .await;
+        }
+    }
+    complete_sign_in(&provider, &jar, &fields.request, &request, &account, now).await
+}
+
+/// The account of `email`, how many passkeys it has, and whether approvers need one.
+async fn passkey_facts(
+    conn: &mut sqlx::AnyConnection,
+    email: &str,
+) -> sqlx::Result<(Option<Account>, usize, bool)> {
+    let account = store::account_by_email(conn, email).await?;
+    let count = match &account {
+        Some(account) => passkeys::store::passkeys_of(conn, &account.id).await?.len(),
+        None => 0,
+    };
+    Ok((
+        account,
+        count,
+        passkeys::store::approvers_need_passkeys(conn).await?,
+    ))
+}
+
+/// Ends a login that proved who the person is (password or passkey): a new provider
+/// session (a new id at every login: no fixation; the old session ends) and a code for the
+/// app. One write — failures cleared, form used up, old session ended, new session and
+/// code stored — all of it or none.
+pub(crate) async fn complete_sign_in(
+    provider: &Provider,
+    jar: &CookieJar,
+    request_id: &str,
+    request: &AuthRequest,
+    account: &Account,
+    now: i64,
+) -> Response {
     let result: sqlx::Result<Response> = provider
         .db()
         .write(async |tx| {
-            store::clear_failures(tx, &email).await?;
-            store::delete_pending(tx, &fields.request).await?;
+            store::clear_failures(tx, &account.email).await?;
+            store::delete_pending(tx, request_id).await?;
             if let Some(old) = jar.get(&provider.cookie_name(SESSION_COOKIE)) {
                 store::delete_session(tx, &token_hash(old.value())).await?;
             }
@@ -490,10 +573,10 @@ pub async fn login(
             };
             store::insert_session(tx, &token_hash(&session_id), &session).await?;
             let response = issue_code(
-                &provider,
+                provider,
                 tx,
-                &request,
-                &account,
+                request,
+                account,
                 &session,
                 now,
                 StatusCode::SEE_OTHER,

@@ -3,6 +3,7 @@
 //! its state is in the database, so instances behind a load balancer share it.
 
 pub mod admin;
+pub mod api_error;
 mod authorize;
 mod discovery;
 mod invitation;
@@ -11,6 +12,7 @@ mod logout;
 mod nonce;
 mod oauth_error;
 mod pages;
+pub mod passkeys;
 mod revoke;
 pub mod roles;
 pub mod secrets;
@@ -54,15 +56,19 @@ struct Inner {
     settings: ProviderSettings,
     /// The API's own gate, for userinfo's access tokens.
     verifier: Arc<dyn AccessTokens>,
+    /// The WebAuthn relying party, when the public URL has a host name.
+    passkeys: Option<webauthn_rs::Webauthn>,
 }
 
 impl Provider {
     pub fn new(db: Db, settings: ProviderSettings, verifier: Arc<dyn AccessTokens>) -> Provider {
+        let passkeys = passkeys::relying_party(&settings.issuer);
         Provider {
             inner: Arc::new(Inner {
                 db,
                 settings,
                 verifier,
+                passkeys,
             }),
         }
     }
@@ -93,6 +99,11 @@ impl Provider {
 
     pub fn settings(&self) -> &ProviderSettings {
         &self.inner.settings
+    }
+
+    /// The relying party for passkeys, if this address can have them.
+    pub fn passkeys(&self) -> Option<&webauthn_rs::Webauthn> {
+        self.inner.passkeys.as_ref()
     }
 
     fn issuer(&self) -> &str {
@@ -170,6 +181,29 @@ pub fn router<S: Clone + Send + Sync + 'static>(provider: Provider) -> Router<S>
         .route(
             "/oauth/authorize",
             get(authorize::authorize).post(authorize::login),
+        )
+        .route("/oauth/authorize/passkey", post(passkeys::login::sign_in))
+        .route(
+            "/oauth/authorize/passkey/options",
+            post(passkeys::login::options),
+        )
+        .route(
+            "/oauth/authorize/passkey/enroll",
+            post(passkeys::login::enroll),
+        )
+        .route("/oauth/passkey.js", get(passkeys::login::script))
+        // Same origin as the app: no CORS.
+        .route(
+            "/account/passkeys",
+            get(passkeys::account::list).post(passkeys::account::add),
+        )
+        .route(
+            "/account/passkeys/options",
+            post(passkeys::account::options),
+        )
+        .route(
+            "/account/passkeys/{id}",
+            axum::routing::delete(passkeys::account::remove),
         )
         .route("/oauth/logout", get(logout::logout))
         .route(

@@ -1,5 +1,6 @@
 //! The provider's server-rendered pages (login, errors, signed out): small, accessible,
-//! phone-first, no script. `maud` escapes every value.
+//! phone-first. The only script is our own `passkey.js`, and forms work without it except
+//! for passkeys. `maud` escapes every value.
 
 use axum::{
     http::{header, HeaderValue, StatusCode},
@@ -19,6 +20,8 @@ button{width:100%;min-height:48px;margin-top:1.5rem;font-size:1rem;font-weight:6
 button:focus-visible,input:focus-visible{outline:3px solid #93c5fd;outline-offset:2px}
 .hint{margin:.25rem 0 0;font-size:.875rem}
 a{color:LinkText}
+button.secondary{background:transparent;color:LinkText;border:2px solid currentColor}
+.or{text-align:center;margin:1.5rem 0 0;font-size:.875rem}
 .error{border-left:4px solid #b91c1c;padding:.5rem .75rem;background:#fee2e2;color:#7f1d1d;border-radius:.25rem}
 ";
 
@@ -45,7 +48,7 @@ pub fn respond(status: StatusCode, page: Markup) -> Response {
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -89,7 +92,12 @@ pub struct LoginForm<'a> {
     pub client_name: &'a str,
     pub email: &'a str,
     pub error: Option<&'a str>,
+    /// Whether to offer "Sign in with a passkey".
+    pub passkeys: bool,
 }
+
+/// The script behind the passkey buttons.
+const PASSKEY_SCRIPT: &str = "/oauth/passkey.js";
 
 pub fn login(form: &LoginForm<'_>) -> Markup {
     layout(
@@ -114,6 +122,60 @@ pub fn login(form: &LoginForm<'_>) -> Markup {
                     autofocus[!form.email.is_empty()];
                 button type="submit" { "Sign in" }
             }
+            @if form.passkeys {
+                // Shown by the script where the browser has WebAuthn.
+                form #passkey-form method="post" action="/oauth/authorize/passkey"
+                    data-options="/oauth/authorize/passkey/options" hidden {
+                    p.or { "or" }
+                    input type="hidden" name="request" value=(form.request);
+                    input type="hidden" name="csrf" value=(form.csrf);
+                    input type="hidden" name="ceremony";
+                    input type="hidden" name="credential";
+                    button.secondary type="button" { "Sign in with a passkey" }
+                }
+                script src=(PASSKEY_SCRIPT) defer {}
+            }
+        },
+    )
+}
+
+pub struct EnrollmentForm<'a> {
+    pub request: &'a str,
+    pub csrf: &'a str,
+    pub ceremony: &'a str,
+    /// WebAuthn creation options, JSON.
+    pub options: &'a str,
+    /// The person's name, to greet them.
+    pub name: &'a str,
+    pub error: Option<&'a str>,
+}
+
+/// Where someone who must sign in with a passkey, and has none yet, adds one.
+pub fn passkey_enrollment(form: &EnrollmentForm<'_>) -> Markup {
+    layout(
+        "Add a passkey",
+        html! {
+            h1 { "Add a passkey, " (form.name) }
+            p { "Your organisation asks everyone who approves time to sign in with a passkey: "
+                "your phone's screen lock or a security key instead of a password. "
+                "Add one now to finish signing in." }
+            @if let Some(error) = form.error {
+                p.error role="alert" id="passkey-error" { (error) }
+            }
+            noscript { p.error { "Adding a passkey needs JavaScript." } }
+            form #passkey-enroll method="post" action="/oauth/authorize/passkey/enroll"
+                data-options=(form.options) hidden {
+                input type="hidden" name="request" value=(form.request);
+                input type="hidden" name="csrf" value=(form.csrf);
+                input type="hidden" name="ceremony" value=(form.ceremony);
+                input type="hidden" name="credential";
+                label for="passkey-name" { "Name of this passkey" }
+                input #passkey-name type="text" name="name" required maxlength="64"
+                    autocomplete="off" aria-describedby="passkey-name-hint";
+                p.hint id="passkey-name-hint" { "So you can tell your passkeys apart, e.g. \"Work phone\"." }
+                button type="button" { "Add a passkey" }
+            }
+            script src=(PASSKEY_SCRIPT) defer {}
         },
     )
 }

@@ -84,6 +84,11 @@ pub struct ProviderArgs {
     #[arg(long, env = "PROVIDER_DPOP_NONCE", default_value = "false", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set)]
     pub provider_dpop_nonce: bool,
 
+    /// Adding a passkey needs a sign-in at most this many seconds old (a phone left signed
+    /// in must not let someone else add theirs).
+    #[arg(long, env = "PROVIDER_PASSKEY_MAX_AUTH_AGE_SECS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub provider_passkey_max_auth_age_secs: u64,
+
     /// Seed the ExampleCo demo company and print its sign-in credentials.
     /// `--demo` alone means `--demo true`.
     #[arg(long, env = "DEMO", default_value = "false", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
@@ -101,6 +106,7 @@ impl Default for ProviderArgs {
             provider_refresh_absolute_secs: 2_592_000,
             provider_session_secs: 1_209_600,
             provider_dpop_nonce: false,
+            provider_passkey_max_auth_age_secs: 900,
             demo: false,
         }
     }
@@ -119,6 +125,8 @@ pub struct ProviderSettings {
     /// Whether DPoP is offered and proofs bind tokens (off when the API refuses DPoP).
     pub dpop: bool,
     pub dpop_nonce: bool,
+    /// How recent a sign-in adding a passkey needs.
+    pub passkey_max_auth_age: Duration,
     pub demo: bool,
 }
 
@@ -134,6 +142,7 @@ impl ProviderSettings {
             session: Duration::from_secs(args.provider_session_secs),
             dpop: true,
             dpop_nonce: args.provider_dpop_nonce,
+            passkey_max_auth_age: Duration::from_secs(args.provider_passkey_max_auth_age_secs),
             demo: args.demo,
         }
     }

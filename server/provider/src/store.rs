@@ -833,6 +833,7 @@ pub async fn purge_expired(conn: &mut AnyConnection, now: i64) -> sqlx::Result<u
         ),
         ("DELETE FROM token_families WHERE expires_at < $1", now),
         ("DELETE FROM dpop_proofs WHERE expires_at < $1", now),
+        ("DELETE FROM passkey_ceremonies WHERE expires_at < $1", now),
         (
             "DELETE FROM login_failures
              WHERE window_start < $1 AND (locked_until IS NULL OR locked_until < $1)",

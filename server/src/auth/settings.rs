@@ -171,6 +171,8 @@ impl OidcArgs {
             extra_params: url::form_urlencoded::parse(self.oidc_authorize_params.as_bytes())
                 .into_owned()
                 .collect(),
+            // Set by start-up when the embedded provider runs at a host name.
+            passkeys: false,
         }
     }
 

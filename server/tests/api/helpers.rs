@@ -53,6 +53,24 @@ impl TestApp {
         TestApp::launch(false, configure).await
     }
 
+    /// The embedded-provider app at `http://localhost:<port>` (`PUBLIC_URL`): a host name,
+    /// which passkeys need (browsers refuse an IP address as a WebAuthn relying party).
+    pub async fn spawn_embedded_at_localhost(configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
+        // A free port, then the server on it (another process could take it in between,
+        // which these tests' machines do not see).
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        TestApp::launch(false, |args| {
+            args.addr = format!("127.0.0.1:{port}").parse().expect("an address");
+            args.provider.public_url =
+                Some(format!("http://localhost:{port}").parse().expect("a URL"));
+            configure(args);
+        })
+        .await
+    }
+
     /// Starts the app on a fresh database, trusting the test issuer or (without it) being
     /// its own provider.
     async fn launch(external_issuer: bool, configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
@@ -64,10 +82,14 @@ impl TestApp {
             args.oidc.oidc_issuer = Some(issuer.url.parse().expect("an issuer URL"));
         }
         configure(&mut args);
+        let public_url = args.provider.public_url.clone();
         let app = Application::build(args)
             .await
             .expect("the application starts");
-        let address = format!("http://{}", app.address());
+        let address = public_url.map_or_else(
+            || format!("http://{}", app.address()),
+            |url| url.to_string(),
+        );
         let db = app.db().clone();
         tokio::spawn(app.run_until_stopped(std::future::pending(), Duration::from_secs(1)));
         let client = reqwest::Client::builder()

@@ -16,6 +16,7 @@ mod issuer;
 mod migrations;
 mod openapi;
 mod pages;
+mod passkeys;
 mod people;
 mod projects;
 mod provider;

@@ -285,7 +285,7 @@ impl Browser {
         }
     }
 
-    async fn send(&mut self, request: reqwest::RequestBuilder) -> reqwest::Response {
+    pub(crate) async fn send(&mut self, request: reqwest::RequestBuilder) -> reqwest::Response {
         let request = match self.cookie_header() {
             Some(cookie) => request.header(header::COOKIE, cookie),
             None => request,
@@ -300,7 +300,7 @@ impl Browser {
     }
 
     /// A form submission, with the `Origin` a browser sends.
-    async fn post_form(
+    pub(crate) async fn post_form(
         &mut self,
         app: &TestApp,
         url: &str,
@@ -317,7 +317,7 @@ impl Browser {
     }
 
     /// Opens an authorization URL that must show the login form; returns its HTML.
-    async fn login_page(&mut self, app: &TestApp, url: &str) -> String {
+    pub(crate) async fn login_page(&mut self, app: &TestApp, url: &str) -> String {
         let response = self.get(app, url).await;
         let status = response.status();
         let location = location_of(&response);
@@ -370,7 +370,7 @@ impl Browser {
     /// The page a refused login shows: the answer itself, or, if the provider redirects
     /// back to its own login page (post/redirect/get), that page. Fails if the answer
     /// carries a code.
-    async fn failed_login_page(
+    pub(crate) async fn failed_login_page(
         &mut self,
         app: &TestApp,
         response: reqwest::Response,
@@ -401,7 +401,7 @@ impl Browser {
 }
 
 /// The `value` of the `<input … name="{name}" …>` of a page, unescaped.
-fn hidden_input(html: &str, name: &str) -> String {
+pub(crate) fn hidden_input(html: &str, name: &str) -> String {
     let wanted = format!(r#"name="{name}""#);
     html.split("<input")
         .skip(1)
@@ -412,14 +412,14 @@ fn hidden_input(html: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("the login page has a hidden `{name}` input: {html}"))
 }
 
-fn attribute_value(tag: &str, attribute: &str) -> Option<String> {
+pub(crate) fn attribute_value(tag: &str, attribute: &str) -> Option<String> {
     let needle = format!(r#" {attribute}=""#);
     let start = tag.find(&needle)? + needle.len();
     let end = start + tag[start..].find('"')?;
     Some(tag[start..end].to_owned())
 }
 
-fn html_unescape(text: &str) -> String {
+pub(crate) fn html_unescape(text: &str) -> String {
     text.replace("&quot;", "\"")
         .replace("&#34;", "\"")
         .replace("&#39;", "'")
@@ -484,7 +484,7 @@ fn redirect_params(location: &str) -> HashMap<String, String> {
 
 /// A redirect answer.
 pub(crate) struct Redirect {
-    status: StatusCode,
+    pub(crate) status: StatusCode,
     pub(crate) location: String,
     headers: HeaderMap,
 }
@@ -777,6 +777,14 @@ pub(crate) struct Grant {
 }
 
 impl Grant {
+    pub(crate) fn new(code: String, pkce: Pkce, redirect_uri: String) -> Grant {
+        Grant {
+            code,
+            pkce,
+            redirect_uri,
+        }
+    }
+
     pub(crate) fn token_fields(&self) -> Vec<(&str, &str)> {
         vec![
             ("grant_type", "authorization_code"),
@@ -851,7 +859,7 @@ async fn code_from_session(
     code_from(&redirect.location, &request.param("state"))
 }
 
-async fn redeem(app: &TestApp, grant: &Grant) -> Tokens {
+pub(crate) async fn redeem(app: &TestApp, grant: &Grant) -> Tokens {
     let (status, body, _) = token_request(app, &grant.token_fields()).await;
     assert_eq!(
         status,

@@ -1,0 +1,74 @@
+// Passkeys at the embedded provider, with Chromium's virtual authenticator (CDP WebAuthn
+// domain) standing in for the phone's: a signed-in person adds one on the profile screen,
+// signs out, signs in with it instead of a password, and removes it.
+import { test, expect, type Page } from '@playwright/test';
+import { passkeyURL } from '../playwright.config';
+import { providers, signIn } from '../support';
+
+const atLocalhost = { ...providers[0], app: passkeyURL, issuer: passkeyURL, tokenEndpoint: `${passkeyURL}/oauth/token` };
+
+/// A platform authenticator that verifies its user (a screen lock) and keeps passkeys.
+async function virtualAuthenticator(page: Page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return {
+    credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials,
+  };
+}
+
+test('a passkey added on the profile signs in instead of the password, and can be removed', async ({ page }) => {
+  test.setTimeout(60_000);
+  const authenticator = await virtualAuthenticator(page);
+  await signIn(page, atLocalhost, 'employee');
+  await page.getByTestId('signed-in-as').click();
+  const passkeys = page.getByTestId('passkeys');
+  await expect(passkeys.getByTestId('no-passkeys')).toBeVisible();
+
+  // A name is asked for first, with the provider's own rule.
+  await passkeys.getByRole('button', { name: 'Add a passkey' }).click();
+  await expect(passkeys.getByTestId('passkey-error')).toHaveText('give the passkey a name, e.g. the phone it is on');
+  await passkeys.getByLabel('Name of the new passkey').fill('Pixel 7');
+  await passkeys.getByRole('button', { name: 'Add a passkey' }).click();
+  await expect(passkeys.getByTestId('passkey-status')).toHaveText('Passkey “Pixel 7” added.');
+  await expect(passkeys.getByTestId('passkey')).toHaveCount(1);
+  await expect(passkeys.getByTestId('passkey')).toContainText('Pixel 7');
+  await expect(passkeys.getByTestId('passkey')).toContainText('never used');
+  const [credential] = await authenticator.credentials();
+  expect(credential.isResidentCredential, 'a discoverable credential: no user name needed').toBe(true);
+
+  // Signed out, the login page offers the passkey; no password is typed.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByLabel('Password')).toBeVisible();
+  await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  await expect(page.getByTestId('signed-in-as')).toHaveAccessibleName('Emma Employee (your profile)');
+  expect((await authenticator.credentials())[0].signCount).toBeGreaterThan(credential.signCount);
+
+  // The API answers with the passkey's tokens (DPoP-bound, as after a password).
+  await page.getByTestId('signed-in-as').click();
+  await page.getByRole('button', { name: 'Check my access' }).click();
+  await expect(page.getByTestId('api-me')).toContainText('The server knows you as emma@exampleco.test');
+  await expect(passkeys.getByTestId('passkey')).toContainText('last used');
+
+  await passkeys.getByRole('button', { name: 'Remove passkey Pixel 7' }).click();
+  await expect(passkeys.getByTestId('passkey-status')).toHaveText('Passkey “Pixel 7” removed.');
+  await expect(passkeys.getByTestId('no-passkeys')).toBeVisible();
+});
+
+test('at an IP address the profile offers no passkeys', async ({ page }) => {
+  await signIn(page, providers[0], 'employee');
+  await page.getByTestId('signed-in-as').click();
+  await expect(page.getByTestId('profile-name')).toBeVisible();
+  await expect(page.getByTestId('passkeys')).toHaveCount(0);
+});
