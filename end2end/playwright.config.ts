@@ -33,6 +33,8 @@ export const siteRoot = process.env.LEPTOS_SITE_ROOT ?? '../target/site';
 export const dataDir = (process.env.TIMESHEETS_E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'timesheets-e2e-')));
 /// The database of the server that signs in at `oidc-provider` (empty at the start).
 export const externalDatabaseURL = `sqlite://${dataDir}/external.db`;
+/// The passkey server's database, for the CLI (`timesheets passkeys require`).
+export const passkeyDatabaseURL = `sqlite://${dataDir}/passkeys.db`;
 const serverEnv = { LEPTOS_SITE_ROOT: siteRoot, RUST_LOG: 'warn' };
 
 // Debian's Chromium (never a downloaded browser) with the flags these machines need;
@@ -76,7 +78,7 @@ export default defineConfig({
       env: { ...serverEnv, DEMO: 'true', APPROVAL_MAX_AUTH_AGE_SECS: String(stepUpMaxAgeSecs) },
     },
     {
-      command: `${bin} serve --addr 127.0.0.1:${port + 3} --database-url sqlite://${dataDir}/passkeys.db`,
+      command: `${bin} serve --addr 127.0.0.1:${port + 3} --database-url ${passkeyDatabaseURL}`,
       url: `http://127.0.0.1:${port + 3}/readyz`,
       reuseExistingServer: false,
       timeout: 60_000,

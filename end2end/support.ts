@@ -94,7 +94,8 @@ export function embeddedLoginForm(html: string, email: string, password: string)
 export async function logInWithPassword(page: Page, email: string, password: string) {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  // Exact: at a host name the page also has "Sign in with a passkey".
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 /// Every token the provider handed out on this page (to prove none of them is stored).

@@ -1,9 +1,11 @@
 // Passkeys at the embedded provider, with Chromium's virtual authenticator (CDP WebAuthn
 // domain) standing in for the phone's: a signed-in person adds one on the profile screen,
-// signs out, signs in with it instead of a password, and removes it.
+// signs out, signs in with it instead of a password, and removes it; with passkeys
+// required of managers (the CLI), a manager adds one while signing in.
+import { execFileSync } from 'node:child_process';
 import { test, expect, type Page } from '@playwright/test';
-import { passkeyURL } from '../playwright.config';
-import { providers, signIn } from '../support';
+import { bin, passkeyDatabaseURL, passkeyURL } from '../playwright.config';
+import { logInWithPassword, providers, signIn } from '../support';
 
 const atLocalhost = { ...providers[0], app: passkeyURL, issuer: passkeyURL, tokenEndpoint: `${passkeyURL}/oauth/token` };
 
@@ -64,6 +66,50 @@ test('a passkey added on the profile signs in instead of the password, and can b
   await passkeys.getByRole('button', { name: 'Remove passkey Pixel 7' }).click();
   await expect(passkeys.getByTestId('passkey-status')).toHaveText('Passkey “Pixel 7” removed.');
   await expect(passkeys.getByTestId('no-passkeys')).toBeVisible();
+});
+
+/// `timesheets passkeys …` on the passkey server's database, while it serves.
+function passkeysCli(...args: string[]): string {
+  return execFileSync(bin, ['passkeys', ...args, '--database-url', passkeyDatabaseURL], {
+    env: { ...process.env, RUST_LOG: 'warn' },
+    encoding: 'utf8',
+  });
+}
+
+test('with passkeys required of managers, a manager adds one while signing in, then uses it', async ({ page }) => {
+  test.setTimeout(60_000);
+  const authenticator = await virtualAuthenticator(page);
+  expect(passkeysCli('require', 'managers')).toContain('now sign in with a passkey');
+  try {
+    await page.goto(`${passkeyURL}/`);
+    await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await logInWithPassword(page, 'maria@exampleco.test', 'maria-demo-pass');
+
+    // The right password is not enough: the provider's page asks for a passkey first.
+    await expect(page.getByRole('heading', { name: 'Add a passkey, Maria Manager' })).toBeVisible();
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await expect(page.locator('input:invalid')).toHaveCount(1);
+    await page.getByLabel('Name of this passkey').fill('Work phone');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await expect(page.getByTestId('signed-in-as')).toHaveAccessibleName('Maria Manager (your profile)');
+    expect(await authenticator.credentials()).toHaveLength(1);
+    await page.getByTestId('signed-in-as').click();
+    await expect(page.getByTestId('passkey-required')).toBeVisible();
+    await expect(page.getByTestId('passkey')).toContainText('Work phone');
+
+    // Signed out, the password alone is refused; the passkey signs her in.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await logInWithPassword(page, 'maria@exampleco.test', 'maria-demo-pass');
+    await expect(page.getByRole('alert')).toContainText('sign in with a passkey');
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await expect(page.getByTestId('signed-in-as')).toHaveAccessibleName('Maria Manager (your profile)');
+    expect(passkeysCli('list', '--email', 'maria@exampleco.test')).toContain('Work phone');
+  } finally {
+    passkeysCli('require', 'nobody');
+    passkeysCli('reset', 'maria@exampleco.test');
+  }
 });
 
 test('at an IP address the profile offers no passkeys', async ({ page }) => {
