@@ -9,6 +9,7 @@
 //! - [`oidc`], [`session`], [`api_client`]: sign-in in the browser, the session, and calls
 //!   with the access token.
 //! - [`outbox`]: saves made without network, kept on the device until they are sent.
+//! - [`passkeys`]: what the embedded provider's passkey endpoints exchange with the app.
 //! - [`review`]: a manager's view of submitted time: each person's week at a glance.
 
 // The approvals screen's view types (rows of summaries with their entries) nest deeper
