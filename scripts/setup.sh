@@ -117,12 +117,6 @@ need_nginx() {
   command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx-light
 }
 
-need_glewlwyd() {
-  # A second independent OpenID Connect provider for the sign-in suite (end2end/glewlwyd.mjs);
-  # python3's sqlite3 module makes its database.
-  command -v glewlwyd >/dev/null || apt_install glewlwyd
-}
-
 need_tools_for_reports() {
   command -v brotli >/dev/null || apt_install brotli
 }
@@ -131,7 +125,6 @@ need_test_tools() {
   need_chromium
   need_e2e_packages
   need_nginx
-  need_glewlwyd
   need_tools_for_reports
   command -v psql >/dev/null || apt_install postgresql-client
 }

@@ -3,11 +3,20 @@
 // signs out, signs in with it instead of a password, and removes it; with passkeys
 // required of managers (the CLI), a manager adds one while signing in.
 import { execFileSync } from 'node:child_process';
+import AxeBuilder from '@axe-core/playwright';
 import { test, expect, type Page } from '@playwright/test';
 import { bin, passkeyDatabaseURL, passkeyURL } from '../playwright.config';
 import { logInWithPassword, providers, signIn } from '../support';
 
 const atLocalhost = { ...providers[0], app: passkeyURL, issuer: passkeyURL, tokenEndpoint: `${passkeyURL}/oauth/token` };
+
+/// No WCAG 2.1 A/AA violation on the page (axe-core), and a picture at phone size.
+async function accessible(page: Page, name: string) {
+  await page.waitForTimeout(200);
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  expect(results.violations.map((violation) => violation.id), `${name}: accessibility violations`).toEqual([]);
+  await page.screenshot({ path: `screenshots/${name}.png`, fullPage: true });
+}
 
 /// A platform authenticator that verifies its user (a screen lock) and keeps passkeys.
 async function virtualAuthenticator(page: Page) {
@@ -45,6 +54,7 @@ test('a passkey added on the profile signs in instead of the password, and can b
   await expect(passkeys.getByTestId('passkey')).toHaveCount(1);
   await expect(passkeys.getByTestId('passkey')).toContainText('Pixel 7');
   await expect(passkeys.getByTestId('passkey')).toContainText('never used');
+  await accessible(page, 'profile-passkeys');
   const [credential] = await authenticator.credentials();
   expect(credential.isResidentCredential, 'a discoverable credential: no user name needed').toBe(true);
 
@@ -88,15 +98,19 @@ test('with passkeys required of managers, a manager adds one while signing in, t
 
     // The right password is not enough: the provider's page asks for a passkey first.
     await expect(page.getByRole('heading', { name: 'Add a passkey, Maria Manager' })).toBeVisible();
+    await accessible(page, 'provider-add-a-passkey');
     await page.getByRole('button', { name: 'Add a passkey' }).click();
     await expect(page.locator('input:invalid')).toHaveCount(1);
+    // Enter in the name field runs the ceremony too (never a post without it).
     await page.getByLabel('Name of this passkey').fill('Work phone');
-    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.getByLabel('Name of this passkey').press('Enter');
     await expect(page.getByTestId('signed-in-as')).toHaveAccessibleName('Maria Manager (your profile)');
     expect(await authenticator.credentials()).toHaveLength(1);
     await page.getByTestId('signed-in-as').click();
     await expect(page.getByTestId('passkey-required')).toBeVisible();
     await expect(page.getByTestId('passkey')).toContainText('Work phone');
+    // Her only passkey cannot be removed while she must use one.
+    await expect(page.getByRole('button', { name: 'Remove passkey Work phone' })).toBeDisabled();
 
     // Signed out, the password alone is refused; the passkey signs her in.
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -200,7 +200,8 @@ pub enum UsersCommand {
         #[command(flatten)]
         public_url: PublicUrlArg,
     },
-    /// Set a new password (from `TIMESHEETS_PASSWORD`, `--password-file` or a prompt).
+    /// Set a new password (from `TIMESHEETS_PASSWORD`, `--password-file` or a prompt);
+    /// the person's sign-ins end and their passkeys are removed (account recovery).
     SetPassword {
         #[command(flatten)]
         database: DatabaseArgs,
@@ -662,7 +663,7 @@ async fn users(command: UsersCommand) -> anyhow::Result<()> {
         } => {
             let password = password.read()?;
             admin::set_password(&database(&args).await?, &email, &password).await?;
-            println!("the password of {email} is changed");
+            println!("the password of {email} is changed; their sign-ins ended and their passkeys were removed");
         }
     }
     Ok(())

@@ -109,16 +109,29 @@ fn Passkeys() -> impl IntoView {
             busy.set(false);
         });
     };
+    // Removals have their own message and busy state: the name field's error is the
+    // field's alone.
+    let removing = RwSignal::new(None::<String>);
+    let remove_error = RwSignal::new(None::<String>);
     let remove = move |passkey: PasskeySummary| {
+        if removing.get_untracked().is_some() {
+            return;
+        }
         status.set(None);
+        remove_error.set(None);
+        removing.set(Some(passkey.id.clone()));
         leptos::task::spawn_local(async move {
             match remove_passkey(&passkey.id).await {
                 Ok(()) => status.set(Some(format!(
                     "Passkey \u{201c}{}\u{201d} removed.",
                     passkey.name
                 ))),
-                Err(err) => error.set(Some(format!("Not removed: {err}"))),
+                Err(AppError::InsufficientUserAuthentication { max_age }) => {
+                    sign_in_again.set(Some(max_age))
+                }
+                Err(err) => remove_error.set(Some(format!("Not removed: {err}"))),
             }
+            removing.set(None);
             version.update(|v| *v += 1);
         });
     };
@@ -145,7 +158,13 @@ fn Passkeys() -> impl IntoView {
                     } else {
                         view! {
                             <ul class="entries passkey-list">
-                                {passkeys.into_iter().map(|passkey| view! { <PasskeyRow passkey remove/> }).collect_view()}
+                                {
+                                    // The last passkey of someone who must use one stays.
+                                    let keep_last = required && passkeys.len() == 1;
+                                    passkeys.into_iter().map(|passkey| view! {
+                                        <PasskeyRow passkey remove removing keep_last/>
+                                    }).collect_view()
+                                }
                             </ul>
                         }
                         .into_any()
@@ -154,26 +173,32 @@ fn Passkeys() -> impl IntoView {
                 .into_any(),
             }}
             <p class="status" role="status" aria-live="polite" data-testid="passkey-status">{move || status.get()}</p>
+            {move || remove_error.get().map(|message| view! {
+                <p class="notice" role="alert" data-testid="passkey-remove-error">{message}</p>
+            })}
             {move || sign_in_again.get().map(|max_age| view! {
                 <p class="notice" role="alert" data-testid="passkey-sign-in-again">
-                    "For your safety, adding a passkey needs a recent sign-in. "
+                    "For your safety, changing your passkeys needs a recent sign-in. "
                     <button type="button" class="button" on:click=move |_| session.step_up(max_age)>
                         "Sign in again"
                     </button>
                 </p>
             })}
-            <form class="passkey-add" on:submit=add novalidate>
-                <label for="passkey-name">"Name of the new passkey"</label>
-                <input id="passkey-name" type="text" maxlength="64" autocomplete="off"
-                    placeholder="e.g. Work phone"
-                    aria-invalid=move || error.get().is_some().to_string()
-                    aria-describedby="passkey-error"
-                    prop:value=move || name.get()
-                    on:input=move |ev| name.set(event_target_value(&ev))/>
-                <p class="field-error" id="passkey-error" role="alert" data-testid="passkey-error">
-                    {move || error.get()}
-                </p>
-                <button type="submit" class="button" disabled=move || busy.get()>"Add a passkey"</button>
+            <form class="entry-form" on:submit=add novalidate aria-label="Add a passkey">
+                <label class="field">
+                    <span>"Name of the new passkey"</span>
+                    <input type="text" maxlength="64" autocomplete="off" placeholder="e.g. Work phone"
+                        aria-invalid=move || error.get().is_some().to_string()
+                        aria-describedby="passkey-error"
+                        prop:value=move || name.get()
+                        on:input=move |ev| name.set(event_target_value(&ev))/>
+                    <span class="field-error" id="passkey-error" role="alert" data-testid="passkey-error">
+                        {move || error.get()}
+                    </span>
+                </label>
+                <button type="submit" class="button primary" disabled=move || busy.get()>
+                    {move || if busy.get() { "Adding…" } else { "Add a passkey" }}
+                </button>
             </form>
         </section>
     }
@@ -183,6 +208,10 @@ fn Passkeys() -> impl IntoView {
 fn PasskeyRow(
     passkey: PasskeySummary,
     remove: impl Fn(PasskeySummary) + Copy + 'static,
+    /// The id of the passkey being removed, if any.
+    removing: RwSignal<Option<String>>,
+    /// Whether this is the last passkey of someone who must use one.
+    keep_last: bool,
 ) -> impl IntoView {
     let added = crate::browser::moment_label(passkey.created_at);
     let used = passkey.last_used_at.map_or_else(
@@ -191,16 +220,24 @@ fn PasskeyRow(
     );
     let label = format!("Remove passkey {}", passkey.name);
     let name = passkey.name.clone();
+    let id = passkey.id.clone();
     view! {
         <li class="entry" data-testid="passkey">
             <div class="entry-main">
-                <span class="entry-project">{name}</span>
-                <span class="muted">{format!("Added {added} · {used}")}</span>
+                <span>{name}</span>
             </div>
-            <button type="button" class="button danger" aria-label=label
-                on:click=move |_| remove(passkey.clone())>
-                "Remove"
-            </button>
+            <p class="entry-note">{format!("Added {added} · {used}")}</p>
+            {keep_last.then(|| view! {
+                <p class="entry-note">"Add another passkey before removing this one."</p>
+            })}
+            <div class="entry-actions">
+                <button type="button" class="button small danger" aria-label=label
+                    disabled=move || keep_last || removing.get().is_some()
+                    aria-busy=move || (removing.get().as_deref() == Some(id.as_str())).to_string()
+                    on:click=move |_| remove(passkey.clone())>
+                    "Remove"
+                </button>
+            </div>
         </li>
     }
 }

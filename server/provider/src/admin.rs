@@ -112,6 +112,9 @@ pub async fn accept_invitation(
     store::use_invitation(&mut tx, &hashed_token, now).await?;
     store::void_invitations(&mut tx, &id, now).await?;
     store::end_sign_ins(&mut tx, &id, now).await?;
+    // A new link is how an account is recovered: a passkey added by whoever held it
+    // must not outlive that.
+    passkey_store::delete_passkeys_of(&mut tx, &id).await?;
     tx.commit().await?;
     Ok(account)
 }
@@ -185,8 +188,10 @@ pub async fn set_password(db: &Db, email: &str, password: &str) -> anyhow::Resul
         .await?
         .with_context(|| format!("no user with email {}", email.trim()))?;
     store::set_password(&mut tx, &account.id, &hash, now).await?;
-    // Whoever knew the old password may hold a session or refresh token: end them.
+    // Whoever knew the old password may hold a session or refresh token, or have added a
+    // passkey: end them.
     store::end_sign_ins(&mut tx, &account.id, now).await?;
+    passkey_store::delete_passkeys_of(&mut tx, &account.id).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -339,18 +344,20 @@ pub async fn reset_passkeys(db: &Db, email: &str) -> anyhow::Result<u64> {
 }
 
 /// Requires passkeys of everyone who may approve time, or of nobody. Turning it on ends
-/// the sign-ins of the people it covers, so that their next one follows it; returns how
-/// many people it covers.
+/// the sign-ins of the people it covers, so that their next one follows it (a live
+/// provider session would otherwise sign them in without it); returns how many people it
+/// covers.
 pub async fn require_passkeys_of_approvers(db: &Db, on: bool) -> anyhow::Result<usize> {
     let mut tx = db.begin_write().await?;
     let now = now_ms();
+    let was_on = passkey_store::approvers_need_passkeys(&mut tx).await?;
     passkey_store::set_approvers_need_passkeys(&mut tx, on).await?;
     let covered: Vec<Account> = store::accounts(&mut tx)
         .await?
         .into_iter()
         .filter(|account| passkeys::policy_applies_to(account.role))
         .collect();
-    if on {
+    if on && !was_on {
         for account in &covered {
             store::end_sign_ins(&mut tx, &account.id, now).await?;
         }

@@ -457,11 +457,12 @@ pub async fn login(
     if email.len() > MAX_EMAIL_BYTES || fields.password.len() > MAX_PASSWORD_BYTES {
         return form(StatusCode::BAD_REQUEST, WRONG_CREDENTIALS);
     }
-    let (account, passkey_count, policy) = match provider.db().acquire().await {
-        Ok(mut conn) => match passkey_facts(&mut conn, &email).await {
-            Ok(facts) => facts,
-            Err(error) => return failure(error),
-        },
+    let account = match provider.db().acquire().await {
+        Ok(mut conn) => store::account_by_email(&mut conn, &email).await,
+        Err(error) => Err(error),
+    };
+    let account = match account {
+        Ok(account) => account,
         Err(error) => return failure(error),
     };
 
@@ -503,43 +504,51 @@ pub async fn login(
 
     // Approvers under the passkey policy: with a passkey, only it signs them in; without
     // one, the right password leads to adding one, and only that finishes the sign-in.
-    if policy && passkeys::policy_applies_to(account.role) {
-        if let Some(webauthn) = provider.passkeys() {
-            if passkey_count > 0 {
+    let passkeys_needed = match provider.db().acquire().await {
+        Ok(mut conn) => passkeys_needed(&mut conn, &account).await,
+        Err(error) => Err(error),
+    };
+    match passkeys_needed {
+        Ok(None) => {}
+        Ok(Some(count)) => match provider.passkeys() {
+            Some(_) if count > 0 => {
                 return form(
                     StatusCode::FORBIDDEN,
                     "Your organisation asks managers to sign in with a passkey: choose \"Sign in with a passkey\".",
-                );
+                )
             }
-            return passkeys::login::enrollment(
-                &provider,
-                webauthn,
-                &fields.request,
-                &pending,
-                &account,
-                None,
-            )
-            .await;
-        }
+            Some(webauthn) => {
+                return passkeys::login::enrollment(
+                    &provider,
+                    webauthn,
+                    &fields.request,
+                    &pending,
+                    &account,
+                    None,
+                )
+                .await
+            }
+            None => tracing::warn!(
+                "passkeys are required of managers, but this address cannot have passkeys \
+                 (PUBLIC_URL needs https or localhost): signing in with the password"
+            ),
+        },
+        Err(error) => return failure(error),
     }
     complete_sign_in(&provider, &jar, &fields.request, &request, &account, now).await
 }
 
-/// The account of `email`, how many passkeys it has, and whether approvers need one.
-async fn passkey_facts(
+/// How many passkeys `account` has, if the passkey policy covers them.
+async fn passkeys_needed(
     conn: &mut sqlx::AnyConnection,
-    email: &str,
-) -> sqlx::Result<(Option<Account>, usize, bool)> {
-    let account = store::account_by_email(conn, email).await?;
-    let count = match &account {
-        Some(account) => passkeys::store::passkeys_of(conn, &account.id).await?.len(),
-        None => 0,
-    };
-    Ok((
-        account,
-        count,
-        passkeys::store::approvers_need_passkeys(conn).await?,
-    ))
+    account: &Account,
+) -> sqlx::Result<Option<i64>> {
+    if !passkeys::policy_applies_to(account.role)
+        || !passkeys::store::approvers_need_passkeys(conn).await?
+    {
+        return Ok(None);
+    }
+    passkeys::store::count_of(conn, &account.id).await.map(Some)
 }
 
 /// Ends a login that proved who the person is (password or passkey): a new provider

@@ -146,23 +146,31 @@ pub struct EnrollmentForm<'a> {
     /// WebAuthn creation options, JSON.
     pub options: &'a str,
     /// The person's name, to greet them.
+    pub person: &'a str,
+    /// The passkey's name as typed, when the page is shown again.
     pub name: &'a str,
     pub error: Option<&'a str>,
 }
 
 /// Where someone who must sign in with a passkey, and has none yet, adds one.
 pub fn passkey_enrollment(form: &EnrollmentForm<'_>) -> Markup {
+    let described_by = if form.error.is_some() {
+        "passkey-name-hint passkey-error"
+    } else {
+        "passkey-name-hint"
+    };
     layout(
         "Add a passkey",
         html! {
-            h1 { "Add a passkey, " (form.name) }
+            h1 { "Add a passkey, " (form.person) }
             p { "Your organisation asks everyone who approves time to sign in with a passkey: "
                 "your phone's screen lock or a security key instead of a password. "
                 "Add one now to finish signing in." }
             @if let Some(error) = form.error {
                 p.error role="alert" id="passkey-error" { (error) }
             }
-            noscript { p.error { "Adding a passkey needs JavaScript." } }
+            // Shown when the script cannot run the ceremony (no JavaScript or no WebAuthn).
+            p.error #passkey-unsupported { "Adding a passkey needs a browser with passkeys and JavaScript: open this page in your phone's browser." }
             form #passkey-enroll method="post" action="/oauth/authorize/passkey/enroll"
                 data-options=(form.options) hidden {
                 input type="hidden" name="request" value=(form.request);
@@ -170,10 +178,10 @@ pub fn passkey_enrollment(form: &EnrollmentForm<'_>) -> Markup {
                 input type="hidden" name="ceremony" value=(form.ceremony);
                 input type="hidden" name="credential";
                 label for="passkey-name" { "Name of this passkey" }
-                input #passkey-name type="text" name="name" required maxlength="64"
-                    autocomplete="off" aria-describedby="passkey-name-hint";
+                input #passkey-name type="text" name="name" value=(form.name) required
+                    maxlength="64" autocomplete="off" aria-describedby=(described_by);
                 p.hint id="passkey-name-hint" { "So you can tell your passkeys apart, e.g. \"Work phone\"." }
-                button type="button" { "Add a passkey" }
+                button type="submit" { "Add a passkey" }
             }
             script src=(PASSKEY_SCRIPT) defer {}
         },

@@ -10,9 +10,7 @@ use axum::{
 };
 use serde_json::json;
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-
-use crate::{oauth_error::no_store, roles::has_scope, store, Provider};
+use crate::{oauth_error::no_store, roles::has_scope, store, tokens::verified_claim, Provider};
 
 /// A 401 with the gate's challenge (RFC 6750, or RFC 9449's for a bad proof).
 fn unauthorized(error: &AppError) -> Response {
@@ -44,7 +42,7 @@ pub async fn userinfo(State(provider): State<Provider>, request: Parts) -> Respo
         return unauthorized(&AppError::Unauthorized);
     };
     // The token is verified: its `scope` says which claims it may read (OIDC Core §5.4).
-    let scope = verified_scope(token);
+    let scope = verified_claim(token, "scope").unwrap_or_default();
     if !has_scope(&scope, "openid") {
         let mut response = (
             StatusCode::FORBIDDEN,
@@ -83,15 +81,4 @@ pub async fn userinfo(State(provider): State<Provider>, request: Parts) -> Respo
     let mut response = Json(claims).into_response();
     no_store(response.headers_mut());
     response
-}
-
-/// The `scope` claim of a token whose signature was checked already.
-fn verified_scope(token: &str) -> String {
-    token
-        .split('.')
-        .nth(1)
-        .and_then(|payload| URL_SAFE_NO_PAD.decode(payload).ok())
-        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
-        .and_then(|claims| claims["scope"].as_str().map(str::to_owned))
-        .unwrap_or_default()
 }

@@ -461,6 +461,31 @@ async fn a_passkey_answer_is_refused_when_replayed_forged_or_from_another_origin
     let tokens = sign_in(&app, ANN, PASSWORD, PWA_SCOPE).await;
     let (mut passkey, _) = add_passkey(&app, &tokens.access_token, "Phone").await;
 
+    // A ceremony is answered once, even in its own form: a bad answer uses it up.
+    let mut browser = Browser::new();
+    let page = open_login(&app, &mut browser).await;
+    let (_, started) = passkey_options(&app, &mut browser, &page).await;
+    let answer = passkey.assert(&started["options"]);
+    let response = post_assertion(
+        &app,
+        &mut browser,
+        &page,
+        &started["ceremony"],
+        &json!({"id": "x"}),
+    )
+    .await;
+    refused_page(response, "a bad answer").await;
+    let response = post_assertion(&app, &mut browser, &page, &started["ceremony"], &answer).await;
+    refused_page(response, "the right answer to a used ceremony").await;
+    // An unused ceremony of one login form is no good in another.
+    let (_, started) = passkey_options(&app, &mut browser, &page).await;
+    let answer = passkey.assert(&started["options"]);
+    let mut other = Browser::new();
+    let other_page = open_login(&app, &mut other).await;
+    let response =
+        post_assertion(&app, &mut other, &other_page, &started["ceremony"], &answer).await;
+    refused_page(response, "another form's ceremony").await;
+
     // Replayed: the same answer to the same ceremony, after it signed in once.
     let mut browser = Browser::new();
     let page = open_login(&app, &mut browser).await;
@@ -530,6 +555,37 @@ async fn a_passkey_answer_is_refused_when_replayed_forged_or_from_another_origin
     refused_page(response, "a signature counter that went back").await;
 }
 
+/// `POST /account/passkeys/options` with `token`.
+async fn start_adding(app: &TestApp, token: &str) -> (StatusCode, Value) {
+    account_call(
+        app,
+        reqwest::Method::POST,
+        "/account/passkeys/options",
+        token,
+        None,
+    )
+    .await
+}
+
+/// `POST /account/passkeys` with `token`.
+async fn finish_adding(
+    app: &TestApp,
+    token: &str,
+    ceremony: &Value,
+    name: &str,
+    credential: &Value,
+) -> (StatusCode, Value) {
+    let body = json!({"ceremony": ceremony, "name": name, "credential": credential});
+    account_call(
+        app,
+        reqwest::Method::POST,
+        "/account/passkeys",
+        token,
+        Some(body),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn adding_a_passkey_needs_a_token_a_recent_sign_in_a_name_and_a_fresh_ceremony() {
     let app = TestApp::spawn_embedded_at_localhost(|args| {
@@ -550,126 +606,129 @@ async fn adding_a_passkey_needs_a_token_a_recent_sign_in_a_name_and_a_fresh_cere
     let body: Value = anonymous.json().await.expect("JSON");
     assert_eq!(body["error"], "unauthorized", "{body}");
 
+    // A bad name is refused before the ceremony is used up: corrected, the same answer
+    // to the same ceremony adds the passkey.
     let tokens = sign_in(&app, ANN, PASSWORD, PWA_SCOPE).await;
-    let (status, started) = account_call(
-        &app,
-        reqwest::Method::POST,
-        "/account/passkeys/options",
-        &tokens.access_token,
-        None,
-    )
-    .await;
+    let (status, started) = start_adding(&app, &tokens.access_token).await;
     assert_eq!(status, StatusCode::OK, "{started}");
-    let (_, answer) = SoftPasskey::create(&started["options"], &app.address);
-    let add = |ceremony: Value, name: &str, credential: Value| json!({"ceremony": ceremony, "name": name, "credential": credential});
-
-    // A bad name is refused before the ceremony is used up.
-    let (status, body) = account_call(
+    let (mut passkey, answer) = SoftPasskey::create(&started["options"], &app.address);
+    let (status, body) = finish_adding(
         &app,
-        reqwest::Method::POST,
-        "/account/passkeys",
         &tokens.access_token,
-        Some(add(started["ceremony"].clone(), " ", answer.clone())),
+        &started["ceremony"],
+        " ",
+        &answer,
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["field"], "name", "{body}");
-
-    // Someone else cannot finish Ann's ceremony.
-    let mia = sign_in(&app, MIA, PASSWORD, PWA_SCOPE).await;
-    let (status, body) = account_call(
+    let (status, body) = finish_adding(
         &app,
-        reqwest::Method::POST,
-        "/account/passkeys",
-        &mia.access_token,
-        Some(add(started["ceremony"].clone(), "Mine", answer.clone())),
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(body["field"], "ceremony", "{body}");
-    // …and that used it up: a ceremony is answered once.
-    let (status, body) = account_call(
-        &app,
-        reqwest::Method::POST,
-        "/account/passkeys",
         &tokens.access_token,
-        Some(add(started["ceremony"].clone(), "Phone", answer.clone())),
+        &started["ceremony"],
+        "Phone",
+        &answer,
     )
     .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // …and it is used up now: the same answer again is refused.
+    let (status, body) = finish_adding(
+        &app,
+        &tokens.access_token,
+        &started["ceremony"],
+        "Phone",
+        &answer,
+    )
+    .await;
     assert_eq!(
-        list(&app, &tokens.access_token).await["passkeys"],
-        json!([]),
-        "nothing was added"
+        (status, &body["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("ceremony")),
+        "{body}"
+    );
+
+    // Someone else cannot finish Ann's ceremony, and trying uses it up.
+    let mia = sign_in(&app, MIA, PASSWORD, PWA_SCOPE).await;
+    let (_, started) = start_adding(&app, &tokens.access_token).await;
+    let (_, answer) = SoftPasskey::create(&started["options"], &app.address);
+    let (status, body) = finish_adding(
+        &app,
+        &mia.access_token,
+        &started["ceremony"],
+        "Mine",
+        &answer,
+    )
+    .await;
+    assert_eq!(
+        (status, &body["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("ceremony")),
+        "{body}"
+    );
+    let (status, body) = finish_adding(
+        &app,
+        &tokens.access_token,
+        &started["ceremony"],
+        "Tablet",
+        &answer,
+    )
+    .await;
+    assert_eq!(
+        (status, &body["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("ceremony")),
+        "{body}"
     );
 
     // An answer for another origin is not a passkey of ours.
-    let (_, started) = account_call(
-        &app,
-        reqwest::Method::POST,
-        "/account/passkeys/options",
-        &tokens.access_token,
-        None,
-    )
-    .await;
+    let (_, started) = start_adding(&app, &tokens.access_token).await;
     let (_, foreign) = SoftPasskey::create(&started["options"], "http://localhost:1");
-    let (status, body) = account_call(
+    let (status, body) = finish_adding(
         &app,
-        reqwest::Method::POST,
-        "/account/passkeys",
         &tokens.access_token,
-        Some(add(started["ceremony"].clone(), "Phone", foreign)),
+        &started["ceremony"],
+        "Phone",
+        &foreign,
     )
     .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(body["field"], "credential", "{body}");
-
-    // The same authenticator credential twice is a conflict.
-    let (mut passkey, _) = add_passkey(&app, &tokens.access_token, "Phone").await;
-    let (_, started) = account_call(
-        &app,
-        reqwest::Method::POST,
-        "/account/passkeys/options",
-        &tokens.access_token,
-        None,
-    )
-    .await;
-    let excluded = &started["options"]["publicKey"]["excludeCredentials"];
     assert_eq!(
-        excluded[0]["id"],
-        b64(&passkey.credential_id),
-        "the browser is told which it has: {excluded}"
+        (status, &body["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("credential")),
+        "{body}"
     );
-    // The browser would refuse; a client that sends it anyway is refused too.
+
+    // The browser is told which passkeys the person has; one sent again anyway is refused
+    // (webauthn-rs checks the exclusion list)…
+    let (_, started) = start_adding(&app, &tokens.access_token).await;
+    let excluded = &started["options"]["publicKey"]["excludeCredentials"];
+    assert_eq!(excluded[0]["id"], b64(&passkey.credential_id), "{excluded}");
     let again = passkey.registration(&started["options"]);
-    let (status, body) = account_call(
+    let (status, body) = finish_adding(
         &app,
-        reqwest::Method::POST,
-        "/account/passkeys",
         &tokens.access_token,
-        Some(add(started["ceremony"].clone(), "Again", again)),
+        &started["ceremony"],
+        "Again",
+        &again,
     )
     .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    // Ann's credential offered as Mia's (her options do not exclude it): a conflict.
-    let (_, started) = account_call(
-        &app,
-        reqwest::Method::POST,
-        "/account/passkeys/options",
-        &mia.access_token,
-        None,
-    )
-    .await;
+    assert_eq!(
+        body["message"], "the passkey could not be verified",
+        "{body}"
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // …and Ann's credential offered as Mia's (her options do not exclude it) is a conflict.
+    let (_, started) = start_adding(&app, &mia.access_token).await;
     let stolen = passkey.registration(&started["options"]);
-    let (status, body) = account_call(
+    let (status, body) = finish_adding(
         &app,
-        reqwest::Method::POST,
-        "/account/passkeys",
         &mia.access_token,
-        Some(add(started["ceremony"].clone(), "Not mine", stolen)),
+        &started["ceremony"],
+        "Not mine",
+        &stolen,
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(
+        body["message"], "this passkey is registered already",
+        "{body}"
+    );
     assert_eq!(list(&app, &mia.access_token).await["passkeys"], json!([]));
 
     // Mia cannot remove Ann's passkey.
@@ -690,19 +749,94 @@ async fn adding_a_passkey_needs_a_token_a_recent_sign_in_a_name_and_a_fresh_cere
         Some(1)
     );
 
-    // Once the sign-in is older than the setting: step-up (RFC 9470).
+    // Only the app's own tokens manage passkeys: not a batch client's, nor another app's
+    // that the provider's session gave silently.
+    let secret = app.add_batch_client("payroll", &["batch:upload"]).await;
+    let (status, body, _) = crate::provider::token_request(
+        &app,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", "payroll"),
+            ("client_secret", &secret),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let batch = body["access_token"].as_str().expect("a token");
+    assert_eq!(list_status(&app, batch).await, StatusCode::UNAUTHORIZED);
+    let desktop = other_app_token(&app, ANN).await;
+    assert_eq!(list_status(&app, &desktop).await, StatusCode::FORBIDDEN);
+    let (status, _) = start_adding(&app, &desktop).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Once the sign-in is older than the setting: step-up (RFC 9470) to add or remove.
     tokio::time::sleep(Duration::from_millis(3_100)).await;
+    let (status, body) = start_adding(&app, &tokens.access_token).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"], "insufficient_user_authentication", "{body}");
+    assert_eq!(body["max_age"], 2, "{body}");
     let (status, body) = account_call(
         &app,
-        reqwest::Method::POST,
-        "/account/passkeys/options",
+        reqwest::Method::DELETE,
+        &path,
         &tokens.access_token,
         None,
     )
     .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     assert_eq!(body["error"], "insufficient_user_authentication", "{body}");
-    assert_eq!(body["max_age"], 2, "{body}");
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Listing needs no fresh sign-in, and nothing was removed.
+    assert_eq!(
+        list(&app, &tokens.access_token).await["passkeys"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+}
+
+async fn list_status(app: &TestApp, token: &str) -> StatusCode {
+    account_call(app, reqwest::Method::GET, "/account/passkeys", token, None)
+        .await
+        .0
+}
+
+/// An access token of `email` for another public app, which the provider's session gives
+/// without a password (as it would to any app the person signed in to before).
+async fn other_app_token(app: &TestApp, email: &str) -> String {
+    const DESKTOP: &str = "desktop";
+    const REDIRECT: &str = "http://localhost:9999/cb";
+    app.add_public_client(DESKTOP, &[REDIRECT], &[]).await;
+    let pkce = Pkce::new();
+    let state = random_text();
+    let url = authorize_url(
+        app,
+        DESKTOP,
+        REDIRECT,
+        &pkce,
+        "openid",
+        &state,
+        &random_text(),
+        &[],
+    );
+    let response = Browser::new().login(app, &url, email, PASSWORD).await;
+    let redirect = expect_redirect(response, "the other app's sign-in").await;
+    let code = code_from(&redirect.location, &state);
+    let (status, body, _) = crate::provider::token_request(
+        app,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("client_id", DESKTOP),
+            ("code_verifier", &pkce.verifier),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned()
 }
 
 /// The enrollment page a password sign-in under the policy shows: the options and ceremony.
@@ -810,6 +944,23 @@ async fn with_the_policy_on_managers_add_a_passkey_at_sign_in_and_then_must_use_
     let listed = list(&app, &tokens.access_token).await;
     assert_eq!(listed["required"], true, "{listed}");
     assert_eq!(listed["passkeys"][0]["name"], "Work phone", "{listed}");
+    // Her only passkey stays while she must use one.
+    let path = format!("/account/passkeys/{}", b64(&passkey.credential_id));
+    let (status, body) = account_call(
+        &app,
+        reqwest::Method::DELETE,
+        &path,
+        &tokens.access_token,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(
+        list(&app, &tokens.access_token).await["passkeys"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
 
     // From now on her password alone is refused, and the passkey signs her in.
     let mut browser = Browser::new();
@@ -848,7 +999,20 @@ async fn with_the_policy_on_managers_add_a_passkey_at_sign_in_and_then_must_use_
         .await
         .expect("off");
     let grant = obtain_code(&app, &mut Browser::new(), MIA, PASSWORD, PWA_SCOPE).await;
-    redeem(&app, &grant).await;
+    let tokens = redeem(&app, &grant).await;
+
+    // A new password (account recovery) removes the passkeys whoever held the account
+    // may have added.
+    let (_, stranger) = add_passkey(&app, &tokens.access_token, "Stranger's").await;
+    assert_eq!(stranger["name"], "Stranger's");
+    provider::admin::set_password(&app.db, MIA, "a brand new password")
+        .await
+        .expect("a new password");
+    let tokens = sign_in(&app, MIA, "a brand new password", PWA_SCOPE).await;
+    assert_eq!(
+        list(&app, &tokens.access_token).await["passkeys"],
+        json!([])
+    );
 }
 
 fn open_login_url(app: &TestApp) -> String {

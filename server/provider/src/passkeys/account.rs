@@ -4,6 +4,7 @@
 
 use app::{
     auth::{Principal, User},
+    bearer::access_token,
     error::AppError,
     passkeys::{CeremonyOptions, NewPasskey, PasskeyList, PasskeyName},
 };
@@ -13,17 +14,17 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use db::{clock::now_ms, is_unique_violation};
-use webauthn_rs::prelude::{PasskeyRegistration, RegisterPublicKeyCredential};
+use db::clock::now_ms;
 
 use super::{
-    discoverable, policy_applies_to,
-    store::{self as passkey_store, CeremonyKind},
-    CEREMONY_TTL_MS,
+    policy_applies_to,
+    registration::{self, Refused},
+    store as passkey_store,
 };
 use crate::{
     api_error::app_error_response,
     store::{self, Account},
+    tokens::verified_claim,
     Provider,
 };
 
@@ -45,18 +46,60 @@ fn database(error: sqlx::Error) -> AppError {
     }
 }
 
-/// The person the request's token speaks for: one of this provider's enabled accounts.
+impl From<Refused> for AppError {
+    fn from(refused: Refused) -> AppError {
+        match refused {
+            Refused::Expired => AppError::Validation {
+                field: "ceremony".into(),
+                message: refused.to_string(),
+            },
+            Refused::NotVerified => AppError::Validation {
+                field: "credential".into(),
+                message: refused.to_string(),
+            },
+            Refused::Duplicate => AppError::Conflict {
+                message: refused.to_string(),
+            },
+            Refused::Database(error) => database(error),
+            Refused::Internal(error) => match error.downcast::<sqlx::Error>() {
+                Ok(error) => database(error),
+                Err(error) => {
+                    tracing::error!(error = %format!("{error:#}"), "passkey request failed");
+                    AppError::Internal
+                }
+            },
+        }
+    }
+}
+
+/// The person the request's token speaks for: one of this provider's enabled accounts,
+/// signed in to the app itself. A token another app got (perhaps silently, from the
+/// provider's session) must not manage the person's passkeys.
 async fn signed_in(provider: &Provider, parts: &Parts) -> Result<(User, Account), AppError> {
     let user = match provider.inner.verifier.principal(parts).await? {
         Principal::User(user) if user.issuer == provider.issuer() => user,
         _ => return Err(AppError::Unauthorized),
     };
+    let client =
+        access_token(&parts.headers).and_then(|(_, token)| verified_claim(token, "client_id"));
+    if client.as_deref() != Some(provider.settings().pwa_client_id.as_str()) {
+        return Err(AppError::Forbidden {
+            message: "only the Timesheets app manages passkeys".into(),
+        });
+    }
     let mut conn = provider.db().acquire().await.map_err(database)?;
     match store::account(&mut conn, &user.subject).await {
         Ok(Some(account)) if !account.disabled => Ok((user, account)),
         Ok(_) => Err(AppError::Unauthorized),
         Err(error) => Err(database(error)),
     }
+}
+
+/// Step-up (RFC 9470), as for approving: a phone left signed in for weeks must not let
+/// someone else add their own passkey, or remove the owner's.
+fn require_recent_sign_in(provider: &Provider, user: &User) -> Result<(), AppError> {
+    let max_age = provider.settings().passkey_max_auth_age.as_secs();
+    user.require_sign_in_within(max_age, now_ms() / 1000)
 }
 
 /// `GET /account/passkeys`: the person's passkeys, and whether they must use one.
@@ -91,51 +134,9 @@ pub async fn options(State(provider): State<Provider>, parts: Parts) -> Response
             return Err(AppError::NotFound);
         };
         let (user, account) = signed_in(&provider, &parts).await?;
-        let now = now_ms();
-        // Step-up (RFC 9470), as for approving: a phone left signed in for weeks must not
-        // let someone else add their own passkey.
-        let max_age = provider.settings().passkey_max_auth_age.as_secs();
-        user.require_sign_in_within(max_age, now / 1000)?;
-        let Ok(id) = uuid::Uuid::parse_str(&account.id) else {
-            tracing::error!(account = %account.id, "an account id is not a UUID");
-            return Err(AppError::Internal);
-        };
-        let mut conn = provider.db().acquire().await.map_err(database)?;
-        // The authenticator refuses to make a second passkey for the same account.
-        let existing = passkey_store::passkeys_of(&mut conn, &account.id)
-            .await
-            .map_err(database)?
-            .into_iter()
-            .map(|passkey| passkey.credential.cred_id().clone())
-            .collect();
-        drop(conn);
-        let (options, state) = webauthn
-            .start_passkey_registration(id, &account.email, &account.name, Some(existing))
-            .map_err(|error| {
-                tracing::error!(%error, "cannot start a passkey registration");
-                AppError::Internal
-            })?;
-        let options = serde_json::to_value(options).map_err(|_| AppError::Internal)?;
-        let state = serde_json::to_string(&state).map_err(|_| AppError::Internal)?;
-        let ceremony = provider
-            .db()
-            .write(async |tx| {
-                passkey_store::begin_ceremony(
-                    tx,
-                    CeremonyKind::Register,
-                    Some(&account.id),
-                    None,
-                    &state,
-                    now + CEREMONY_TTL_MS,
-                )
-                .await
-            })
-            .await
-            .map_err(database)?;
-        Ok(CeremonyOptions {
-            ceremony,
-            options: discoverable(options),
-        })
+        require_recent_sign_in(&provider, &user)?;
+        let (ceremony, options) = registration::start(&provider, webauthn, &account, None).await?;
+        Ok(CeremonyOptions { ceremony, options })
     };
     match result.await {
         Ok(options) => Json(options).into_response(),
@@ -163,53 +164,18 @@ pub async fn add(State(provider): State<Provider>, request: Request) -> Response
                 field: "body".into(),
                 message: format!("not a new passkey: {error}"),
             })?;
+        // Before the ceremony is used up: a bad name can be corrected.
         let name = PasskeyName::parse(&new.name)?;
-        let now = now_ms();
-        let ceremony = provider
-            .db()
-            .write(async |tx| {
-                passkey_store::take_ceremony(tx, &new.ceremony, CeremonyKind::Register, now).await
-            })
-            .await
-            .map_err(database)?
-            .filter(|ceremony| {
-                ceremony.account_id.as_deref() == Some(account.id.as_str())
-                    && ceremony.pending_login.is_none()
-            })
-            .ok_or_else(|| AppError::Validation {
-                field: "ceremony".into(),
-                message: "this request to add a passkey has expired: start again".into(),
-            })?;
-        let state: PasskeyRegistration =
-            serde_json::from_str(&ceremony.state).map_err(|_| AppError::Internal)?;
-        let not_verified = |why: String| {
-            tracing::info!(why, "passkey registration refused");
-            AppError::Validation {
-                field: "credential".into(),
-                message: "the passkey could not be verified".into(),
-            }
-        };
-        let answer: RegisterPublicKeyCredential = serde_json::from_value(new.credential)
-            .map_err(|error| not_verified(error.to_string()))?;
-        let credential = webauthn
-            .finish_passkey_registration(&answer, &state)
-            .map_err(|error| not_verified(error.to_string()))?;
-        provider
-            .db()
-            .write(async |tx| {
-                passkey_store::insert_passkey(tx, &account.id, name.as_str(), &credential, now)
-                    .await
-            })
-            .await
-            .map_err(|error| {
-                if is_unique_violation(&error) {
-                    AppError::Conflict {
-                        message: "this passkey is registered already".into(),
-                    }
-                } else {
-                    database(error)
-                }
-            })
+        Ok(registration::finish(
+            &provider,
+            webauthn,
+            &new.ceremony,
+            &account.id,
+            None,
+            &name,
+            new.credential,
+        )
+        .await?)
     };
     match result.await {
         Ok(summary) => (StatusCode::CREATED, Json(summary)).into_response(),
@@ -217,23 +183,37 @@ pub async fn add(State(provider): State<Provider>, request: Request) -> Response
     }
 }
 
-/// `DELETE /account/passkeys/{id}`: removes one of the person's passkeys (204).
+/// `DELETE /account/passkeys/{id}`: removes one of the person's passkeys (204). Needs a
+/// recent sign-in; the last one of someone who must use passkeys stays.
 pub async fn remove(
     State(provider): State<Provider>,
     Path(id): Path<String>,
     parts: Parts,
 ) -> Response {
     let result = async {
-        let (_, account) = signed_in(&provider, &parts).await?;
+        let (user, account) = signed_in(&provider, &parts).await?;
+        require_recent_sign_in(&provider, &user)?;
         let removed = provider
             .db()
-            .write(async |tx| passkey_store::delete_passkey(tx, &account.id, &id).await)
+            .write(async |tx| {
+                let required = passkey_store::approvers_need_passkeys(tx).await?
+                    && policy_applies_to(account.role);
+                let count = passkey_store::count_of(tx, &account.id).await?;
+                if required && count == 1 {
+                    return Ok(None);
+                }
+                passkey_store::delete_passkey(tx, &account.id, &id)
+                    .await
+                    .map(Some)
+            })
             .await
             .map_err(database)?;
-        if removed {
-            Ok(())
-        } else {
-            Err(AppError::NotFound)
+        match removed {
+            Some(true) => Ok(()),
+            Some(false) => Err(AppError::NotFound),
+            None => Err(AppError::Conflict {
+                message: "your organisation asks you to sign in with a passkey: add another one before removing this one".into(),
+            }),
         }
     };
     match result.await {

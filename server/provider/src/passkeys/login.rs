@@ -13,17 +13,15 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use serde_json::json;
 use webauthn_rs::{
-    prelude::{
-        DiscoverableAuthentication, PasskeyRegistration, PublicKeyCredential,
-        RegisterPublicKeyCredential,
-    },
+    prelude::{DiscoverableAuthentication, PublicKeyCredential},
     Webauthn,
 };
 
 use super::{
-    discoverable,
+    begin_ceremony,
+    registration::{self, Refused},
     store::{self as passkey_store, CeremonyKind},
-    CEREMONY_TTL_MS,
+    take_ceremony,
 };
 use crate::{
     authorize::{complete_sign_in, failure, login_form, open_login},
@@ -31,7 +29,7 @@ use crate::{
     store::{self, Account, PendingLogin},
     Provider,
 };
-use db::{clock::now_ms, is_unique_violation};
+use db::clock::now_ms;
 
 /// The browser half of the ceremonies, served from our origin (the pages allow
 /// `script-src 'self'` and nothing inline).
@@ -66,7 +64,8 @@ pub struct OptionsFields {
 }
 
 /// `POST /oauth/authorize/passkey/options`: a challenge for any of this site's passkeys
-/// (discoverable: the authenticator says whose), for an open login form.
+/// (discoverable: the authenticator says whose), for an open login form. Always JSON:
+/// the page's script shows the `message`.
 pub async fn options(
     State(provider): State<Provider>,
     jar: CookieJar,
@@ -76,55 +75,45 @@ pub async fn options(
         return json_error(StatusCode::NOT_FOUND, "passkeys are not available here");
     };
     if let Err(page) = open_login(&provider, &jar, &fields.request, &fields.csrf).await {
-        return json_error(page.status(), "this sign-in page has expired: reload it");
+        let message = match page.status() {
+            StatusCode::BAD_REQUEST | StatusCode::FORBIDDEN => {
+                "this sign-in page has expired: reload it"
+            }
+            _ => "the sign-in service is busy: try again in a moment",
+        };
+        return json_error(page.status(), message);
     }
-    let (mut options, state) = match webauthn.start_discoverable_authentication() {
-        Ok(started) => started,
-        Err(error) => return failure(anyhow::anyhow!("cannot start a passkey sign-in: {error}")),
-    };
-    // A button press, not the autofill flavour webauthn-rs asks for by default.
-    options.mediation = None;
-    let now = now_ms();
-    let began = begin(
-        &provider,
-        CeremonyKind::Authenticate,
-        None,
-        Some(&fields.request),
-        &state,
-        now,
-    )
-    .await;
-    match began {
-        Ok(ceremony) => Json(json!({"ceremony": ceremony, "options": options})).into_response(),
-        Err(response) => response,
-    }
-}
-
-/// Stores a ceremony's state through the write queue; its token, or the failure page.
-async fn begin(
-    provider: &Provider,
-    kind: CeremonyKind,
-    account_id: Option<&str>,
-    pending_login: Option<&str>,
-    state: &impl serde::Serialize,
-    now: i64,
-) -> Result<String, Response> {
-    let state = serde_json::to_string(state).map_err(failure)?;
-    provider
-        .db()
-        .write(async |tx| {
-            passkey_store::begin_ceremony(
-                tx,
-                kind,
-                account_id,
-                pending_login,
+    let started = webauthn
+        .start_discoverable_authentication()
+        .map_err(|error| anyhow::anyhow!("cannot start a passkey sign-in: {error}"));
+    let began = match started {
+        Ok((mut options, state)) => {
+            // A button press, not the autofill flavour webauthn-rs asks for by default.
+            options.mediation = None;
+            begin_ceremony(
+                &provider,
+                CeremonyKind::Authenticate,
+                None,
+                Some(&fields.request),
                 &state,
-                now + CEREMONY_TTL_MS,
             )
             .await
-        })
-        .await
-        .map_err(failure)
+            .map(|ceremony| (ceremony, options))
+        }
+        Err(error) => Err(error),
+    };
+    match began {
+        Ok((ceremony, options)) => {
+            Json(json!({"ceremony": ceremony, "options": options})).into_response()
+        }
+        Err(error) => {
+            tracing::error!(error = %format!("{error:#}"), "cannot start a passkey sign-in");
+            json_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "passkeys cannot be used right now: sign in with your password",
+            )
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -173,18 +162,20 @@ pub async fn sign_in(
     let Some(webauthn) = provider.passkeys() else {
         return refuse("passkeys are off");
     };
+    let now = now_ms();
+    let ceremony =
+        match take_ceremony(&provider, &fields.ceremony, CeremonyKind::Authenticate, now).await {
+            Ok(Some(ceremony))
+                if ceremony.pending_login.as_deref() == Some(fields.request.as_str()) =>
+            {
+                ceremony
+            }
+            Ok(_) => return refuse("no such ceremony for this form"),
+            Err(error) => return failure(error),
+        };
+    // Only after the ceremony is taken: any answer, even a malformed one, uses it up.
     let Ok(answer) = serde_json::from_str::<PublicKeyCredential>(&fields.credential) else {
         return refuse("the answer is not a WebAuthn assertion");
-    };
-    let now = now_ms();
-    let ceremony = match take(&provider, &fields.ceremony, CeremonyKind::Authenticate, now).await {
-        Ok(Some(ceremony))
-            if ceremony.pending_login.as_deref() == Some(fields.request.as_str()) =>
-        {
-            ceremony
-        }
-        Ok(_) => return refuse("no such ceremony for this form"),
-        Err(response) => return response,
     };
     let Ok(state) = serde_json::from_str::<DiscoverableAuthentication>(&ceremony.state) else {
         return failure(anyhow::anyhow!("a stored passkey ceremony is unreadable"));
@@ -206,7 +197,7 @@ pub async fn sign_in(
     if account.disabled || account.id != user.to_string() {
         return refuse("a disabled account, or the passkey of someone else");
     }
-    let mut credential = passkey.credential;
+    let (read, mut credential) = (passkey.stored, passkey.credential);
     let result = match webauthn.finish_discoverable_authentication_v2(&answer, state, &credential) {
         Ok(result) => result,
         Err(error) => {
@@ -215,12 +206,18 @@ pub async fn sign_in(
         }
     };
     credential.update_credential(&result);
+    // Only if nothing changed it since it was read: a parallel sign-in with a clone must
+    // not move the counter back, nor a passkey just removed sign anyone in.
     let recorded = provider
         .db()
-        .write(async |tx| passkey_store::record_use(tx, &credential_id, &credential, now).await)
+        .write(async |tx| {
+            passkey_store::record_use(tx, &credential_id, &read, &credential, now).await
+        })
         .await;
-    if let Err(error) = recorded {
-        return failure(error);
+    match recorded {
+        Ok(true) => {}
+        Ok(false) => return refuse("the passkey changed or went while it was checked"),
+        Err(error) => return failure(error),
     }
     complete_sign_in(&provider, &jar, &fields.request, &request, &account, now).await
 }
@@ -238,57 +235,22 @@ async fn stored(
         .map(|account| (passkey, account)))
 }
 
-/// Takes a ceremony out through the write queue.
-async fn take(
-    provider: &Provider,
-    token: &str,
-    kind: CeremonyKind,
-    now: i64,
-) -> Result<Option<passkey_store::Ceremony>, Response> {
-    provider
-        .db()
-        .write(async |tx| passkey_store::take_ceremony(tx, token, kind, now).await)
-        .await
-        .map_err(failure)
-}
-
 /// The page where someone the policy covers, with the right password and no passkey yet,
-/// adds one to finish signing in.
+/// adds one to finish signing in; shown again with what went wrong and the name typed.
 pub async fn enrollment(
     provider: &Provider,
     webauthn: &Webauthn,
     request_id: &str,
     pending: &PendingLogin,
     account: &Account,
-    error: Option<&str>,
+    again: Option<(&str, &str)>,
 ) -> Response {
-    let Ok(user) = uuid::Uuid::parse_str(&account.id) else {
-        return failure(anyhow::anyhow!("account id {} is not a UUID", account.id));
-    };
-    let (options, state) =
-        match webauthn.start_passkey_registration(user, &account.email, &account.name, None) {
+    let (ceremony, options) =
+        match registration::start(provider, webauthn, account, Some(request_id)).await {
             Ok(started) => started,
-            Err(error) => return failure(anyhow::anyhow!("cannot start a passkey: {error}")),
+            Err(error) => return failure(anyhow::Error::from(error)),
         };
-    let options = match serde_json::to_value(options) {
-        Ok(options) => discoverable(options),
-        Err(error) => return failure(error),
-    };
-    let now = now_ms();
-    let ceremony = match begin(
-        provider,
-        CeremonyKind::Register,
-        Some(&account.id),
-        Some(request_id),
-        &state,
-        now,
-    )
-    .await
-    {
-        Ok(ceremony) => ceremony,
-        Err(response) => return response,
-    };
-    let status = if error.is_some() {
+    let status = if again.is_some() {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
@@ -300,8 +262,9 @@ pub async fn enrollment(
             csrf: &pending.csrf,
             ceremony: &ceremony,
             options: &options.to_string(),
-            name: &account.name,
-            error,
+            person: &account.name,
+            name: again.map_or("", |(_, name)| name),
+            error: again.map(|(error, _)| error),
         }),
     )
 }
@@ -318,69 +281,43 @@ pub async fn enroll(
         Ok(open) => open,
         Err(page) => return page,
     };
-    let Some(webauthn) = provider.passkeys() else {
-        return login_form(
+    let refuse = |error: &str| {
+        login_form(
             &provider,
             &fields.request,
             &pending,
             &request,
             "",
             StatusCode::BAD_REQUEST,
-            NOT_VERIFIED,
-        );
+            error,
+        )
     };
-    let now = now_ms();
-    let ceremony = match take(&provider, &fields.ceremony, CeremonyKind::Register, now).await {
-        Ok(Some(ceremony))
-            if ceremony.pending_login.as_deref() == Some(fields.request.as_str()) =>
-        {
-            ceremony
-        }
-        // Expired or answered already: the password again, which starts a new one.
-        Ok(_) => {
-            return login_form(
-                &provider,
-                &fields.request,
-                &pending,
-                &request,
-                "",
-                StatusCode::BAD_REQUEST,
-                "Adding the passkey took too long. Sign in again.",
-            )
-        }
-        Err(response) => return response,
+    let Some(webauthn) = provider.passkeys() else {
+        return refuse(NOT_VERIFIED);
     };
-    let account = match ceremony.account_id.as_deref() {
-        Some(id) => match provider.db().acquire().await {
-            Ok(mut conn) => match store::account(&mut conn, id).await {
-                Ok(Some(account)) if !account.disabled => account,
-                Ok(_) => {
-                    return login_form(
-                        &provider,
-                        &fields.request,
-                        &pending,
-                        &request,
-                        "",
-                        StatusCode::BAD_REQUEST,
-                        NOT_VERIFIED,
-                    )
-                }
-                Err(error) => return failure(error),
-            },
-            Err(error) => return failure(error),
+    // The ceremony says whose passkey this is: it was started after their password.
+    let account = match provider.db().acquire().await {
+        Ok(mut conn) => match passkey_store::ceremony_account(&mut conn, &fields.ceremony).await {
+            Ok(Some(id)) => store::account(&mut conn, &id).await,
+            Ok(None) => Ok(None),
+            Err(error) => Err(error),
         },
-        None => {
-            return failure(anyhow::anyhow!(
-                "a registration ceremony without an account"
-            ))
-        }
+        Err(error) => Err(error),
     };
-    let again = |error: &str| {
-        let error = error.to_owned();
-        let provider = provider.clone();
-        let request_id = fields.request.clone();
-        let pending = &pending;
-        let account = account.clone();
+    let account = match account {
+        Ok(Some(account)) if !account.disabled => account,
+        // Expired or answered already: the password again, which starts a new one.
+        Ok(_) => return refuse(TOOK_TOO_LONG),
+        Err(error) => return failure(error),
+    };
+    let again = |error: String| {
+        let (provider, request_id, pending, account) = (
+            provider.clone(),
+            fields.request.clone(),
+            &pending,
+            account.clone(),
+        );
+        let name = fields.name.clone();
         async move {
             enrollment(
                 &provider,
@@ -388,42 +325,46 @@ pub async fn enroll(
                 &request_id,
                 pending,
                 &account,
-                Some(&error),
+                Some((&error, &name)),
             )
             .await
         }
     };
+    // Before the ceremony is used up: a bad name can be corrected.
     let name = match app::passkeys::PasskeyName::parse(&fields.name) {
         Ok(name) => name,
-        Err(error) => return again(&error.message).await,
+        Err(error) => return again(error.message).await,
     };
-    let Ok(state) = serde_json::from_str::<PasskeyRegistration>(&ceremony.state) else {
-        return failure(anyhow::anyhow!("a stored passkey ceremony is unreadable"));
-    };
-    let credential = match serde_json::from_str::<RegisterPublicKeyCredential>(&fields.credential)
-        .map_err(|error| error.to_string())
-        .and_then(|answer| {
-            webauthn
-                .finish_passkey_registration(&answer, &state)
-                .map_err(|error| error.to_string())
-        }) {
-        Ok(credential) => credential,
-        Err(error) => {
-            tracing::info!(%error, "passkey registration refused");
-            return again("The passkey could not be added. Try again.").await;
+    let answer = serde_json::from_str(&fields.credential).unwrap_or(serde_json::Value::Null);
+    let added = registration::finish(
+        &provider,
+        webauthn,
+        &fields.ceremony,
+        &account.id,
+        Some(&fields.request),
+        &name,
+        answer,
+    )
+    .await;
+    match added {
+        Ok(_) => {
+            complete_sign_in(
+                &provider,
+                &jar,
+                &fields.request,
+                &request,
+                &account,
+                now_ms(),
+            )
+            .await
         }
-    };
-    let inserted = provider
-        .db()
-        .write(async |tx| {
-            passkey_store::insert_passkey(tx, &account.id, name.as_str(), &credential, now).await
-        })
-        .await;
-    match inserted {
-        Ok(_) => complete_sign_in(&provider, &jar, &fields.request, &request, &account, now).await,
-        Err(error) if is_unique_violation(&error) => {
-            again("This passkey is registered already.").await
+        Err(Refused::Expired) => refuse(TOOK_TOO_LONG),
+        Err(Refused::NotVerified) => {
+            again("The passkey could not be verified. Try again.".into()).await
         }
-        Err(error) => failure(error),
+        Err(Refused::Duplicate) => again("This passkey is registered already.".into()).await,
+        Err(error) => failure(anyhow::Error::from(error)),
     }
 }
+
+const TOOK_TOO_LONG: &str = "Adding the passkey took too long. Sign in again.";

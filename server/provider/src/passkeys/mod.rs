@@ -7,12 +7,15 @@
 
 pub mod account;
 pub mod login;
+mod registration;
 pub mod store;
 
 use app::{admin::Role, auth::Scope};
+use db::clock::now_ms;
 use webauthn_rs::{prelude::Url, Webauthn, WebauthnBuilder};
 
-use crate::PublicUrl;
+use self::store::{Ceremony, CeremonyKind};
+use crate::{Provider, PublicUrl};
 
 /// A ceremony must be answered this soon (the browser's own timeout is 5 minutes too).
 pub const CEREMONY_TTL_MS: i64 = 5 * 60 * 1000;
@@ -23,11 +26,17 @@ pub fn policy_applies_to(role: Role) -> bool {
 }
 
 /// The relying party: this server's public origin, with its host name as the RP ID.
-/// `None` when the issuer's host is an IP address, which browsers refuse as an RP ID
-/// (`make run`'s `http://127.0.0.1:3000`: open it as `http://localhost:3000`).
+/// `None` where browsers offer no WebAuthn: an IP address as the host (`make run`'s
+/// `http://127.0.0.1:3000`: open it as `http://localhost:3000`), or plain `http://` other
+/// than to localhost (not a secure context).
 pub fn relying_party(issuer: &PublicUrl) -> Option<Webauthn> {
     let origin = Url::parse(issuer.as_str()).ok()?;
     let rp_id = origin.domain()?.to_owned();
+    let local = rp_id == "localhost" || rp_id.ends_with(".localhost");
+    if origin.scheme() != "https" && !local {
+        tracing::warn!(%issuer, "passkeys are off: they need https (or localhost)");
+        return None;
+    }
     let built = WebauthnBuilder::new(&rp_id, &origin)
         .and_then(|builder| builder.rp_name("Timesheets").build());
     match built {
@@ -37,6 +46,38 @@ pub fn relying_party(issuer: &PublicUrl) -> Option<Webauthn> {
             None
         }
     }
+}
+
+/// Stores a ceremony's state (through the write queue); the token the browser sends
+/// back with its answer.
+pub(crate) async fn begin_ceremony(
+    provider: &Provider,
+    kind: CeremonyKind,
+    account_id: Option<&str>,
+    pending_login: Option<&str>,
+    state: &impl serde::Serialize,
+) -> anyhow::Result<String> {
+    let state = serde_json::to_string(state)?;
+    let expires_at = now_ms() + CEREMONY_TTL_MS;
+    Ok(provider
+        .db()
+        .write(async |tx| {
+            store::begin_ceremony(tx, kind, account_id, pending_login, &state, expires_at).await
+        })
+        .await?)
+}
+
+/// Takes a ceremony out (through the write queue): each is answered once.
+pub(crate) async fn take_ceremony(
+    provider: &Provider,
+    token: &str,
+    kind: CeremonyKind,
+    now: i64,
+) -> sqlx::Result<Option<Ceremony>> {
+    provider
+        .db()
+        .write(async |tx| store::take_ceremony(tx, token, kind, now).await)
+        .await
 }
 
 /// The creation options as the browser gets them: a discoverable credential (a passkey
@@ -65,6 +106,8 @@ mod tests {
         assert!(relying_party(&company).is_some());
         let ip: PublicUrl = "http://127.0.0.1:3000".parse().unwrap();
         assert!(relying_party(&ip).is_none());
+        let plain: PublicUrl = "http://time.internal".parse().unwrap();
+        assert!(relying_party(&plain).is_none(), "not a secure context");
     }
 
     #[test]

@@ -63,6 +63,10 @@
   }
 
   async function enroll(form, button) {
+    // Checked before the authenticator makes anything: a refused name would leave a
+    // passkey on the device that the server never stored.
+    const name = form.elements.name;
+    name.value = name.value.trim();
     if (!form.reportValidity()) return;
     button.disabled = true;
     try {
@@ -90,11 +94,18 @@
   }
 
   if (!window.PublicKeyCredential) return;
+  document.getElementById('passkey-unsupported')?.remove();
   for (const [id, run] of [['passkey-form', signIn], ['passkey-enroll', enroll]]) {
     const form = document.getElementById(id);
     if (!form) continue;
     const button = form.querySelector('button');
     form.hidden = false;
-    button.addEventListener('click', () => run(form, button));
+    // The enrolment's button submits (Enter in the name field too): the form is sent by
+    // the ceremony, never without it.
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      run(form, button);
+    });
+    if (button.type === 'button') button.addEventListener('click', () => run(form, button));
   }
 })();

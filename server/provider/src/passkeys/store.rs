@@ -24,6 +24,8 @@ pub struct StoredPasskey {
     pub summary: PasskeySummary,
     pub account_id: String,
     pub credential: Passkey,
+    /// The credential's JSON as read, for [`record_use`]'s compare-and-set.
+    pub stored: String,
 }
 
 const PASSKEY_COLUMNS: &str = "id, account_id, name, credential, created_at, last_used_at";
@@ -39,6 +41,7 @@ fn passkey_from(row: &AnyRow) -> sqlx::Result<StoredPasskey> {
         },
         account_id: row.try_get("account_id")?,
         credential: serde_json::from_str(&credential).map_err(|err| decode("credential", err))?,
+        stored: credential,
     })
 }
 
@@ -76,6 +79,14 @@ pub async fn passkey(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option<
     .transpose()
 }
 
+/// How many passkeys someone has.
+pub async fn count_of(conn: &mut AnyConnection, account_id: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM passkeys WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_one(&mut *conn)
+        .await
+}
+
 /// Stores a new passkey; a credential registered before (to anyone) is a unique violation.
 pub async fn insert_passkey(
     conn: &mut AnyConnection,
@@ -105,21 +116,27 @@ pub async fn insert_passkey(
     })
 }
 
-/// After a sign-in with it: when, and the credential's new signature counter.
+/// After a sign-in with it: when, and the credential's new signature counter — only if
+/// the stored credential is still `read` (the JSON the sign-in checked against): false
+/// when a parallel sign-in moved the counter first, or the passkey was removed.
 pub async fn record_use(
     conn: &mut AnyConnection,
     id: &str,
+    read: &str,
     credential: &Passkey,
     now: i64,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<bool> {
     let json = serde_json::to_string(credential).map_err(|err| decode("credential", err))?;
-    sqlx::query("UPDATE passkeys SET credential = $1, last_used_at = $2 WHERE id = $3")
-        .bind(json)
-        .bind(now)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    let done = sqlx::query(
+        "UPDATE passkeys SET credential = $1, last_used_at = $2 WHERE id = $3 AND credential = $4",
+    )
+    .bind(json)
+    .bind(now)
+    .bind(id)
+    .bind(read)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Removes one of `account_id`'s passkeys; false when they have none with this id.
@@ -193,6 +210,20 @@ pub async fn begin_ceremony(
     .execute(&mut *conn)
     .await?;
     Ok(token)
+}
+
+/// Whose passkey a registration ceremony is adding, if it is still there (not taken).
+pub async fn ceremony_account(
+    conn: &mut AnyConnection,
+    token: &str,
+) -> sqlx::Result<Option<String>> {
+    let account: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT account_id FROM passkey_ceremonies WHERE id = $1 AND kind = 'register'",
+    )
+    .bind(token_hash(token))
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(account.flatten())
 }
 
 /// Takes a ceremony of this kind out (each is answered once), if it has not expired.
