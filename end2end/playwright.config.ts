@@ -6,7 +6,8 @@ import { join } from 'node:path';
 // The suite starts the release server itself on its own ports, with fresh SQLite files,
 // so it never touches the data of `make run`: one with the embedded provider (demo people,
 // 30-second access tokens so renewal happens during the tests), one signing in at
-// `oidc-provider` from npm, started on loopback by the suite too, one more with the demo
+// `oidc-provider` from npm, started on loopback by the suite too, one signing in at
+// IdentityPython's idpyoidc from PyPI (end2end/idpyoidc_op.py), one more with the demo
 // where approving asks for a sign-in of the last 10 s, one more at http://localhost (passkeys
 // need a host name), and two behind nginx on a fresh
 // PostgreSQL database (bench/scale.py).
@@ -22,6 +23,10 @@ export const stepUpMaxAgeSecs = 10;
 /// refuse an IP address as a WebAuthn relying party.
 export const passkeyURL = `http://localhost:${port + 3}`;
 export const oidcProviderURL = `http://127.0.0.1:${oidcPort}`;
+/// A second external provider, IdentityPython's idpyoidc (end2end/idpyoidc_op.py), and
+/// the app signing in there.
+export const idpyoidcURL = `http://127.0.0.1:${oidcPort + 2}`;
+export const idpyoidcAppURL = `http://127.0.0.1:${port + 4}`;
 /// nginx in front of two instances on one PostgreSQL (bench/scale.py serve).
 const balancerPort = port + 200;
 export const loadBalancerURL = `http://127.0.0.1:${balancerPort}`;
@@ -103,6 +108,26 @@ export default defineConfig({
       stdout: 'pipe',
       stderr: 'pipe',
       env: { ...serverEnv, OIDC_ISSUER: oidcProviderURL, OIDC_CLIENT_ID: 'timesheets-pwa' },
+    },
+    {
+      command: 'python3 idpyoidc_op.py',
+      url: `${idpyoidcURL}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      // SIGTERM: it removes its working folder.
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+      env: { IDPY_PORT: String(oidcPort + 2), APP_ORIGIN: idpyoidcAppURL, ACCESS_TOKEN_SECS: '30' },
+    },
+    {
+      command: `${bin} serve --addr 127.0.0.1:${port + 4} --database-url sqlite://${dataDir}/idpyoidc.db`,
+      url: `${idpyoidcAppURL}/readyz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: { ...serverEnv, OIDC_ISSUER: idpyoidcURL, OIDC_CLIENT_ID: 'timesheets-pwa' },
     },
     {
       command: 'python3 ../bench/scale.py serve',

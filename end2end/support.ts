@@ -1,6 +1,6 @@
 // Sign-in helpers shared by the end-to-end suites.
 import { expect, type Page } from '@playwright/test';
-import { externalURL, oidcProviderURL } from './playwright.config';
+import { externalURL, idpyoidcAppURL, idpyoidcURL, oidcProviderURL } from './playwright.config';
 
 export type Who = 'employee' | 'manager' | 'admin';
 
@@ -81,6 +81,36 @@ export const providers: ProviderUnderTest[] = [
     }),
   },
 ];
+
+/// A second, independent external provider for the sign-in suite: IdentityPython's
+/// idpyoidc from PyPI (end2end/idpyoidc_op.py). Its access tokens carry the email, which
+/// the API shows.
+export const idpyoidc: ProviderUnderTest = {
+  name: 'idpyoidc',
+  app: idpyoidcAppURL,
+  issuer: idpyoidcURL,
+  tokenEndpoint: `${idpyoidcURL}/token`,
+  people: {
+    employee: { name: 'Emma Employee', email: 'emma@idpy.test', apiName: 'emma@idpy.test' },
+    manager: { name: 'Maria Manager', email: 'maria@idpy.test', apiName: 'maria@idpy.test' },
+    admin: { name: 'Adam Admin', email: 'adam@idpy.test', apiName: 'adam@idpy.test' },
+  },
+  async logIn(page, who) {
+    await page.getByLabel('Username').fill(oidcLogins[who]);
+    await page.getByLabel('Password').fill('idpy-e2e-pass');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  },
+  async confirmLogout(page) {
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+  },
+  loginForm: (who, html) => ({
+    action: html.match(/<form[^>]*action="([^"]+)"/)![1],
+    fields: { token: inputValue(html, 'token'), username: oidcLogins[who], password: 'idpy-e2e-pass' },
+  }),
+};
+
+/// Every provider the sign-in suite runs against.
+export const signInProviders: ProviderUnderTest[] = [...providers, idpyoidc];
 
 /// The embedded provider's login form on `html`, filled in.
 export function embeddedLoginForm(html: string, email: string, password: string) {

@@ -117,6 +117,18 @@ need_nginx() {
   command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx-light
 }
 
+need_idpyoidc() {
+  # The sign-in suite's second external provider (end2end/idpyoidc_op.py): PyPI's
+  # idpyoidc and Flask, pinned, in a venv of their own.
+  local venv="$tools/idpy-venv" requirements="$root/end2end/idpyoidc-requirements.txt"
+  if [ ! -x "$venv/bin/python" ] || ! cmp -s "$requirements" "$venv/.installed"; then
+    say "installing the idpyoidc provider for the sign-in tests (pip)"
+    python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$venv"; }
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$venv/.installed"
+  fi
+}
+
 need_tools_for_reports() {
   command -v brotli >/dev/null || apt_install brotli
 }
@@ -125,6 +137,7 @@ need_test_tools() {
   need_chromium
   need_e2e_packages
   need_nginx
+  need_idpyoidc
   need_tools_for_reports
   command -v psql >/dev/null || apt_install postgresql-client
 }

@@ -1,10 +1,10 @@
 // Signing in to the PWA (Authorization Code + PKCE in the browser), against the embedded
-// provider and against `oidc-provider` from npm, on a phone profile.
+// provider, `oidc-provider` from npm and idpyoidc from PyPI, on a phone profile.
 import { test, expect, type Request } from '@playwright/test';
 import { externalURL, oidcProviderURL } from '../playwright.config';
-import { captureTokens, expectNoTokenStored, latestRefreshToken, providers, signIn } from '../support';
+import { captureTokens, expectNoTokenStored, latestRefreshToken, providers, signIn, signInProviders } from '../support';
 
-for (const provider of providers) {
+for (const provider of signInProviders) {
   test.describe(`sign-in with the ${provider.name}`, () => {
     test('an employee signs in, sees the profile from the ID token and no Approvals tab', async ({ page }) => {
       const tokens = captureTokens(page, provider);
@@ -101,7 +101,7 @@ for (const provider of providers) {
       await page.getByRole('button', { name: 'Sign in' }).click();
       await expect(page).not.toHaveURL(new RegExp(`^${provider.app}/$`));
       // A forged answer arrives instead of the provider's: this tab's sign-in is pending.
-      const issuer = provider.name === 'oidc-provider' ? oidcProviderURL : provider.app;
+      const issuer = provider.issuer;
       await page.goto(`${provider.app}/auth/callback?code=forged-code&state=forged-state&iss=${encodeURIComponent(issuer)}`);
       await expect(page.getByRole('alert')).toContainText('does not match the sign-in this app started');
       // The code left the address bar, and the app stays put.
