@@ -612,16 +612,17 @@ async fn adding_a_passkey_needs_a_token_a_recent_sign_in_a_name_and_a_fresh_cere
     let (status, started) = start_adding(&app, &tokens.access_token).await;
     assert_eq!(status, StatusCode::OK, "{started}");
     let (mut passkey, answer) = SoftPasskey::create(&started["options"], &app.address);
-    let (status, body) = finish_adding(
-        &app,
-        &tokens.access_token,
-        &started["ceremony"],
-        " ",
-        &answer,
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(body["field"], "name", "{body}");
+    assert_refused_field(
+        finish_adding(
+            &app,
+            &tokens.access_token,
+            &started["ceremony"],
+            " ",
+            &answer,
+        )
+        .await,
+        "name",
+    );
     let (status, body) = finish_adding(
         &app,
         &tokens.access_token,
@@ -632,66 +633,58 @@ async fn adding_a_passkey_needs_a_token_a_recent_sign_in_a_name_and_a_fresh_cere
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     // …and it is used up now: the same answer again is refused.
-    let (status, body) = finish_adding(
-        &app,
-        &tokens.access_token,
-        &started["ceremony"],
-        "Phone",
-        &answer,
-    )
-    .await;
-    assert_eq!(
-        (status, &body["field"]),
-        (StatusCode::UNPROCESSABLE_ENTITY, &json!("ceremony")),
-        "{body}"
+    assert_refused_field(
+        finish_adding(
+            &app,
+            &tokens.access_token,
+            &started["ceremony"],
+            "Phone",
+            &answer,
+        )
+        .await,
+        "ceremony",
     );
 
     // Someone else cannot finish Ann's ceremony, and trying uses it up.
     let mia = sign_in(&app, MIA, PASSWORD, PWA_SCOPE).await;
     let (_, started) = start_adding(&app, &tokens.access_token).await;
     let (_, answer) = SoftPasskey::create(&started["options"], &app.address);
-    let (status, body) = finish_adding(
-        &app,
-        &mia.access_token,
-        &started["ceremony"],
-        "Mine",
-        &answer,
-    )
-    .await;
-    assert_eq!(
-        (status, &body["field"]),
-        (StatusCode::UNPROCESSABLE_ENTITY, &json!("ceremony")),
-        "{body}"
+    assert_refused_field(
+        finish_adding(
+            &app,
+            &mia.access_token,
+            &started["ceremony"],
+            "Mine",
+            &answer,
+        )
+        .await,
+        "ceremony",
     );
-    let (status, body) = finish_adding(
-        &app,
-        &tokens.access_token,
-        &started["ceremony"],
-        "Tablet",
-        &answer,
-    )
-    .await;
-    assert_eq!(
-        (status, &body["field"]),
-        (StatusCode::UNPROCESSABLE_ENTITY, &json!("ceremony")),
-        "{body}"
+    assert_refused_field(
+        finish_adding(
+            &app,
+            &tokens.access_token,
+            &started["ceremony"],
+            "Tablet",
+            &answer,
+        )
+        .await,
+        "ceremony",
     );
 
     // An answer for another origin is not a passkey of ours.
     let (_, started) = start_adding(&app, &tokens.access_token).await;
     let (_, foreign) = SoftPasskey::create(&started["options"], "http://localhost:1");
-    let (status, body) = finish_adding(
-        &app,
-        &tokens.access_token,
-        &started["ceremony"],
-        "Phone",
-        &foreign,
-    )
-    .await;
-    assert_eq!(
-        (status, &body["field"]),
-        (StatusCode::UNPROCESSABLE_ENTITY, &json!("credential")),
-        "{body}"
+    assert_refused_field(
+        finish_adding(
+            &app,
+            &tokens.access_token,
+            &started["ceremony"],
+            "Phone",
+            &foreign,
+        )
+        .await,
+        "credential",
     );
 
     // The browser is told which passkeys the person has; one sent again anyway is refused
@@ -752,18 +745,8 @@ async fn adding_a_passkey_needs_a_token_a_recent_sign_in_a_name_and_a_fresh_cere
     // Only the app's own tokens manage passkeys: not a batch client's, nor another app's
     // that the provider's session gave silently.
     let secret = app.add_batch_client("payroll", &["batch:upload"]).await;
-    let (status, body, _) = crate::provider::token_request(
-        &app,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", "payroll"),
-            ("client_secret", &secret),
-        ],
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let batch = body["access_token"].as_str().expect("a token");
-    assert_eq!(list_status(&app, batch).await, StatusCode::UNAUTHORIZED);
+    let batch = crate::provider_admin::client_token(&app, "payroll", &secret).await;
+    assert_eq!(list_status(&app, &batch).await, StatusCode::UNAUTHORIZED);
     let desktop = other_app_token(&app, ANN).await;
     assert_eq!(list_status(&app, &desktop).await, StatusCode::FORBIDDEN);
     let (status, _) = start_adding(&app, &desktop).await;
@@ -792,6 +775,12 @@ async fn adding_a_passkey_needs_a_token_a_recent_sign_in_a_name_and_a_fresh_cere
             .map(Vec::len),
         Some(1)
     );
+}
+
+/// Fails unless the answer is a 422 about `field`.
+fn assert_refused_field((status, body): (StatusCode, Value), field: &str) {
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["field"], field, "{body}");
 }
 
 async fn list_status(app: &TestApp, token: &str) -> StatusCode {

@@ -15,7 +15,7 @@ use crate::{
     provider::{jwt_claims, jwt_header, redeem_refresh, sign_in, token_request, PWA_SCOPE},
 };
 
-async fn client_token(app: &TestApp, client_id: &str, secret: &str) -> String {
+pub(crate) async fn client_token(app: &TestApp, client_id: &str, secret: &str) -> String {
     let (status, body, _) = token_request(
         app,
         &[
