@@ -74,10 +74,13 @@ impl PasskeyName {
                 format!("a passkey's name has at most {MAX_NAME_CHARS} characters"),
             ));
         }
-        if name.chars().any(char::is_control) {
+        if name
+            .chars()
+            .any(|c| c.is_control() || is_invisible_format(c))
+        {
             return Err(ValidationError::new(
                 "name",
-                "a passkey's name cannot contain control characters",
+                "a passkey's name cannot contain control or invisible formatting characters",
             ));
         }
         Ok(PasskeyName(name.to_owned()))
@@ -86,6 +89,12 @@ impl PasskeyName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Zero-width and bidirectional formatting characters: they would make a name in the list
+/// read differently from what it is (e.g. U+202E reverses what follows).
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 #[cfg(test)]
@@ -106,7 +115,14 @@ mod tests {
                 .count(),
             64
         );
-        for bad in ["", "   ", "a\nb", &"x".repeat(65)] {
+        for bad in [
+            "",
+            "   ",
+            "a\nb",
+            "gpj.\u{202E}exe",
+            "a\u{200B}b",
+            &"x".repeat(65),
+        ] {
             let error = PasskeyName::parse(bad).unwrap_err();
             assert_eq!(error.field, "name", "{bad:?}");
         }

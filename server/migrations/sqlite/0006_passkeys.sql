@@ -28,6 +28,9 @@ CREATE TABLE passkey_ceremonies (
     expires_at     INTEGER NOT NULL
 );
 CREATE INDEX passkey_ceremonies_expiry ON passkey_ceremonies (expires_at);
+-- A new ceremony replaces its form's (or person's) earlier one.
+CREATE INDEX passkey_ceremonies_form ON passkey_ceremonies (pending_login);
+CREATE INDEX passkey_ceremonies_account ON passkey_ceremonies (account_id);
 
 -- Settings an administrator changes while servers run (`timesheets passkeys require`).
 CREATE TABLE provider_policies (

@@ -296,7 +296,7 @@ pub async fn authorize(
         error: None,
         passkeys: provider.passkeys().is_some(),
     });
-    (jar, pages::respond(StatusCode::OK, page)).into_response()
+    (jar, pages::respond_with_passkeys(StatusCode::OK, page)).into_response()
 }
 
 /// The browser's live provider session and its (enabled) account.
@@ -409,7 +409,7 @@ pub(crate) fn login_form(
     status: StatusCode,
     error: &str,
 ) -> Response {
-    pages::respond(
+    pages::respond_with_passkeys(
         status,
         pages::login(&LoginForm {
             request: request_id,

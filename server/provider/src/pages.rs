@@ -41,15 +41,22 @@ fn layout(title: &str, body: Markup) -> Markup {
     }
 }
 
-/// An HTML answer that is never cached, framed or sent with a referrer.
+/// An HTML answer that is never cached, framed or sent with a referrer, and runs no script.
 pub fn respond(status: StatusCode, page: Markup) -> Response {
+    with_policy(status, page, "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+}
+
+/// The same for the pages with passkeys, whose only script is our own `passkey.js`.
+pub fn respond_with_passkeys(status: StatusCode, page: Markup) -> Response {
+    with_policy(status, page, "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+}
+
+fn with_policy(status: StatusCode, page: Markup, policy: &'static str) -> Response {
     let mut response = (status, Html(page.into_string())).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
+        HeaderValue::from_static(policy),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(

@@ -379,6 +379,25 @@ async fn refused_page(response: reqwest::Response, case: &str) -> String {
 #[tokio::test]
 async fn a_person_adds_a_passkey_signs_in_with_it_and_removes_it() {
     let app = TestApp::spawn_embedded_at_localhost(|_| {}).await;
+    // Scripts run only where passkeys need one: our own, from this origin.
+    let csp = |response: &reqwest::Response| {
+        response.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .expect("text")
+            .to_owned()
+    };
+    let login = app.get(&open_login_url(&app)[app.address.len()..]).await;
+    assert!(
+        csp(&login).contains("script-src 'self';"),
+        "{}",
+        csp(&login)
+    );
+    let error_page = app.get("/oauth/authorize?client_id=nobody").await;
+    assert!(
+        !csp(&error_page).contains("script-src"),
+        "{}",
+        csp(&error_page)
+    );
     let ann = app.add_account(ANN, PASSWORD, "employee").await;
     let tokens = sign_in(&app, ANN, PASSWORD, PWA_SCOPE).await;
     assert_eq!(
@@ -485,6 +504,20 @@ async fn a_passkey_answer_is_refused_when_replayed_forged_or_from_another_origin
     let response =
         post_assertion(&app, &mut other, &other_page, &started["ceremony"], &answer).await;
     refused_page(response, "another form's ceremony").await;
+    // Asked again, a form's new ceremony replaces its earlier one.
+    let (_, first) = passkey_options(&app, &mut other, &other_page).await;
+    let (_, second) = passkey_options(&app, &mut other, &other_page).await;
+    let answer = passkey.assert(&first["options"]);
+    let response = post_assertion(&app, &mut other, &other_page, &first["ceremony"], &answer).await;
+    refused_page(response, "a ceremony its form replaced").await;
+    let answer = passkey.assert(&second["options"]);
+    let response =
+        post_assertion(&app, &mut other, &other_page, &second["ceremony"], &answer).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "the form's latest ceremony signs in"
+    );
 
     // Replayed: the same answer to the same ceremony, after it signed in once.
     let mut browser = Browser::new();
@@ -845,14 +878,35 @@ async fn with_the_policy_on_managers_add_a_passkey_at_sign_in_and_then_must_use_
     let app = TestApp::spawn_embedded_at_localhost(|_| {}).await;
     let mia = app.add_account(MIA, PASSWORD, "manager").await;
     app.add_account(EVE, PASSWORD, "employee").await;
-    let before = sign_in(&app, MIA, PASSWORD, PWA_SCOPE).await;
+    let mut her_browser = Browser::new();
+    let before =
+        crate::provider::sign_in_with(&app, &mut her_browser, MIA, PASSWORD, PWA_SCOPE).await;
     let covered = provider::admin::require_passkeys_of_approvers(&app.db, true)
         .await
         .expect("the policy is set");
     assert_eq!(covered, 1);
-    // Her sign-ins ended, so the next one follows the policy.
+    // Her sign-ins ended, so the next one follows the policy: no refresh, and her
+    // browser's provider session gives no silent sign-in.
     let (status, body, _) = crate::provider::redeem_refresh(&app, before.refresh()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let state = random_text();
+    let silent = authorize_url(
+        &app,
+        PWA,
+        &pwa_redirect(&app),
+        &Pkce::new(),
+        PWA_SCOPE,
+        &state,
+        &random_text(),
+        &[("prompt", "none")],
+    );
+    let response = her_browser.send(app.client.get(silent)).await;
+    let redirect = expect_redirect(response, "a silent sign-in after the policy").await;
+    assert!(
+        redirect.location.contains("error=login_required"),
+        "{}",
+        redirect.location
+    );
 
     // An employee is not covered.
     sign_in(&app, EVE, PASSWORD, PWA_SCOPE).await;

@@ -869,7 +869,7 @@ pub(crate) async fn redeem(app: &TestApp, grant: &Grant) -> Tokens {
     Tokens::from_body(&body)
 }
 
-async fn sign_in_with(
+pub(crate) async fn sign_in_with(
     app: &TestApp,
     browser: &mut Browser,
     email: &str,

@@ -255,7 +255,7 @@ pub async fn enrollment(
     } else {
         StatusCode::OK
     };
-    pages::respond(
+    pages::respond_with_passkeys(
         status,
         pages::passkey_enrollment(&EnrollmentForm {
             request: request_id,

@@ -188,6 +188,8 @@ pub struct Ceremony {
 }
 
 /// Stores a ceremony's state; returns the token the browser sends back with its answer.
+/// A new ceremony replaces the one its login form (or, from the profile, its person) had
+/// under way, so a page asked again and again keeps one row, not one per request.
 pub async fn begin_ceremony(
     conn: &mut AnyConnection,
     kind: CeremonyKind,
@@ -196,6 +198,26 @@ pub async fn begin_ceremony(
     state: &str,
     expires_at: i64,
 ) -> sqlx::Result<String> {
+    match (pending_login, account_id) {
+        (Some(form), _) => {
+            sqlx::query("DELETE FROM passkey_ceremonies WHERE pending_login = $1 AND kind = $2")
+                .bind(form)
+                .bind(kind.as_str())
+                .execute(&mut *conn)
+                .await?;
+        }
+        (None, Some(account)) => {
+            sqlx::query(
+                "DELETE FROM passkey_ceremonies
+                 WHERE account_id = $1 AND pending_login IS NULL AND kind = $2",
+            )
+            .bind(account)
+            .bind(kind.as_str())
+            .execute(&mut *conn)
+            .await?;
+        }
+        (None, None) => {}
+    }
     let token = random_token();
     sqlx::query(
         "INSERT INTO passkey_ceremonies (id, kind, account_id, pending_login, state, expires_at)
