@@ -264,6 +264,20 @@ async fn add_passkey(app: &TestApp, token: &str, name: &str) -> (SoftPasskey, Va
     (passkey, added)
 }
 
+/// `DELETE /account/passkeys/{id}` with `token`.
+async fn remove(app: &TestApp, token: &str, id: &str) -> (StatusCode, Value) {
+    let path = format!("/account/passkeys/{id}");
+    account_call(app, reqwest::Method::DELETE, &path, token, None).await
+}
+
+/// How many passkeys the token's person has.
+async fn count(app: &TestApp, token: &str) -> usize {
+    let listed = list(app, token).await;
+    listed["passkeys"]
+        .as_array()
+        .map_or_else(|| panic!("a list: {listed}"), Vec::len)
+}
+
 async fn list(app: &TestApp, token: &str) -> Value {
     let (status, list) =
         account_call(app, reqwest::Method::GET, "/account/passkeys", token, None).await;
@@ -303,15 +317,7 @@ async fn passkey_options(
     browser: &mut Browser,
     page: &LoginPage,
 ) -> (StatusCode, Value) {
-    let request = hidden_input(&page.html, "request");
-    let csrf = hidden_input(&page.html, "csrf");
-    let response = browser
-        .post_form(
-            app,
-            &app.url("/oauth/authorize/passkey/options"),
-            &[("request", &request), ("csrf", &csrf)],
-        )
-        .await;
+    let response = post_from(app, browser, page, "/oauth/authorize/passkey/options", &[]).await;
     let status = response.status();
     (status, response.json().await.unwrap_or(Value::Null))
 }
@@ -324,20 +330,25 @@ async fn post_assertion(
     ceremony: &Value,
     answer: &Value,
 ) -> reqwest::Response {
+    let ceremony = ceremony.as_str().expect("a ceremony");
+    let fields = [("ceremony", ceremony), ("credential", &answer.to_string())];
+    post_from(app, browser, page, "/oauth/authorize/passkey", &fields).await
+}
+
+/// A form post from the login page `page` to `path`: its request and CSRF token, and
+/// `fields`.
+async fn post_from(
+    app: &TestApp,
+    browser: &mut Browser,
+    page: &LoginPage,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
     let request = hidden_input(&page.html, "request");
     let csrf = hidden_input(&page.html, "csrf");
-    browser
-        .post_form(
-            app,
-            &app.url("/oauth/authorize/passkey"),
-            &[
-                ("request", &request),
-                ("csrf", &csrf),
-                ("ceremony", ceremony.as_str().expect("a ceremony")),
-                ("credential", &answer.to_string()),
-            ],
-        )
-        .await
+    let mut all = vec![("request", request.as_str()), ("csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    browser.post_form(app, &app.url(path), &all).await
 }
 
 /// A whole passkey sign-in in a new browser: the tokens it ends with.
@@ -440,24 +451,9 @@ async fn a_person_adds_a_passkey_signs_in_with_it_and_removes_it() {
     sign_in_with_passkey(&app, &mut passkey).await;
 
     let id = added["id"].as_str().expect("an id");
-    let path = format!("/account/passkeys/{id}");
-    let (status, _) = account_call(
-        &app,
-        reqwest::Method::DELETE,
-        &path,
-        &signed_in.access_token,
-        None,
-    )
-    .await;
+    let (status, _) = remove(&app, &signed_in.access_token, id).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, body) = account_call(
-        &app,
-        reqwest::Method::DELETE,
-        &path,
-        &signed_in.access_token,
-        None,
-    )
-    .await;
+    let (status, body) = remove(&app, &signed_in.access_token, id).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     assert_eq!(
         list(&app, &signed_in.access_token).await["passkeys"],
@@ -758,22 +754,10 @@ async fn adding_a_passkey_needs_a_token_a_recent_sign_in_a_name_and_a_fresh_cere
     assert_eq!(list(&app, &mia.access_token).await["passkeys"], json!([]));
 
     // Mia cannot remove Ann's passkey.
-    let path = format!("/account/passkeys/{}", b64(&passkey.credential_id));
-    let (status, _) = account_call(
-        &app,
-        reqwest::Method::DELETE,
-        &path,
-        &mia.access_token,
-        None,
-    )
-    .await;
+    let id = b64(&passkey.credential_id);
+    let (status, _) = remove(&app, &mia.access_token, &id).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(
-        list(&app, &tokens.access_token).await["passkeys"]
-            .as_array()
-            .map(Vec::len),
-        Some(1)
-    );
+    assert_eq!(count(&app, &tokens.access_token).await, 1);
 
     // Only the app's own tokens manage passkeys: not a batch client's, nor another app's
     // that the provider's session gave silently.
@@ -791,23 +775,11 @@ async fn adding_a_passkey_needs_a_token_a_recent_sign_in_a_name_and_a_fresh_cere
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     assert_eq!(body["error"], "insufficient_user_authentication", "{body}");
     assert_eq!(body["max_age"], 2, "{body}");
-    let (status, body) = account_call(
-        &app,
-        reqwest::Method::DELETE,
-        &path,
-        &tokens.access_token,
-        None,
-    )
-    .await;
+    let (status, body) = remove(&app, &tokens.access_token, &id).await;
     assert_eq!(body["error"], "insufficient_user_authentication", "{body}");
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     // Listing needs no fresh sign-in, and nothing was removed.
-    assert_eq!(
-        list(&app, &tokens.access_token).await["passkeys"]
-            .as_array()
-            .map(Vec::len),
-        Some(1)
-    );
+    assert_eq!(count(&app, &tokens.access_token).await, 1);
 }
 
 /// Fails unless the answer is a 422 about `field`.
@@ -859,6 +831,31 @@ async fn other_app_token(app: &TestApp, email: &str) -> String {
         .as_str()
         .expect("an access token")
         .to_owned()
+}
+
+/// The enrolment page's form post: the new passkey named `name`.
+async fn post_enrolment(
+    app: &TestApp,
+    browser: &mut Browser,
+    page: &LoginPage,
+    ceremony: &str,
+    name: &str,
+    credential: &Value,
+) -> reqwest::Response {
+    let credential = credential.to_string();
+    let fields = [
+        ("ceremony", ceremony),
+        ("name", name),
+        ("credential", &credential),
+    ];
+    post_from(
+        app,
+        browser,
+        page,
+        "/oauth/authorize/passkey/enroll",
+        &fields,
+    )
+    .await
 }
 
 /// The enrollment page a password sign-in under the policy shows: the options and ceremony.
@@ -914,49 +911,15 @@ async fn with_the_policy_on_managers_add_a_passkey_at_sign_in_and_then_must_use_
     // The manager's right password leads to adding a passkey, not to the app.
     let mut browser = Browser::new();
     let page = open_login(&app, &mut browser).await;
-    let response = browser
-        .post_form(
-            &app,
-            &app.url("/oauth/authorize"),
-            &[
-                ("request", &hidden_input(&page.html, "request")),
-                ("csrf", &hidden_input(&page.html, "csrf")),
-                ("email", MIA),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
+    let password = [("email", MIA), ("password", PASSWORD)];
+    let response = post_from(&app, &mut browser, &page, "/oauth/authorize", &password).await;
     assert_eq!(response.status(), StatusCode::OK, "no code yet");
     let enroll_page = response.text().await.expect("a page");
     assert!(enroll_page.contains("Add a passkey"), "{enroll_page}");
     let (options, ceremony) = enrollment(&enroll_page);
     let (mut passkey, answer) = SoftPasskey::create(&options, &app.address);
-    let enroll = |name: &str, credential: &Value| {
-        vec![
-            ("request".to_owned(), hidden_input(&page.html, "request")),
-            ("csrf".to_owned(), hidden_input(&page.html, "csrf")),
-            ("ceremony".to_owned(), ceremony.clone()),
-            ("credential".to_owned(), credential.to_string()),
-            ("name".to_owned(), name.to_owned()),
-        ]
-    };
-    let post = |fields: Vec<(String, String)>| {
-        let pairs: Vec<(&str, &str)> = fields
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        crate::provider::form_encode(&pairs)
-    };
     // Without a name: the page again, with a new ceremony.
-    let response = browser
-        .send(
-            app.client
-                .post(app.url("/oauth/authorize/passkey/enroll"))
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(header::ORIGIN, app.address.as_str())
-                .body(post(enroll("", &answer))),
-        )
-        .await;
+    let response = post_enrolment(&app, &mut browser, &page, &ceremony, "", &answer).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let again = response.text().await.expect("a page");
     assert!(
@@ -965,22 +928,8 @@ async fn with_the_policy_on_managers_add_a_passkey_at_sign_in_and_then_must_use_
     );
     let (options, ceremony) = enrollment(&again);
     let answer = passkey.registration(&options);
-    let fields = vec![
-        ("request".to_owned(), hidden_input(&page.html, "request")),
-        ("csrf".to_owned(), hidden_input(&page.html, "csrf")),
-        ("ceremony".to_owned(), ceremony),
-        ("credential".to_owned(), answer.to_string()),
-        ("name".to_owned(), "Work phone".to_owned()),
-    ];
-    let response = browser
-        .send(
-            app.client
-                .post(app.url("/oauth/authorize/passkey/enroll"))
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(header::ORIGIN, app.address.as_str())
-                .body(post(fields)),
-        )
-        .await;
+    let response =
+        post_enrolment(&app, &mut browser, &page, &ceremony, "Work phone", &answer).await;
     let redirect = expect_redirect(response, "an enrollment").await;
     let code = code_from(&redirect.location, &page.state);
     let tokens = redeem(&app, &Grant::new(code, page.pkce, pwa_redirect(&app))).await;
@@ -988,22 +937,10 @@ async fn with_the_policy_on_managers_add_a_passkey_at_sign_in_and_then_must_use_
     assert_eq!(listed["required"], true, "{listed}");
     assert_eq!(listed["passkeys"][0]["name"], "Work phone", "{listed}");
     // Her only passkey stays while she must use one.
-    let path = format!("/account/passkeys/{}", b64(&passkey.credential_id));
-    let (status, body) = account_call(
-        &app,
-        reqwest::Method::DELETE,
-        &path,
-        &tokens.access_token,
-        None,
-    )
-    .await;
+    let id = b64(&passkey.credential_id);
+    let (status, body) = remove(&app, &tokens.access_token, &id).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert_eq!(
-        list(&app, &tokens.access_token).await["passkeys"]
-            .as_array()
-            .map(Vec::len),
-        Some(1)
-    );
+    assert_eq!(count(&app, &tokens.access_token).await, 1);
 
     // From now on her password alone is refused, and the passkey signs her in.
     let mut browser = Browser::new();

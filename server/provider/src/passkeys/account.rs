@@ -31,11 +31,7 @@ use crate::{
 /// Largest answer read from the authenticator (attestation objects are a few KB).
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// A refusal or failure as the API answers it; database trouble is logged here.
-fn refused(error: AppError) -> Response {
-    app_error_response(&error)
-}
-
+/// Database trouble as the API answers it, logged here.
 fn database(error: sqlx::Error) -> AppError {
     if db::is_away(&error) {
         tracing::warn!(%error, "database unavailable");
@@ -123,7 +119,7 @@ pub async fn list(State(provider): State<Provider>, parts: Parts) -> Response {
     };
     match result.await {
         Ok(list) => Json(list).into_response(),
-        Err(error) => refused(error),
+        Err(error) => app_error_response(&error),
     }
 }
 
@@ -140,7 +136,7 @@ pub async fn options(State(provider): State<Provider>, parts: Parts) -> Response
     };
     match result.await {
         Ok(options) => Json(options).into_response(),
-        Err(error) => refused(error),
+        Err(error) => app_error_response(&error),
     }
 }
 
@@ -179,7 +175,7 @@ pub async fn add(State(provider): State<Provider>, request: Request) -> Response
     };
     match result.await {
         Ok(summary) => (StatusCode::CREATED, Json(summary)).into_response(),
-        Err(error) => refused(error),
+        Err(error) => app_error_response(&error),
     }
 }
 
@@ -218,6 +214,6 @@ pub async fn remove(
     };
     match result.await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(error) => refused(error),
+        Err(error) => app_error_response(&error),
     }
 }

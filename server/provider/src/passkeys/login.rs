@@ -24,7 +24,7 @@ use super::{
     take_ceremony,
 };
 use crate::{
-    authorize::{complete_sign_in, failure, login_form, open_login},
+    authorize::{complete_sign_in, failure, login_form, open_login, AuthRequest},
     pages::{self, EnrollmentForm},
     store::{self, Account, PendingLogin},
     Provider,
@@ -142,22 +142,13 @@ pub async fn sign_in(
     jar: CookieJar,
     Form(fields): Form<AnswerFields>,
 ) -> Response {
-    let (pending, request) = match open_login(&provider, &jar, &fields.request, &fields.csrf).await
-    {
+    let form = match open_login(&provider, &jar, &fields.request, &fields.csrf).await {
         Ok(open) => open,
         Err(page) => return page,
     };
     let refuse = |why: &str| {
         tracing::info!(why, "passkey sign-in refused");
-        login_form(
-            &provider,
-            &fields.request,
-            &pending,
-            &request,
-            "",
-            StatusCode::BAD_REQUEST,
-            NOT_VERIFIED,
-        )
+        form_again(&provider, &fields, &form, NOT_VERIFIED)
     };
     let Some(webauthn) = provider.passkeys() else {
         return refuse("passkeys are off");
@@ -219,7 +210,25 @@ pub async fn sign_in(
         Ok(false) => return refuse("the passkey changed or went while it was checked"),
         Err(error) => return failure(error),
     }
-    complete_sign_in(&provider, &jar, &fields.request, &request, &account, now).await
+    complete_sign_in(&provider, &jar, &fields.request, &form.1, &account, now).await
+}
+
+/// The login form again after a passkey answer it refused (400).
+fn form_again(
+    provider: &Provider,
+    fields: &AnswerFields,
+    (pending, request): &(PendingLogin, AuthRequest),
+    message: &str,
+) -> Response {
+    login_form(
+        provider,
+        &fields.request,
+        pending,
+        request,
+        "",
+        StatusCode::BAD_REQUEST,
+        message,
+    )
 }
 
 /// The passkey with this credential id and its account.
@@ -276,24 +285,12 @@ pub async fn enroll(
     jar: CookieJar,
     Form(fields): Form<AnswerFields>,
 ) -> Response {
-    let (pending, request) = match open_login(&provider, &jar, &fields.request, &fields.csrf).await
-    {
+    let form = match open_login(&provider, &jar, &fields.request, &fields.csrf).await {
         Ok(open) => open,
         Err(page) => return page,
     };
-    let refuse = |error: &str| {
-        login_form(
-            &provider,
-            &fields.request,
-            &pending,
-            &request,
-            "",
-            StatusCode::BAD_REQUEST,
-            error,
-        )
-    };
     let Some(webauthn) = provider.passkeys() else {
-        return refuse(NOT_VERIFIED);
+        return form_again(&provider, &fields, &form, NOT_VERIFIED);
     };
     // The ceremony says whose passkey this is: it was started after their password.
     let account = match provider.db().acquire().await {
@@ -307,64 +304,58 @@ pub async fn enroll(
     let account = match account {
         Ok(Some(account)) if !account.disabled => account,
         // Expired or answered already: the password again, which starts a new one.
-        Ok(_) => return refuse(TOOK_TOO_LONG),
+        Ok(_) => return form_again(&provider, &fields, &form, TOOK_TOO_LONG),
         Err(error) => return failure(error),
     };
-    let again = |error: String| {
-        let (provider, request_id, pending, account) = (
-            provider.clone(),
-            fields.request.clone(),
-            &pending,
-            account.clone(),
-        );
-        let name = fields.name.clone();
-        async move {
-            enrollment(
+    // The name first, before the ceremony is used up: a bad one can be corrected.
+    let refusal = match app::passkeys::PasskeyName::parse(&fields.name) {
+        Err(error) => error.message,
+        Ok(name) => {
+            let answer =
+                serde_json::from_str(&fields.credential).unwrap_or(serde_json::Value::Null);
+            let added = registration::finish(
                 &provider,
                 webauthn,
-                &request_id,
-                pending,
-                &account,
-                Some((&error, &name)),
+                &fields.ceremony,
+                &account.id,
+                Some(&fields.request),
+                &name,
+                answer,
             )
-            .await
+            .await;
+            match added {
+                Ok(_) => {
+                    return complete_sign_in(
+                        &provider,
+                        &jar,
+                        &fields.request,
+                        &form.1,
+                        &account,
+                        now_ms(),
+                    )
+                    .await
+                }
+                Err(Refused::Expired) => {
+                    return form_again(&provider, &fields, &form, TOOK_TOO_LONG)
+                }
+                Err(Refused::NotVerified) => {
+                    "The passkey could not be verified. Try again.".to_owned()
+                }
+                Err(Refused::Duplicate) => "This passkey is registered already.".to_owned(),
+                Err(error) => return failure(anyhow::Error::from(error)),
+            }
         }
     };
-    // Before the ceremony is used up: a bad name can be corrected.
-    let name = match app::passkeys::PasskeyName::parse(&fields.name) {
-        Ok(name) => name,
-        Err(error) => return again(error.message).await,
-    };
-    let answer = serde_json::from_str(&fields.credential).unwrap_or(serde_json::Value::Null);
-    let added = registration::finish(
+    // The page again, with a new ceremony, what went wrong and the name typed.
+    enrollment(
         &provider,
         webauthn,
-        &fields.ceremony,
-        &account.id,
-        Some(&fields.request),
-        &name,
-        answer,
+        &fields.request,
+        &form.0,
+        &account,
+        Some((&refusal, &fields.name)),
     )
-    .await;
-    match added {
-        Ok(_) => {
-            complete_sign_in(
-                &provider,
-                &jar,
-                &fields.request,
-                &request,
-                &account,
-                now_ms(),
-            )
-            .await
-        }
-        Err(Refused::Expired) => refuse(TOOK_TOO_LONG),
-        Err(Refused::NotVerified) => {
-            again("The passkey could not be verified. Try again.".into()).await
-        }
-        Err(Refused::Duplicate) => again("This passkey is registered already.".into()).await,
-        Err(error) => failure(anyhow::Error::from(error)),
-    }
+    .await
 }
 
 const TOOK_TOO_LONG: &str = "Adding the passkey took too long. Sign in again.";
