@@ -68,7 +68,9 @@ pub struct WriteTx {
 impl WriteTx {
     /// Commits, then moves the write generation on before the caller (and so its client)
     /// hears back: a client never reads a page from before its own acknowledged write.
-    /// On PostgreSQL the write is announced to the other servers too (see [`watch`]).
+    /// On PostgreSQL the write is announced to the other servers too, and the caller hears
+    /// back only [`watch::COMMIT_WAIT`] after the commit, when no other server's cache
+    /// lease from before it still runs (see [`watch`]).
     /// A transaction dropped instead changes nothing, unless it was dropped mid-commit:
     /// the SQLite writer's `after_release` covers that one.
     pub async fn commit(mut self) -> sqlx::Result<()> {
@@ -77,6 +79,10 @@ impl WriteTx {
         }
         let committed = self.tx.commit().await;
         next_generation(&self.generation);
+        if self.watch.is_some() {
+            // The connection is back in the pool: the wait holds only this caller.
+            tokio::time::sleep(watch::COMMIT_WAIT).await;
+        }
         committed
     }
 }
@@ -416,39 +422,82 @@ mod tests {
     /// `TEST_DATABASE_URL` names a server (as in `make test`'s second pass), else a SQLite
     /// file. Each with a table `t (seq, n)`.
     async fn either_backend_with_table(dir: &tempfile::TempDir) -> (Db, String) {
-        match std::env::var("TEST_DATABASE_URL") {
-            Ok(admin) if !admin.is_empty() => {
-                sqlx::any::install_default_drivers();
-                let prefix = std::env::var("TEST_DB_PREFIX").unwrap_or_else(|_| "ts_test".into());
-                let name = format!("{prefix}_db_{}", std::process::id());
-                let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap();
-                conn.execute(sqlx::AssertSqlSafe(format!(
-                    r#"DROP DATABASE IF EXISTS "{name}""#
-                )))
-                .await
-                .unwrap();
-                conn.execute(sqlx::AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
-                    .await
-                    .unwrap();
-                let mut url = ::url::Url::parse(&admin).unwrap();
-                url.set_path(&name);
+        match postgres_database("db").await {
+            Some(url) => {
                 // One connection, so the probe after each round looks at the one that
                 // served the dropped request.
-                let db = Db::connect(&url.as_str().parse().unwrap(), 1)
-                    .await
-                    .unwrap();
+                let db = Db::connect(&url.parse().unwrap(), 1).await.unwrap();
                 sqlx::query("CREATE TABLE t (seq BIGSERIAL PRIMARY KEY, n BIGINT NOT NULL)")
                     .execute(db.pool())
                     .await
                     .unwrap();
-                (db, url.to_string())
+                (db, url)
             }
-            _ => {
+            None => {
                 let db = sqlite_with_table(dir).await;
                 let url = format!("sqlite://{}", dir.path().join("t.db").display());
                 (db, url)
             }
         }
+    }
+
+    /// The URL of a fresh PostgreSQL database `<prefix>_<name>_<pid>` when
+    /// `TEST_DATABASE_URL` names a server (as in `make test`'s second pass).
+    async fn postgres_database(name: &str) -> Option<String> {
+        let admin = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|url| !url.is_empty())?;
+        sqlx::any::install_default_drivers();
+        let prefix = std::env::var("TEST_DB_PREFIX").unwrap_or_else(|_| "ts_test".into());
+        let name = format!("{prefix}_{name}_{}", std::process::id());
+        let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap();
+        conn.execute(sqlx::AssertSqlSafe(format!(
+            r#"DROP DATABASE IF EXISTS "{name}""#
+        )))
+        .await
+        .unwrap();
+        conn.execute(sqlx::AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
+            .await
+            .unwrap();
+        let mut url = ::url::Url::parse(&admin).unwrap();
+        url.set_path(&name);
+        Some(url.to_string())
+    }
+
+    /// Two servers on one PostgreSQL database: right after a write acknowledged by one,
+    /// the other never serves a cached page from before it, although it holds a cache
+    /// lease from just before the write (db::watch). Without the writer's commit wait the
+    /// reader would answer from the lease before its listener heard the write.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_postgres_a_lease_never_outlives_another_servers_acknowledged_write() {
+        let Some(url) = postgres_database("lease").await else {
+            return;
+        };
+        let url: DatabaseUrl = url.parse().unwrap();
+        let writer = Db::connect(&url, 2).await.unwrap();
+        sqlx::query("CREATE TABLE t (seq BIGSERIAL PRIMARY KEY, n BIGINT NOT NULL)")
+            .execute(writer.pool())
+            .await
+            .unwrap();
+        let mut reader = Db::connect(&url, 2).await.unwrap();
+        reader.watch_other_writers(&url).unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while reader.read_generation().await.is_none() {
+            assert!(tokio::time::Instant::now() < deadline, "never listened");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        for round in 0..200 {
+            // A lease starts (or runs) here, as for a cached read just before the write.
+            let before = reader.read_generation().await.expect("listening");
+            insert(&writer, round).await.unwrap();
+            let after = reader.read_generation().await;
+            assert!(
+                after.is_none_or(|after| after > before),
+                "round {round}: a page from before the acknowledged write could be served"
+            );
+        }
+        reader.close().await;
+        writer.close().await;
     }
 
     /// Requests whose client went away while their write transaction was being opened:

@@ -8,13 +8,19 @@
 //! own, and moves its write generation on at each notification, which retires every cached
 //! page, as its own commits do.
 //!
-//! A notification arrives a little after the commit, so a cached page is served only after
+//! A notification arrives a little after the commit, so a cached page is served only under
 //! a **fence**: the server sends a notification on a channel only it listens to and waits
 //! until its listener hears it. PostgreSQL queues notifications in commit order and every
 //! listener reads them in that order, so by then the listener has heard every write
-//! committed before the fence was sent — every write acknowledged to anyone before the
-//! request arrived. Concurrent requests share fences (one in flight at a time), so a fence
-//! costs one small round trip per batch of reads, not per read.
+//! committed before the fence was sent.
+//!
+//! A fence heard is a **lease** of [`LEASE`] from the instant it was sent: reads arriving
+//! within it are served from the cache without a round trip, and a read in its second half
+//! sends the next fence without waiting for it, so under a steady load no read waits. In
+//! exchange every writer waits [`COMMIT_WAIT`] after its commit before it answers (Spanner's
+//! "commit wait"): a write acknowledged at `t` committed before `t - LEASE`, so a lease still
+//! running at `t` comes from a fence sent after that commit — whose listener heard the write
+//! before the fence. A read after any acknowledged write is therefore fresh on every server.
 //!
 //! While the listener is not connected (at start, or after the connection was lost),
 //! [`Watch::listening`] is false and nothing is served from the cache; once it listens again
@@ -36,6 +42,11 @@ pub const CHANNEL: &str = "timesheets_writes";
 const ANNOUNCE: &str = "NOTIFY timesheets_writes";
 /// Longest a read waits for a fence before it reads the database instead.
 pub const FENCE_WAIT: Duration = Duration::from_millis(250);
+/// How long after it was sent a fence heard lets reads use the cache (see above).
+pub const LEASE: Duration = Duration::from_millis(10);
+/// How long a writer waits after its commit before it answers: the lease, and a
+/// millisecond for two processes' clocks measuring it at slightly different rates.
+pub const COMMIT_WAIT: Duration = Duration::from_millis(11);
 /// Longest pause between two attempts to connect the listener.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
@@ -57,6 +68,22 @@ struct Fences {
     sent_at: Instant,
     /// The last fence heard back.
     heard: u64,
+    /// When the last fence heard back was sent: the start of the running lease.
+    lease_from: Option<Instant>,
+}
+
+impl Fences {
+    /// One fence in flight at a time (one not heard within [`FENCE_WAIT`] counts as lost).
+    fn idle(&self) -> bool {
+        self.sent == self.heard || self.sent_at.elapsed() > FENCE_WAIT
+    }
+
+    /// Numbers the next fence, sent now.
+    fn next(&mut self) -> u64 {
+        self.sent += 1;
+        self.sent_at = Instant::now();
+        self.sent
+    }
 }
 
 impl Watch {
@@ -73,6 +100,7 @@ impl Watch {
                 sent: 0,
                 sent_at: Instant::now(),
                 heard: 0,
+                lease_from: None,
             }),
             fence_heard: watch::Sender::new(0),
         })
@@ -88,40 +116,50 @@ impl Watch {
         conn.execute(ANNOUNCE).await.map(drop)
     }
 
-    /// Waits until the listener has heard every write committed before this call, as
-    /// described above; `false` if it cannot tell within [`FENCE_WAIT`] (not listening,
-    /// the database away): then no cached page may be served.
+    /// Waits, if it must, until this server may serve a cached page: `true` under a lease
+    /// running at the call (every write acknowledged before it has been heard, see above),
+    /// `false` if it cannot tell within [`FENCE_WAIT`] (not listening, the database away):
+    /// then no cached page may be served.
     pub async fn fence(&self, pool: &sqlx::AnyPool) -> bool {
         if !self.listening() {
             return false;
         }
+        let arrived = Instant::now();
         let mut heard = self.fence_heard.subscribe();
-        // A fence in flight may have been sent before this call: the next one is ours.
-        let ours = self.fences_lock().sent + 1;
-        let deadline = tokio::time::Instant::now() + FENCE_WAIT;
+        let deadline = tokio::time::Instant::from_std(arrived) + FENCE_WAIT;
         loop {
-            let send = {
+            let (leased, send) = {
                 let mut fences = self.fences_lock();
-                if fences.heard >= ours {
-                    return self.listening();
+                // A fence sent after the call arrived counts as age zero.
+                let age = fences
+                    .lease_from
+                    .map(|sent| arrived.saturating_duration_since(sent));
+                match age {
+                    Some(age) if age <= LEASE => {
+                        // Renewed ahead of time, so that the reads after this one need
+                        // not wait.
+                        let renew = age > LEASE / 2 && fences.idle();
+                        (true, renew.then(|| fences.next()))
+                    }
+                    _ => (false, fences.idle().then(|| fences.next())),
                 }
-                // One fence in flight at a time (a lost one counts as landed).
-                let idle = fences.sent == fences.heard || fences.sent_at.elapsed() > FENCE_WAIT;
-                let send = idle && fences.sent < ours;
-                if send {
-                    fences.sent = ours;
-                    fences.sent_at = Instant::now();
-                }
-                send
             };
-            if send {
+            if leased {
+                if let Some(number) = send {
+                    let (channel, pool) = (self.fence_channel.clone(), pool.clone());
+                    tokio::spawn(async move { send_fence(&pool, &channel, number).await });
+                }
+                return self.listening();
+            }
+            if let Some(number) = send {
                 // Within the same deadline: a busy pool must not hold the read for its own
                 // acquire timeout. A fence cut off here counts as lost (see `idle`).
-                let notify = format!("NOTIFY {}, '{ours}'", self.fence_channel);
-                let sent =
-                    tokio::time::timeout_at(deadline, pool.execute(sqlx::AssertSqlSafe(notify)))
-                        .await;
-                if !matches!(sent, Ok(Ok(_))) {
+                let sent = tokio::time::timeout_at(
+                    deadline,
+                    send_fence(pool, &self.fence_channel, number),
+                )
+                .await;
+                if !matches!(sent, Ok(true)) {
                     return false;
                 }
             }
@@ -135,6 +173,11 @@ impl Watch {
     fn fence_heard(&self, payload: &str) {
         if let Ok(fence) = payload.parse::<u64>() {
             let mut fences = self.fences_lock();
+            // Only the fence in flight has its sending time; one counted as lost and
+            // heard late starts no lease.
+            if fence == fences.sent && fence > fences.heard {
+                fences.lease_from = Some(fences.sent_at);
+            }
             fences.heard = fences.heard.max(fence);
             self.fence_heard.send_replace(fences.heard);
         }
@@ -145,6 +188,7 @@ impl Watch {
     fn forget_fences(&self) {
         let mut fences = self.fences_lock();
         fences.heard = fences.sent;
+        fences.lease_from = None;
         self.fence_heard.send_replace(fences.heard);
     }
 
@@ -242,6 +286,12 @@ mod tests {
     fn writes_are_announced_on_the_channel_listened_to() {
         assert_eq!(super::ANNOUNCE, format!("NOTIFY {}", super::CHANNEL));
     }
+}
+
+/// Sends fence `number` on this server's own channel.
+async fn send_fence(pool: &sqlx::AnyPool, channel: &str, number: u64) -> bool {
+    let notify = format!("NOTIFY {channel}, '{number}'");
+    pool.execute(sqlx::AssertSqlSafe(notify)).await.is_ok()
 }
 
 /// The listener's thread runs while this lives (see [`Watch::listen_apart`]).

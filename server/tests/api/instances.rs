@@ -124,15 +124,19 @@ async fn on_postgres_a_page_is_cached_until_a_write_is_heard_or_the_listener_dro
     assert_eq!(first_note(&app, &ann).await, "as written");
     change_notes_unheard(&app, "changed unheard").await;
     assert_eq!(first_note(&app, &ann).await, "as written");
-    // ...until a write is announced, as every write of a server or the CLI is.
+    // ...until a write is announced, as every write of a server or the CLI is (which
+    // then answers only after the commit wait, as here: a cache lease from before the
+    // write has run out by then, db::watch).
     sqlx::query("NOTIFY timesheets_writes")
         .execute(app.db.pool())
         .await
         .expect("notified");
+    tokio::time::sleep(db::watch::COMMIT_WAIT).await;
     assert_eq!(first_note(&app, &ann).await, "changed unheard");
 
-    // A listener that drops misses writes: from then on no page cached before is served,
-    // whether the server has noticed yet or not, and once it listens again.
+    // A listener that drops misses writes: once the last lease has run out, no page
+    // cached before is served, whether the server has noticed yet or not, and once it
+    // listens again.
     change_notes_unheard(&app, "changed while cached").await;
     assert_eq!(first_note(&app, &ann).await, "changed unheard");
     sqlx::query("SELECT pg_terminate_backend($1)")
@@ -140,6 +144,7 @@ async fn on_postgres_a_page_is_cached_until_a_write_is_heard_or_the_listener_dro
         .execute(app.db.pool())
         .await
         .expect("the listener's connection is ended");
+    tokio::time::sleep(db::watch::COMMIT_WAIT).await;
     assert_eq!(first_note(&app, &ann).await, "changed while cached");
     listener_pid(&app, Some(first_listener)).await;
     assert_eq!(first_note(&app, &ann).await, "changed while cached");
