@@ -13,6 +13,7 @@ export PATH="$tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 # Versions proven on these machines (docs/TOOLCHAIN.md).
 cargo_leptos_version=0.3.10
+wasm_split_version=0.2.4
 binaryen_version=132
 wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$root/Cargo.lock")
 
@@ -56,17 +57,32 @@ need_system_openssl() {
 }
 
 need_cargo_leptos() {
-  local have
-  have=$(cargo leptos --version 2>/dev/null | awk '{print $2}' || true)
-  case "$have" in
-    0.3.1[0-9]) ;;
-    *)
-      # --locked: 0.3.10's own lock file builds on stable 1.95; newer ones need 1.96+.
-      say "installing cargo-leptos $cargo_leptos_version (about 11 minutes on 2 cores, once)"
-      need_system_openssl
-      tool_build_env cargo install cargo-leptos --locked --version "$cargo_leptos_version"
-      ;;
-  esac
+  # The stamp marks a cargo-leptos built with wasm_split_cli_support $wasm_split_version,
+  # whose splitter moves constant data into the lazy chunks (docs/TOOLCHAIN.md); one from
+  # before it (or from `cargo install cargo-leptos`) is replaced once.
+  local stamp="$tools/cargo-leptos-$cargo_leptos_version-wasm-split-$wasm_split_version"
+  if [ -e "$stamp" ] && cargo leptos --version >/dev/null 2>&1; then
+    return
+  fi
+  say "installing cargo-leptos $cargo_leptos_version with wasm_split_cli_support $wasm_split_version (about 11 minutes on 2 cores, once)"
+  need_system_openssl
+  local src
+  src=$(mktemp -d)
+  # The published crate from crates.io's download host (where cargo fetches it too); its
+  # own lock file (0.3.10's builds on stable 1.95, newer ones need 1.96+) with the
+  # splitter moved on.
+  curl -fsSL "https://static.crates.io/crates/cargo-leptos/cargo-leptos-$cargo_leptos_version.crate" |
+    tar xz -C "$src"
+  (
+    cd "$src/cargo-leptos-$cargo_leptos_version"
+    # 0.2.4 asks for rayon 1.12 (lightningcss is content with it too).
+    cargo update --quiet -p rayon --precise 1.12.0
+    cargo update --quiet -p wasm_split_cli_support --precise "$wasm_split_version"
+    tool_build_env cargo install --locked --force --path . --target-dir "$src/target"
+  )
+  rm -rf "$src"
+  mkdir -p "$tools"
+  touch "$stamp"
 }
 
 need_wasm_bindgen() {
