@@ -53,7 +53,8 @@ export default defineConfig({
   timeout: 30_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
-  workers: 1,
+  // One test at a time, except the ones tagged @waits (see `projects`).
+  workers: 3,
   forbidOnly: !!process.env.CI,
   retries: 0,
   reporter: [['list'], ['json', { outputFile: 'reports/results.json' }]],
@@ -62,7 +63,19 @@ export default defineConfig({
     trace: 'retain-on-failure',
     launchOptions: chromiumLaunch,
   },
-  projects: [{ name: 'pixel-7', use: { ...devices['Pixel 7'], launchOptions: chromiumLaunch } }],
+  // Tests tagged @waits spend ~30 s waiting for an access token to run out, doing nothing:
+  // two at a time run beside the rest of the suite, which runs one test at a time. Each
+  // signs in its own browser context and checks only its own session.
+  projects: [
+    { name: 'pixel-7', use: { ...devices['Pixel 7'], launchOptions: chromiumLaunch }, grepInvert: /@waits/, workers: 1 },
+    {
+      name: 'pixel-7-waits',
+      use: { ...devices['Pixel 7'], launchOptions: chromiumLaunch },
+      grep: /@waits/,
+      workers: 2,
+      fullyParallel: true,
+    },
+  ],
   webServer: [
     {
       command: `${bin} serve --addr 127.0.0.1:${port} --database-url sqlite://${dataDir}/e2e.db`,

@@ -36,7 +36,8 @@ for (const provider of signInProviders) {
       await expect(page.getByRole('button', { name: 'Download CSV' })).toBeVisible();
     });
 
-    test('the app renews its 30-second access token without a prompt', async ({ page }) => {
+    // @waits: see `projects` in playwright.config.ts.
+    test('the app renews its 30-second access token without a prompt', { tag: '@waits' }, async ({ page }) => {
       test.setTimeout(90_000);
       const refreshes: Request[] = [];
       page.on('request', (request) => {
@@ -122,7 +123,7 @@ for (const provider of signInProviders) {
   });
 }
 
-test.describe('sessions across tabs (embedded provider)', () => {
+test.describe('sessions across tabs (embedded provider)', { tag: '@waits' }, () => {
   const provider = providers[0];
 
   test('a second tab shares the session, and each renewal is one refresh for both tabs', async ({ context }) => {
