@@ -13,7 +13,10 @@ export PATH="$tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 # Versions proven on these machines (docs/TOOLCHAIN.md).
 cargo_leptos_version=0.3.10
+# crates.io's checksum of that version's crate (its index entry's `cksum`).
+cargo_leptos_sha256=fb2e3a063d96743a5a051b956fef947b47af568d42f3603183e13c4fe1855737
 wasm_split_version=0.2.4
+rust_toolchain=$(awk -F'"' '/^channel/ { print $2 }' "$root/rust-toolchain.toml")
 binaryen_version=132
 wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$root/Cargo.lock")
 
@@ -57,32 +60,42 @@ need_system_openssl() {
 }
 
 need_cargo_leptos() {
-  # The stamp marks a cargo-leptos built with wasm_split_cli_support $wasm_split_version,
-  # whose splitter moves constant data into the lazy chunks (docs/TOOLCHAIN.md); one from
-  # before it (or from `cargo install cargo-leptos`) is replaced once.
+  # The stamp holds the checksum of the cargo-leptos built here with wasm_split_cli_support
+  # $wasm_split_version, whose splitter moves constant data into the lazy chunks
+  # (docs/decisions/0018); any other cargo-leptos on PATH (an older install, a later
+  # `cargo install cargo-leptos`) is replaced once.
   local stamp="$tools/cargo-leptos-$cargo_leptos_version-wasm-split-$wasm_split_version"
-  if [ -e "$stamp" ] && cargo leptos --version >/dev/null 2>&1; then
+  local installed
+  installed=$(command -v cargo-leptos || true)
+  if [ -n "$installed" ] && [ -e "$stamp" ] && sha256sum "$installed" | cmp -s - "$stamp"; then
     return
   fi
-  say "installing cargo-leptos $cargo_leptos_version with wasm_split_cli_support $wasm_split_version (about 11 minutes on 2 cores, once)"
+  say "installing cargo-leptos $cargo_leptos_version with wasm_split_cli_support $wasm_split_version (about 10 minutes on 2 cores, once)"
   need_system_openssl
+  command -v curl >/dev/null || apt_install curl
   local src
   src=$(mktemp -d)
-  # The published crate from crates.io's download host (where cargo fetches it too); its
-  # own lock file (0.3.10's builds on stable 1.95, newer ones need 1.96+) with the
-  # splitter moved on.
-  curl -fsSL "https://static.crates.io/crates/cargo-leptos/cargo-leptos-$cargo_leptos_version.crate" |
-    tar xz -C "$src"
+  trap "rm -rf '$src'" EXIT
+  # The published crate from crates.io's download host (where cargo fetches it too),
+  # checked against the registry's checksum; its own lock file (0.3.10's builds on stable
+  # 1.95, newer ones need 1.96+) with the splitter moved on.
+  curl -fsSL -o "$src/cargo-leptos.crate" \
+    "https://static.crates.io/crates/cargo-leptos/cargo-leptos-$cargo_leptos_version.crate"
+  echo "$cargo_leptos_sha256  $src/cargo-leptos.crate" | sha256sum -c --quiet
+  tar xzf "$src/cargo-leptos.crate" -C "$src"
   (
     cd "$src/cargo-leptos-$cargo_leptos_version"
+    # Outside the project: its rust-toolchain.toml no longer applies, so name it.
+    export RUSTUP_TOOLCHAIN="$rust_toolchain"
     # 0.2.4 asks for rayon 1.12 (lightningcss is content with it too).
     cargo update --quiet -p rayon --precise 1.12.0
     cargo update --quiet -p wasm_split_cli_support --precise "$wasm_split_version"
     tool_build_env cargo install --locked --force --path . --target-dir "$src/target"
   )
   rm -rf "$src"
+  trap - EXIT
   mkdir -p "$tools"
-  touch "$stamp"
+  sha256sum "$(command -v cargo-leptos)" >"$stamp"
 }
 
 need_wasm_bindgen() {

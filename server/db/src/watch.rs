@@ -47,6 +47,7 @@ pub const LEASE: Duration = Duration::from_millis(10);
 /// How long a writer waits after its commit before it answers: the lease, and a
 /// millisecond for two processes' clocks measuring it at slightly different rates.
 pub const COMMIT_WAIT: Duration = Duration::from_millis(11);
+const _: () = assert!(COMMIT_WAIT.as_nanos() > LEASE.as_nanos());
 /// Longest pause between two attempts to connect the listener.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
@@ -120,7 +121,7 @@ impl Watch {
     /// running at the call (every write acknowledged before it has been heard, see above),
     /// `false` if it cannot tell within [`FENCE_WAIT`] (not listening, the database away):
     /// then no cached page may be served.
-    pub async fn fence(&self, pool: &sqlx::AnyPool) -> bool {
+    pub async fn fence(self: &Arc<Self>, pool: &sqlx::AnyPool) -> bool {
         if !self.listening() {
             return false;
         }
@@ -146,20 +147,14 @@ impl Watch {
             };
             if leased {
                 if let Some(number) = send {
-                    let (channel, pool) = (self.fence_channel.clone(), pool.clone());
-                    tokio::spawn(async move { send_fence(&pool, &channel, number).await });
+                    let (watch, pool) = (Arc::clone(self), pool.clone());
+                    let deadline = tokio::time::Instant::now() + FENCE_WAIT;
+                    tokio::spawn(async move { watch.send_fence(&pool, number, deadline).await });
                 }
                 return self.listening();
             }
             if let Some(number) = send {
-                // Within the same deadline: a busy pool must not hold the read for its own
-                // acquire timeout. A fence cut off here counts as lost (see `idle`).
-                let sent = tokio::time::timeout_at(
-                    deadline,
-                    send_fence(pool, &self.fence_channel, number),
-                )
-                .await;
-                if !matches!(sent, Ok(true)) {
+                if !self.send_fence(pool, number, deadline).await {
                     return false;
                 }
             }
@@ -168,6 +163,31 @@ impl Watch {
                 _ => return false,
             }
         }
+    }
+
+    /// Sends fence `number` on this server's own channel by `deadline` (a busy pool must
+    /// not hold a read for its own acquire timeout). One that fails counts as lost at once,
+    /// waking the reads waiting for it, which then send the next.
+    async fn send_fence(
+        &self,
+        pool: &sqlx::AnyPool,
+        number: u64,
+        deadline: tokio::time::Instant,
+    ) -> bool {
+        let notify = format!("NOTIFY {}, '{number}'", self.fence_channel);
+        let sent = tokio::time::timeout_at(deadline, pool.execute(sqlx::AssertSqlSafe(notify)))
+            .await
+            .is_ok_and(|sent| sent.is_ok());
+        if !sent {
+            let mut fences = self.fences_lock();
+            // Counted as heard, so no longer in flight; a lost fence starts no lease, even
+            // if it is heard after all (see `fence_heard`).
+            if fences.sent == number {
+                fences.heard = fences.heard.max(number);
+                self.fence_heard.send_replace(fences.heard);
+            }
+        }
+        sent
     }
 
     fn fence_heard(&self, payload: &str) {
@@ -248,7 +268,14 @@ impl Watch {
                     backoff = Duration::from_millis(100);
                     loop {
                         match listener.try_recv().await {
-                            Ok(Some(notification)) if notification.channel() == CHANNEL => moved(),
+                            Ok(Some(notification)) if notification.channel() == CHANNEL => {
+                                #[cfg(test)]
+                                tokio::time::sleep(Duration::from_millis(
+                                    tests::SLOW_LISTENER_MS.load(Ordering::Relaxed),
+                                ))
+                                .await;
+                                moved()
+                            }
                             Ok(Some(notification)) => self.fence_heard(notification.payload()),
                             Ok(None) => break,
                             Err(error) => {
@@ -281,17 +308,24 @@ impl Watch {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    use std::sync::atomic::AtomicU64;
+
+    /// How long every listener of this process takes over each write it hears (tests of a
+    /// listener slower than the writer's answer).
+    pub(crate) static SLOW_LISTENER_MS: AtomicU64 = AtomicU64::new(0);
+
+    impl super::Watch {
+        /// How many fences this server has sent.
+        pub(crate) fn fences_sent(&self) -> u64 {
+            self.fences_lock().sent
+        }
+    }
+
     #[test]
     fn writes_are_announced_on_the_channel_listened_to() {
         assert_eq!(super::ANNOUNCE, format!("NOTIFY {}", super::CHANNEL));
     }
-}
-
-/// Sends fence `number` on this server's own channel.
-async fn send_fence(pool: &sqlx::AnyPool, channel: &str, number: u64) -> bool {
-    let notify = format!("NOTIFY {channel}, '{number}'");
-    pool.execute(sqlx::AssertSqlSafe(notify)).await.is_ok()
 }
 
 /// The listener's thread runs while this lives (see [`Watch::listen_apart`]).
