@@ -17,6 +17,9 @@ export interface ProviderUnderTest {
   logIn: (page: Page, who: Who) => Promise<void>;
   /// The provider's RP-initiated logout page, if it asks before signing out.
   confirmLogout: (page: Page) => Promise<void>;
+  /// Whether a sign-out ends every session the person has at the app, not just its own
+  /// (then no test of that person may run beside a sign-out: playwright.config.ts, @waits).
+  logoutEndsEverySession: boolean;
   /// The login form on the provider's page `html`, filled in for `who` (for a `Device`).
   loginForm: (who: Who, html: string) => { action: string; fields: Record<string, string> };
 }
@@ -55,6 +58,7 @@ export const providers: ProviderUnderTest[] = [
       await logInWithPassword(page, ...demoLogins[who]);
     },
     async confirmLogout() {},
+    logoutEndsEverySession: false,
     loginForm: (who, html) => embeddedLoginForm(html, ...demoLogins[who]),
   },
   {
@@ -75,6 +79,7 @@ export const providers: ProviderUnderTest[] = [
     async confirmLogout(page) {
       await page.getByRole('button', { name: 'Yes, sign me out' }).click();
     },
+    logoutEndsEverySession: false,
     loginForm: (who, html) => ({
       action: html.match(/<form[^>]*action="([^"]+)"/)![1],
       fields: { prompt: 'login', login: oidcLogins[who], password: 'any password' },
@@ -103,6 +108,8 @@ export const idpyoidc: ProviderUnderTest = {
   async confirmLogout(page) {
     await page.getByRole('button', { name: 'Yes, sign me out' }).click();
   },
+  // Its logout revokes every grant the person has at the client (idpyoidc_op.py).
+  logoutEndsEverySession: true,
   loginForm: (who, html) => ({
     action: html.match(/<form[^>]*action="([^"]+)"/)![1],
     fields: { token: inputValue(html, 'token'), username: oidcLogins[who], password: 'idpy-e2e-pass' },

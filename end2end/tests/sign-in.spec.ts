@@ -36,9 +36,9 @@ for (const provider of signInProviders) {
       await expect(page.getByRole('button', { name: 'Download CSV' })).toBeVisible();
     });
 
-    // @waits: see `projects` in playwright.config.ts. Not at idpyoidc, whose logout (the
-    // sign-out test, run meanwhile) revokes every grant of the person at the client.
-    const waits = provider.name === 'idpyoidc' ? {} : { tag: '@waits' };
+    // @waits: see `projects` in playwright.config.ts; not beside the sign-out test below
+    // where that ends every session of the person.
+    const waits = provider.logoutEndsEverySession ? {} : { tag: '@waits' };
     test('the app renews its 30-second access token without a prompt', waits, async ({ page }) => {
       test.setTimeout(90_000);
       const refreshes: Request[] = [];
