@@ -166,6 +166,18 @@ export async function latestAccessToken(tokens: string[]): Promise<string> {
   return accessTokens().at(-1)!;
 }
 
+/// The service worker has installed this build and controls the page.
+export async function appInstalled(page: Page) {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  // The first test of a run installs the worker on a cold server (precaching the whole
+  // bundle): 10 s was seen not to be enough on a loaded 2-core machine.
+  await expect
+    .poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null), { timeout: 30_000 })
+    .toBe(true);
+}
+
 export async function signIn(page: Page, provider: ProviderUnderTest, who: Who) {
   await signInAs(page, provider, provider.people[who].name, () => provider.logIn(page, who));
 }

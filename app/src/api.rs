@@ -2,13 +2,18 @@
 
 use leptos::prelude::*;
 
-#[cfg(feature = "ssr")]
-use crate::domain::{EntryId, IsoWeek, Note, Transition};
 use crate::{
     admin::{Invitation, NewPerson, NewProject, Person, ProjectUpdate},
     auth::User,
     entries::{Entry, NewEntry, Project},
     error::AppError,
+    overview::TeamHours,
+    timer::{RunningTimer, StartTimer},
+};
+#[cfg(feature = "ssr")]
+use crate::{
+    domain::{EntryId, IsoWeek, Note, Transition, WorkDate},
+    overview::Period,
 };
 
 /// Who is signed in and which of the API's scopes their token grants.
@@ -90,12 +95,14 @@ pub async fn get_awaiting_approval() -> Result<Vec<Entry>, AppError> {
     as_signed_in(|user, services| async move { services.awaiting_approval(&user).await }).await
 }
 
-/// Approves (`approve: true`) or rejects an entry; a rejection needs a note.
+/// Approves (`approve: true`) or rejects an entry; a rejection needs a note. `seen`: the
+/// entry's version the manager decided on (a changed entry is `PreconditionFailed`).
 #[server(prefix = "/api/rpc", endpoint = "decide", client = crate::api_client::BearerClient)]
 pub async fn decide_entry(
     id: String,
     approve: bool,
     note: Option<String>,
+    seen: Option<i64>,
 ) -> Result<Entry, AppError> {
     as_signed_in(|user, services| async move {
         let id = EntryId::parse(&id)?;
@@ -105,7 +112,16 @@ pub async fn decide_entry(
         } else {
             (Transition::Reject, Some(Note::rejection_reason(note)?))
         };
-        services.decide(&user, id, transition, note).await
+        services.decide(&user, id, transition, note, seen).await
+    })
+    .await
+}
+
+/// Anyone's entry as it is now, for a manager (after a decision refused as stale).
+#[server(prefix = "/api/rpc", endpoint = "entry_to_decide", client = crate::api_client::BearerClient)]
+pub async fn get_entry_to_decide(id: String) -> Result<Entry, AppError> {
+    as_signed_in(|user, services| async move {
+        services.entry_to_decide(&user, EntryId::parse(&id)?).await
     })
     .await
 }
@@ -135,6 +151,39 @@ pub async fn undo_decisions(ids: Vec<String>) -> Result<Vec<Entry>, AppError> {
             .map(|id| EntryId::parse(id))
             .collect::<Result<Vec<_>, _>>()?;
         services.undo_decisions(&user, &ids).await
+    })
+    .await
+}
+
+/// The signed-in person's running timer, if any (it may have started on another device).
+#[server(prefix = "/api/rpc", endpoint = "timer", client = crate::api_client::BearerClient)]
+pub async fn get_timer() -> Result<Option<RunningTimer>, AppError> {
+    as_signed_in(|user, services| async move { services.running_timer(&user).await }).await
+}
+
+/// Starts the signed-in person's timer (the same id again updates it).
+#[server(prefix = "/api/rpc", endpoint = "start_timer", client = crate::api_client::BearerClient)]
+pub async fn start_running_timer(start: StartTimer) -> Result<RunningTimer, AppError> {
+    as_signed_in(|user, services| async move { services.start_timer(&user, start).await }).await
+}
+
+/// Ends the signed-in person's timer `id` without logging it.
+#[server(prefix = "/api/rpc", endpoint = "discard_timer", client = crate::api_client::BearerClient)]
+pub async fn discard_timer(id: String) -> Result<(), AppError> {
+    as_signed_in(|user, services| async move {
+        services.discard_timer(&user, EntryId::parse(&id)?).await
+    })
+    .await
+}
+
+/// Everyone's hours of `period` (`2026-W49` or `2026-12`) for a manager; `today` is the
+/// phone's date (days after it are not missing yet).
+#[server(prefix = "/api/rpc", endpoint = "team_hours", client = crate::api_client::BearerClient)]
+pub async fn get_team_hours(period: String, today: String) -> Result<TeamHours, AppError> {
+    as_signed_in(|user, services| async move {
+        let period = Period::parse(&period)?;
+        let today = WorkDate::parse(&today)?;
+        services.team_hours(&user, period, today).await
     })
     .await
 }

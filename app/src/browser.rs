@@ -47,6 +47,81 @@ pub fn day_label(day: WorkDate) -> String {
     day.to_string()
 }
 
+/// A moment (Unix ms) on this phone's calendar: the day and the second of that day.
+pub fn local_day_and_second(unix_ms: i64) -> Option<(WorkDate, u32)> {
+    #[cfg(feature = "hydrate")]
+    {
+        let at = web_sys::js_sys::Date::new(&(unix_ms as f64).into());
+        let day = WorkDate::parse(&format!(
+            "{:04}-{:02}-{:02}",
+            at.get_full_year(),
+            at.get_month() + 1,
+            at.get_date()
+        ))
+        .ok()?;
+        Some((
+            day,
+            at.get_hours() * 3600 + at.get_minutes() * 60 + at.get_seconds(),
+        ))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = unix_ms;
+        None
+    }
+}
+
+/// A moment (Unix ms) as a time of day in the phone's language, e.g. "09:12".
+pub fn time_label(unix_ms: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let date: wasm_bindgen::JsValue =
+            web_sys::js_sys::Date::new(&(unix_ms as f64).into()).into();
+        intl::date_format(&[("hour", "numeric"), ("minute", "2-digit")])
+            .and_then(|format| intl::call(&format, "format", &[&date]))
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = unix_ms;
+        String::new()
+    }
+}
+
+/// Sets the document's title (the installed app's window or task name).
+pub fn set_title(title: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(document) = window().document() {
+        document.set_title(title);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = title;
+}
+
+/// A day's weekday in one or two letters ("M", "T"…) in the phone's language.
+pub fn weekday_letter(day: WorkDate) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        intl::date_format(&[("weekday", "narrow")])
+            .and_then(|format| intl::call(&format, "format", &[&intl::js_date(day)]))
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    day.weekday().to_string().chars().take(1).collect()
+}
+
+/// The month `day` is in, e.g. "December 2026", in the phone's language.
+pub fn month_label(day: WorkDate) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        intl::date_format(&[("month", "long"), ("year", "numeric")])
+            .and_then(|format| intl::call(&format, "format", &[&intl::js_date(day)]))
+            .unwrap_or_else(|| day.to_string()[..7].to_owned())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    day.to_string()[..7].to_owned()
+}
+
 /// A moment (Unix ms) as a day and time in the phone's language, e.g. "7 Dec, 14:05".
 pub fn moment_label(unix_ms: i64) -> String {
     #[cfg(feature = "hydrate")]

@@ -11,6 +11,8 @@
 //! - [`outbox`]: saves made without network, kept on the device until they are sent.
 //! - [`passkeys`]: what the embedded provider's passkey endpoints exchange with the app.
 //! - [`review`]: a manager's view of submitted time: each person's week at a glance.
+//! - [`timer`]: the running timer, kept on the phone and known to the server.
+//! - [`overview`]: everyone's hours of a week or month, per person, day and project.
 
 // The approvals screen's view types (rows of summaries with their entries) nest deeper
 // than rustc's default when the WASM build lays them out.
@@ -28,6 +30,7 @@ pub mod entries;
 pub mod error;
 pub mod oidc;
 pub mod outbox;
+pub mod overview;
 mod pages;
 pub mod passkeys;
 #[cfg(feature = "ssr")]
@@ -40,6 +43,7 @@ mod scope;
 pub mod session;
 mod shell;
 mod step_up;
+pub mod timer;
 
 pub use shell::{shell, App};
 

@@ -9,9 +9,11 @@ use std::sync::Arc;
 use crate::{
     admin::{Invitation, NewPerson, NewProject, Person, ProjectUpdate},
     auth::{Principal, User},
-    domain::{EntryId, IsoWeek, Note, Transition},
+    domain::{EntryId, IsoWeek, Note, Transition, WorkDate},
     entries::{Entry, EntryDraft, Project},
     error::AppError,
+    overview::{Period, TeamHours},
+    timer::{RunningTimer, StartTimer},
 };
 
 #[async_trait::async_trait]
@@ -81,14 +83,19 @@ pub trait Services: Send + Sync + 'static {
     /// Others' submitted entries awaiting a decision.
     async fn awaiting_approval(&self, user: &User) -> Result<Vec<Entry>, AppError>;
 
-    /// Approves or rejects someone else's submitted entry.
+    /// Approves or rejects someone else's submitted entry; `seen` is the version decided
+    /// on (a stale one is `PreconditionFailed`, unless this decision already made it).
     async fn decide(
         &self,
         user: &User,
         id: EntryId,
         transition: Transition,
         note: Option<Note>,
+        seen: Option<i64>,
     ) -> Result<Entry, AppError>;
+
+    /// Anyone's entry, for a manager deciding on it.
+    async fn entry_to_decide(&self, user: &User, id: EntryId) -> Result<Entry, AppError>;
 
     /// Approves every submitted entry of one person's week.
     async fn approve_week(
@@ -101,6 +108,24 @@ pub trait Services: Send + Sync + 'static {
 
     /// Takes back the user's own decisions on `ids`, made moments ago.
     async fn undo_decisions(&self, user: &User, ids: &[EntryId]) -> Result<Vec<Entry>, AppError>;
+
+    /// The user's running timer, if any.
+    async fn running_timer(&self, user: &User) -> Result<Option<RunningTimer>, AppError>;
+
+    /// Starts (or updates) the user's timer, checked against the server's clock; another
+    /// running one is a conflict.
+    async fn start_timer(&self, user: &User, start: StartTimer) -> Result<RunningTimer, AppError>;
+
+    /// Ends the user's timer `id` without an entry.
+    async fn discard_timer(&self, user: &User, id: EntryId) -> Result<(), AppError>;
+
+    /// Everyone's hours in `period`, for a manager; `today` ends the days that can be missing.
+    async fn team_hours(
+        &self,
+        user: &User,
+        period: Period,
+        today: WorkDate,
+    ) -> Result<TeamHours, AppError>;
 }
 
 /// How server functions receive the services: `provide_context(SharedServices::new(..))`.

@@ -43,6 +43,16 @@ impl PartialSchema for IsoWeek {
 }
 impl ToSchema for IsoWeek {}
 
+impl PartialSchema for crate::overview::Period {
+    fn schema() -> RefOr<Schema> {
+        string("An ISO 8601 week (YYYY-Www) or a calendar month (YYYY-MM).")
+            .pattern(Some(r"^[0-9]{4}-(W[0-9]{2}|[0-9]{2})$"))
+            .examples(["2026-W49", "2026-12"])
+            .into()
+    }
+}
+impl ToSchema for crate::overview::Period {}
+
 impl PartialSchema for EntryId {
     fn schema() -> RefOr<Schema> {
         string("An entry's id: a UUID, which the client may choose.")

@@ -88,10 +88,12 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let session = provide_session();
     let outbox = provide_outbox();
+    let timer = crate::timer::store::provide_timer();
     let update_ready = pwa::on_hydrated();
     provide_toasts();
     start_in_browser(session);
     outbox::store::start_in_browser(outbox, session);
+    crate::timer::store::start_in_browser(timer, session);
 
     view! {
         <Title text="Timesheets"/>
@@ -101,6 +103,7 @@ pub fn App() -> impl IntoView {
                     <img src="/icons/icon-mark.svg" alt="" width="28" height="28"/>
                     <span>"Timesheets"</span>
                 </A>
+                <crate::components::timer::TimerBadge/>
                 <HeaderAvatar/>
             </header>
             <pwa::UpdatePrompt ready=update_ready/>

@@ -8,21 +8,9 @@ import { join } from 'node:path';
 import { test, expect, type Page } from '@playwright/test';
 import { bin, siteRoot } from '../playwright.config';
 import { Device } from '../device';
-import { providers, signIn } from '../support';
+import { appInstalled, providers, signIn } from '../support';
 
 const embedded = providers[0];
-
-/// The service worker has installed this build and controls the page.
-async function appInstalled(page: Page) {
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-  });
-  // The first test of a run installs the worker on a cold server (precaching the whole
-  // bundle): 10 s was seen not to be enough on a loaded 2-core machine.
-  await expect
-    .poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null), { timeout: 30_000 })
-    .toBe(true);
-}
 
 /// Weeks ahead of this one: the suites' entries never mix.
 async function showWeekAhead(page: Page, weeks: number) {

@@ -56,6 +56,10 @@ pub fn EntryForm(
             .and_then(|entry| entry.note.clone())
             .unwrap_or_default(),
     );
+    // Saving a submitted entry takes it back from approval: say so before, not after.
+    let withdraws = existing
+        .as_ref()
+        .is_some_and(|entry| entry.status == EntryStatus::Submitted);
     let outbox = use_outbox();
     let toasts = use_toasts();
     let owner = use_session().owner();
@@ -174,6 +178,9 @@ pub fn EntryForm(
     view! {
         <form class="card entry-form" on:submit=submit novalidate=true aria-label=heading>
             <h2 tabindex="-1" node_ref=heading_ref>{heading}</h2>
+            {withdraws.then(|| view! {
+                <p class="notice" data-testid="withdraws">"This entry awaits approval. Saving a change takes it back: submit the week again afterwards."</p>
+            })}
             <label class="field">
                 <span>"Project"</span>
                 <select name="project" required=true prop:value=move || project.get() on:change=move |ev| project.set(event_target_value(&ev))>

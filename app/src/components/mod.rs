@@ -4,4 +4,5 @@ pub mod confirm;
 pub mod entry_form;
 pub mod queued;
 pub mod skeleton;
+pub mod timer;
 pub mod toast;

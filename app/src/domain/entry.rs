@@ -357,13 +357,19 @@ impl EntryStatus {
     }
 
     /// Whether the owner may still change the entry's date, project, duration or note.
+    /// A submitted entry may be corrected until a manager decides: the change takes it back
+    /// from approval (it is a draft again, to be submitted with its week), and a manager's
+    /// decision made on what it was before is refused as stale.
     pub fn is_editable(self) -> bool {
-        matches!(self, EntryStatus::Draft | EntryStatus::Rejected)
+        matches!(
+            self,
+            EntryStatus::Draft | EntryStatus::Submitted | EntryStatus::Rejected
+        )
     }
 
-    /// Whether the owner may delete the entry.
+    /// Whether the owner may delete the entry (not once it awaits or has a decision).
     pub fn is_deletable(self) -> bool {
-        self.is_editable()
+        matches!(self, EntryStatus::Draft | EntryStatus::Rejected)
     }
 }
 
@@ -534,8 +540,10 @@ mod tests {
                 );
             }
         }
-        assert!(!Approved.is_editable() && !Submitted.is_editable());
+        assert!(!Approved.is_editable() && Submitted.is_editable());
         assert!(Draft.is_editable() && Rejected.is_editable());
+        assert!(!Approved.is_deletable() && !Submitted.is_deletable());
+        assert!(Draft.is_deletable() && Rejected.is_deletable());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! This module holds the rules (pure, tested natively); [`store`] keeps the outbox in
 //! `localStorage` (it survives closing the app and reloads) and sends it when it can.
 
+pub mod decisions;
 pub mod store;
 
 use serde::{Deserialize, Serialize};
@@ -139,6 +140,44 @@ impl QueuedSave {
     }
 }
 
+/// An approval or rejection waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueuedDecision {
+    /// The manager's subject: only their session sends it.
+    pub owner: String,
+    /// The entry as the manager saw it; its `version` is what the decision is on.
+    pub entry: Entry,
+    pub approve: bool,
+    /// A rejection's reason.
+    pub note: Option<String>,
+    pub state: SyncState,
+}
+
+impl QueuedDecision {
+    pub fn new(owner: &str, entry: Entry, approve: bool, note: Option<String>) -> Self {
+        QueuedDecision {
+            owner: owner.to_owned(),
+            entry,
+            approve,
+            note,
+            state: SyncState::Pending,
+        }
+    }
+
+    pub fn id(&self) -> String {
+        self.entry.id.to_string()
+    }
+
+    /// "Approved" or "Rejected".
+    pub fn outcome(&self) -> &'static str {
+        if self.approve {
+            "Approved"
+        } else {
+            "Rejected"
+        }
+    }
+}
+
 /// What to do after one attempt to send a queued save.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Attempt {
@@ -200,6 +239,9 @@ pub const SHOW_SYNCED_MS: i64 = 10 * 60 * 1000;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Outbox {
     pub items: Vec<QueuedSave>,
+    /// Managers' approvals and rejections (kept apart: they are sent after the saves).
+    #[serde(default)]
+    pub decisions: Vec<QueuedDecision>,
 }
 
 impl Outbox {
@@ -236,16 +278,58 @@ impl Outbox {
         self.items.retain(|item| item.id() != id);
     }
 
+    /// Queues a decision; a newer decision on the same entry replaces the one queued.
+    pub fn queue_decision(&mut self, decision: QueuedDecision) {
+        self.decisions.retain(|queued| queued.id() != decision.id());
+        self.decisions.push(decision);
+    }
+
+    pub fn set_decision_state(&mut self, id: &str, state: SyncState) {
+        if let Some(decision) = self.decisions.iter_mut().find(|item| item.id() == id) {
+            decision.state = state;
+        }
+    }
+
+    /// Sends a refused decision again.
+    pub fn retry_decision(&mut self, id: &str) {
+        self.set_decision_state(id, SyncState::Pending);
+    }
+
+    pub fn remove_decision(&mut self, id: &str) {
+        self.decisions.retain(|item| item.id() != id);
+    }
+
+    /// `owner`'s decisions.
+    pub fn decisions_of<'a>(
+        &'a self,
+        owner: &'a str,
+    ) -> impl Iterator<Item = &'a QueuedDecision> + 'a {
+        self.decisions
+            .iter()
+            .filter(move |item| item.owner == owner)
+    }
+
+    /// `owner`'s decisions the automatic sync should send, oldest first.
+    pub fn due_decisions<'a>(
+        &'a self,
+        owner: &'a str,
+    ) -> impl Iterator<Item = &'a QueuedDecision> + 'a {
+        self.decisions_of(owner).filter(|item| item.state.is_due())
+    }
+
     /// Forgets saves shown as synced for long enough. A save left "syncing" by a closed
     /// app is pending again: its answer never arrived.
     pub fn tidy(&mut self, now_ms: i64) {
-        self.items.retain(|item| match item.state {
+        let shown = |state: &SyncState| match state {
             SyncState::Synced { at_ms } => now_ms - at_ms < SHOW_SYNCED_MS,
             _ => true,
-        });
-        for item in &mut self.items {
-            if item.state == SyncState::Syncing {
-                item.state = SyncState::Pending;
+        };
+        self.items.retain(|item| shown(&item.state));
+        self.decisions.retain(|item| shown(&item.state));
+        let states = self.items.iter_mut().map(|item| &mut item.state);
+        for state in states.chain(self.decisions.iter_mut().map(|item| &mut item.state)) {
+            if *state == SyncState::Syncing {
+                *state = SyncState::Pending;
             }
         }
     }
@@ -475,6 +559,35 @@ mod tests {
             },
         );
         assert_eq!(outbox.due("emma").count(), 0);
+    }
+
+    #[test]
+    fn a_decision_replaces_the_one_queued_for_its_entry_and_is_tidied_once_synced() {
+        let seen = Entry {
+            status: EntryStatus::Submitted,
+            ..stored(60, None)
+        };
+        let mut outbox = Outbox::default();
+        outbox.queue_decision(QueuedDecision::new("maria", seen.clone(), true, None));
+        outbox.queue_decision(QueuedDecision::new(
+            "maria",
+            seen,
+            false,
+            Some("Which project?".into()),
+        ));
+        assert_eq!(outbox.decisions.len(), 1);
+        assert!(!outbox.decisions[0].approve);
+        assert_eq!(outbox.decisions_of("maria").count(), 1);
+        assert_eq!(outbox.decisions_of("emma").count(), 0);
+        outbox.set_decision_state(ID, SyncState::Syncing);
+        outbox.tidy(0);
+        assert_eq!(outbox.decisions[0].state, SyncState::Pending);
+        outbox.set_decision_state(ID, SyncState::Synced { at_ms: 0 });
+        outbox.tidy(SHOW_SYNCED_MS);
+        assert!(outbox.decisions.is_empty());
+        // An outbox kept by an earlier version has no decisions.
+        let old: Outbox = serde_json::from_str(r#"{"items":[]}"#).unwrap();
+        assert!(old.decisions.is_empty());
     }
 
     #[test]

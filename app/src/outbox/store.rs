@@ -4,8 +4,11 @@
 
 use leptos::prelude::*;
 
-use super::{Outbox, QueuedSave};
-use crate::{domain::IsoWeek, entries::Project};
+use super::{Outbox, QueuedDecision, QueuedSave};
+use crate::{
+    domain::IsoWeek,
+    entries::{Entry, Project},
+};
 
 /// The outbox context: `provide_outbox()` in the root component, `use_outbox()` below.
 #[derive(Debug, Clone, Copy)]
@@ -72,9 +75,37 @@ impl OutboxStore {
         let _ = self.update(|outbox| outbox.remove(id));
     }
 
+    /// `owner`'s decisions (tracked).
+    pub fn decisions_of(&self, owner: &str) -> Vec<QueuedDecision> {
+        self.outbox
+            .with(|outbox| outbox.decisions_of(owner).cloned().collect())
+    }
+
+    /// Keeps a manager's decision on this device and sends it when it can; `Err` as for
+    /// [`OutboxStore::queue`].
+    pub fn queue_decision(&self, decision: QueuedDecision) -> Result<(), String> {
+        self.update(|outbox| outbox.queue_decision(decision))?;
+        self.sync_soon();
+        Ok(())
+    }
+
+    pub fn retry_decision(&self, id: &str) {
+        let _ = self.update(|outbox| outbox.retry_decision(id));
+        self.sync_soon();
+    }
+
+    pub fn discard_decision(&self, id: &str) {
+        let _ = self.update(|outbox| outbox.remove_decision(id));
+    }
+
     #[cfg(feature = "hydrate")]
     fn set_state(&self, id: &str, state: super::SyncState) {
         let _ = self.update(|outbox| outbox.set_state(id, state));
+    }
+
+    #[cfg(feature = "hydrate")]
+    fn set_decision_state(&self, id: &str, state: super::SyncState) {
+        let _ = self.update(|outbox| outbox.set_decision_state(id, state));
     }
 
     /// Applies `change` to the stored outbox (another tab may have changed it), stores it
@@ -114,6 +145,24 @@ pub fn remember_projects(projects: &[Project]) {
     storage::save_projects(projects);
 }
 
+/// Keeps the approvals queue `owner` last loaded, so decisions can be made offline.
+pub fn remember_queue(owner: &str, entries: &[Entry]) {
+    let _ = (owner, entries);
+    #[cfg(feature = "hydrate")]
+    storage::save_queue(owner, entries);
+}
+
+/// The approvals queue `owner` last loaded on this device, and when (ms since the epoch).
+pub fn remembered_queue(owner: &str) -> Option<(i64, Vec<Entry>)> {
+    let _ = owner;
+    #[cfg(feature = "hydrate")]
+    {
+        storage::load_queue(owner)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    None
+}
+
 /// The projects last loaded on this device (empty if never).
 pub fn remembered_projects() -> Vec<Project> {
     #[cfg(feature = "hydrate")]
@@ -126,16 +175,43 @@ pub fn remembered_projects() -> Vec<Project> {
 
 #[cfg(feature = "hydrate")]
 mod storage {
+    use serde::{Deserialize, Serialize};
+
     use super::Outbox;
     use crate::{
         browser::{keep, kept},
-        entries::Project,
+        entries::{Entry, Project},
     };
 
     pub use crate::browser::now_ms;
 
     pub const KEY: &str = "timesheets.outbox";
     const PROJECTS_KEY: &str = "timesheets.projects";
+    const QUEUE_KEY: &str = "timesheets.approvals";
+
+    /// The approvals queue as last loaded: whose, and when.
+    #[derive(Default, Serialize, Deserialize)]
+    struct KeptQueue {
+        owner: String,
+        at_ms: i64,
+        entries: Vec<Entry>,
+    }
+
+    /// Best effort, like the projects: without it, an approvals screen opened offline
+    /// says it has nothing kept.
+    pub fn save_queue(owner: &str, entries: &[Entry]) {
+        let kept = KeptQueue {
+            owner: owner.to_owned(),
+            at_ms: now_ms(),
+            entries: entries.to_vec(),
+        };
+        let _ = keep(QUEUE_KEY, &kept);
+    }
+
+    pub fn load_queue(owner: &str) -> Option<(i64, Vec<Entry>)> {
+        let queue: KeptQueue = kept(QUEUE_KEY);
+        (queue.owner == owner).then_some((queue.at_ms, queue.entries))
+    }
 
     pub fn load() -> Outbox {
         kept(KEY)
@@ -167,10 +243,13 @@ mod sync {
     use super::{storage, OutboxStore};
     use crate::browser::is_online;
     use crate::{
-        api::{get_entry, save_entry},
+        api::{decide_entry, get_entry, get_entry_to_decide, save_entry},
         api_client::authorized,
         error::AppError,
-        outbox::{after_attempt, after_stale, Attempt, QueuedSave, SyncState},
+        outbox::{
+            after_attempt, after_stale, decisions::after_stale_decision, Attempt, QueuedDecision,
+            QueuedSave, SyncState,
+        },
         session::{signed_in_subject, Session},
     };
 
@@ -244,8 +323,9 @@ mod sync {
         store.outbox.set(outbox);
     }
 
-    /// Sends the signed-in person's pending saves one by one, oldest first; stops at the
-    /// first that cannot be sent now (no network, no session), to try again later.
+    /// Sends the signed-in person's pending saves one by one, oldest first, then their
+    /// decisions; stops at the first that cannot be sent now (no network, no session), to
+    /// try again later.
     async fn run(store: OutboxStore) {
         if RUNNING.replace(true) {
             return;
@@ -255,16 +335,24 @@ mod sync {
             let Some(owner) = signed_in_subject() else {
                 break;
             };
-            let Some(save) = storage::load().due(&owner).next().cloned() else {
+            let outbox = storage::load();
+            let state = if let Some(save) = outbox.due(&owner).next().cloned() {
+                let id = save.id().to_owned();
+                store.set_state(&id, SyncState::Syncing);
+                let state = send(save).await;
+                store.set_state(&id, state.clone());
+                state
+            } else if let Some(decision) = outbox.due_decisions(&owner).next().cloned() {
+                let id = decision.id();
+                store.set_decision_state(&id, SyncState::Syncing);
+                let state = send_decision(decision).await;
+                store.set_decision_state(&id, state.clone());
+                state
+            } else {
                 break;
             };
-            let id = save.id().to_owned();
-            store.set_state(&id, SyncState::Syncing);
-            let state = send(save).await;
-            let retry_later = state == SyncState::Pending;
             any_synced |= matches!(state, SyncState::Synced { .. });
-            store.set_state(&id, state);
-            if retry_later {
+            if state == SyncState::Pending {
                 break;
             }
         }
@@ -284,6 +372,23 @@ mod sync {
             Attempt::CheckStored => match authorized(|| get_entry(save.id().to_owned())).await {
                 Ok(stored) => after_stale(&save, Some(&stored), now),
                 Err(AppError::NotFound) => after_stale(&save, None, now),
+                Err(_) => SyncState::Pending,
+            },
+        }
+    }
+
+    /// Sends a decision on the version the manager saw; a refusal as stale becomes a
+    /// conflict saying what changed (the server answers a decision it already applied as
+    /// done, so a retry after a lost answer is synced, once).
+    async fn send_decision(decision: QueuedDecision) -> SyncState {
+        let (id, approve, note) = (decision.id(), decision.approve, decision.note.clone());
+        let seen = Some(decision.entry.version);
+        let result = authorized(|| decide_entry(id.clone(), approve, note.clone(), seen)).await;
+        match after_attempt(&result, storage::now_ms()) {
+            Attempt::Settled(state) => state,
+            Attempt::CheckStored => match authorized(|| get_entry_to_decide(id.clone())).await {
+                Ok(now) => after_stale_decision(&decision, Some(&now)),
+                Err(AppError::NotFound) => after_stale_decision(&decision, None),
                 Err(_) => SyncState::Pending,
             },
         }

@@ -3,25 +3,95 @@
 //! approved a week at once or entry by entry, with Undo for a few seconds; and everyone's
 //! approved time as CSV for payroll. A decision the server refuses for an old sign-in
 //! waits for a fresh one (`step_up`) and is made when the screen comes back.
+//!
+//! Offline, the queue last loaded is shown and decisions go to the outbox with the version
+//! of the entry they were made on; "Decided on this phone" shows how each went (a decision
+//! on an entry changed meanwhile is a conflict saying what changed, never applied).
 
 use std::{collections::HashMap, sync::Arc};
 
 use leptos::{lazy, prelude::*};
 
-use super::home::{on_demand, SignedInOnly};
+use super::{
+    home::{on_demand, SignedInOnly},
+    team::TeamHoursCard,
+};
 use crate::{
     api::{approve_week, decide_entry, get_awaiting_approval, undo_decisions},
     api_client::authorized,
     auth::Scope,
-    browser::{day_label, duration_label, week_label},
-    components::toast::{use_toasts, Toasts, Undo},
+    browser::{day_label, duration_label, is_online, week_label},
+    components::{
+        queued::SyncBadge,
+        toast::{use_toasts, Toasts, Undo},
+    },
     domain::{IsoWeek, Note, WorkDate},
     entries::Entry,
     error::AppError,
+    outbox::{
+        is_for_later,
+        store::{remember_queue, remembered_queue, use_outbox, OutboxStore},
+        QueuedDecision, SyncState,
+    },
     review::{by_person_week, PersonWeek},
     session::use_session,
     step_up::{self, PendingDecision},
 };
+
+/// The approvals queue shown: loaded now, or (offline) as kept on this phone at `kept_at`.
+#[derive(Clone)]
+struct Queue {
+    entries: Vec<Entry>,
+    kept_at: Option<i64>,
+}
+
+/// Loads the queue and keeps it on this phone; offline, answers the copy kept.
+async fn load_queue(owner: Option<String>) -> Result<Queue, AppError> {
+    match authorized(get_awaiting_approval).await {
+        Ok(entries) => {
+            if let Some(owner) = &owner {
+                remember_queue(owner, &entries);
+            }
+            Ok(Queue {
+                entries,
+                kept_at: None,
+            })
+        }
+        Err(err) if is_for_later(&err) => owner
+            .and_then(|owner| remembered_queue(&owner))
+            .map(|(at, entries)| Queue {
+                entries,
+                kept_at: Some(at),
+            })
+            .ok_or(err),
+        Err(err) => Err(err),
+    }
+}
+
+/// Keeps the decision on this phone, to be sent with the version it was made on; says so.
+fn decide_offline(
+    outbox: OutboxStore,
+    toasts: Toasts,
+    owner: &str,
+    entries: Vec<Entry>,
+    approve: bool,
+    note: Option<String>,
+) -> Result<(), String> {
+    let count = entries.len();
+    for entry in entries {
+        outbox.queue_decision(QueuedDecision::new(owner, entry, approve, note.clone()))?;
+    }
+    let what = match (approve, count) {
+        (true, 1) => "Approved".to_owned(),
+        (false, _) => "Rejected".to_owned(),
+        (true, count) => format!("{count} entries approved"),
+    };
+    toasts.show(
+        format!("{what} on this phone: sent when you are back online"),
+        None,
+    );
+    Ok(())
+}
 
 #[component]
 pub fn ApprovalsPage() -> impl IntoView {
@@ -46,6 +116,7 @@ fn Approvals() -> impl IntoView {
             {move || if session.has(Scope::ApproveTimesheets) {
                 view! {
                     <Pending/>
+                    <TeamHoursCard/>
                     <section class="card">
                         <Export/>
                     </section>
@@ -68,6 +139,7 @@ fn Approvals() -> impl IntoView {
 fn Pending() -> impl IntoView {
     let toasts = use_toasts();
     let session = use_session();
+    let outbox = use_outbox();
     // Approving a week is an action; the list is a resource keyed on it, so the week goes
     // once approved (and stays, with the reason, when refused). An undo reloads it too.
     let approve = Action::new_unsync(|group: &PersonWeek| {
@@ -88,9 +160,27 @@ fn Pending() -> impl IntoView {
         move || {
             approve.version().track();
             reload.track();
-            authorized(get_awaiting_approval)
+            // Decisions sent from the outbox change the queue.
+            outbox.synced_count();
+            load_queue(session.owner())
         }
     });
+    // Entries decided on this phone leave the list at once (a conflict brings one back).
+    let decided_here = move || {
+        session
+            .owner()
+            .map(|owner| outbox.decisions_of(&owner))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|decision| {
+                !matches!(
+                    decision.state,
+                    SyncState::Failed { .. } | SyncState::Conflict { .. }
+                )
+            })
+            .map(|decision| decision.id())
+            .collect::<std::collections::HashSet<_>>()
+    };
     // Back from signing in again: the decision that asked for it, made once now.
     if let Some(decision) = session
         .profile()
@@ -98,9 +188,10 @@ fn Pending() -> impl IntoView {
     {
         leptos::task::spawn_local(replay(decision, toasts, reload.clone()));
     }
-    // Why a week was not approved, until it is: kept per week, as the list is drawn anew
-    // after every attempt.
+    // Why a week was not approved, until it is, and which weeks are open: kept per week,
+    // as the list is drawn anew after every attempt and every decision kept offline.
     let refused = RwSignal::new(HashMap::<OwnerWeek, String>::new());
+    let opened = RwSignal::new(std::collections::HashSet::<OwnerWeek>::new());
     Effect::new(move |_| {
         let Some((group, done)) = approve.value().get() else {
             return;
@@ -141,7 +232,7 @@ fn Pending() -> impl IntoView {
             }),
         }
     });
-    move || {
+    let list = move || {
         match pending.get() {
         None => view! {
             <section class="card" aria-busy="true"><p class="muted">"Loading entries to approve…"</p></section>
@@ -154,20 +245,111 @@ fn Pending() -> impl IntoView {
             </section>
         }
         .into_any(),
-        Some(Ok(entries)) if entries.is_empty() => view! {
-            <section class="card"><p data-testid="nothing-to-approve">"Nothing waits for your approval."</p></section>
+        Some(Ok(queue)) => {
+            let decided = decided_here();
+            let entries: Vec<Entry> = queue
+                .entries
+                .into_iter()
+                .filter(|entry| !decided.contains(&entry.id.to_string()))
+                .collect();
+            let kept = queue.kept_at.map(|at| view! {
+                <p class="notice" role="status" data-testid="kept-queue">
+                    {format!("Offline: the list as loaded at {}. Decisions wait on this phone until you are back online.", crate::browser::moment_label(at))}
+                </p>
+            });
+            if entries.is_empty() {
+                view! {
+                    {kept}
+                    <section class="card"><p data-testid="nothing-to-approve">"Nothing waits for your approval."</p></section>
+                }
+                .into_any()
+            } else {
+                view! {
+                    {kept}
+                    <ul class="person-weeks">
+                        {by_person_week(entries)
+                            .into_iter()
+                            .map(|group| view! { <PersonWeekRow group approve refused opened/> })
+                            .collect_view()}
+                    </ul>
+                }
+                .into_any()
+            }
         }
-        .into_any(),
-        Some(Ok(entries)) => view! {
-            <ul class="person-weeks">
-                {by_person_week(entries)
-                    .into_iter()
-                    .map(|group| view! { <PersonWeekRow group approve refused/> })
-                    .collect_view()}
-            </ul>
-        }
-        .into_any(),
     }
+    };
+    view! {
+        <DecidedHere/>
+        {list}
+    }
+}
+
+/// Decisions made on this phone and how they went: waiting, synced, or refused (a conflict
+/// says what changed; the entry is back in the list to decide again).
+#[component]
+fn DecidedHere() -> impl IntoView {
+    let outbox = use_outbox();
+    let session = use_session();
+    let decisions = move || {
+        session
+            .owner()
+            .map(|owner| outbox.decisions_of(&owner))
+            .unwrap_or_default()
+    };
+    move || {
+        let decisions = decisions();
+        (!decisions.is_empty()).then(|| {
+            view! {
+                <section class="card" aria-labelledby="decided-here">
+                    <h2 id="decided-here">"Decided on this phone"</h2>
+                    <ul class="entries">
+                        {decisions.into_iter().map(|decision| view! { <DecidedRow decision/> }).collect_view()}
+                    </ul>
+                </section>
+            }
+        })
+    }
+}
+
+#[component]
+fn DecidedRow(decision: QueuedDecision) -> impl IntoView {
+    let outbox = use_outbox();
+    let entry = &decision.entry;
+    let who = entry
+        .owner
+        .name
+        .clone()
+        .or_else(|| entry.owner.email.clone())
+        .unwrap_or_else(|| entry.owner.subject.clone());
+    let id = decision.id();
+    let actions = match decision.state {
+        SyncState::Failed { .. } | SyncState::Conflict { .. } => {
+            let (retry_id, dismiss_id) = (id.clone(), id.clone());
+            let failed = matches!(decision.state, SyncState::Failed { .. });
+            Some(view! {
+                <div class="entry-actions">
+                    {failed.then(|| view! {
+                        <button type="button" class="button small" on:click=move |_| outbox.retry_decision(&retry_id)>"Try again"</button>
+                    })}
+                    <button type="button" class="button small" on:click=move |_| outbox.discard_decision(&dismiss_id)>"Dismiss"</button>
+                </div>
+            })
+        }
+        _ => None,
+    };
+    view! {
+        <li class="entry queued" data-testid="decided-here" data-state=decision.state.as_str()>
+            <div class="entry-main">
+                <span class="entry-project">{format!("{who} · {} · {}", day_label(entry.date), entry.project_name)}</span>
+                <span class="entry-duration">{duration_label(entry.minutes.get())}</span>
+            </div>
+            <div class="entry-meta">
+                <span class="badge decided">{decision.outcome()}</span>
+                <SyncBadge state=decision.state.clone()/>
+                {decision.state.reason().map(|reason| view! { <span class="decision-note" role="alert">{reason.to_owned()}</span> })}
+            </div>
+            {actions}
+        </li>
     }
 }
 
@@ -200,7 +382,7 @@ fn undo_of(
 async fn replay(decision: PendingDecision, toasts: Toasts, reload: ArcTrigger) {
     let (done, text) = match decision {
         PendingDecision::Entry { id, approve, note } => {
-            let done = authorized(|| decide_entry(id.clone(), approve, note.clone()))
+            let done = authorized(|| decide_entry(id.clone(), approve, note.clone(), None))
                 .await
                 .map(|entry| vec![entry]);
             let text = if approve { "Approved" } else { "Rejected" };
@@ -251,10 +433,26 @@ fn PersonWeekRow(
     group: PersonWeek,
     approve: ApproveWeek,
     refused: RwSignal<HashMap<OwnerWeek, String>>,
+    opened: RwSignal<std::collections::HashSet<OwnerWeek>>,
 ) -> impl IntoView {
+    let (outbox, toasts, session) = (use_outbox(), use_toasts(), use_session());
     let summary = group.summary();
-    let open = RwSignal::new(false);
     let key = owner_week(&group);
+    let owner_week_of = key.clone();
+    let open = {
+        let key = key.clone();
+        move || opened.with(|opened| opened.contains(&key))
+    };
+    let toggle = {
+        let key = key.clone();
+        move |_| {
+            opened.update(|opened| {
+                if !opened.remove(&key) {
+                    opened.insert(key.clone());
+                }
+            })
+        }
+    };
     let error = move || refused.with(|refused| refused.get(&key).cloned());
     // One week at a time: the list is read again after each.
     let busy = approve.pending();
@@ -300,9 +498,12 @@ fn PersonWeekRow(
             <button
                 type="button"
                 class="summary"
-                aria-expanded=move || open.get().to_string()
+                aria-expanded={
+                    let open = open.clone();
+                    move || open().to_string()
+                }
                 aria-controls=list_ref
-                on:click=move |_| open.update(|open| *open = !*open)
+                on:click=toggle
             >
                 <span class="summary-name">{name}</span>
                 <span class="summary-line">{format!("{when} · {days}")}</span>
@@ -317,13 +518,23 @@ fn PersonWeekRow(
                 class="button primary small"
                 disabled=busy
                 on:click=move |_| {
-                    approve.dispatch(group.get_value());
+                    let group = group.get_value();
+                    if is_online() {
+                        approve.dispatch(group);
+                        return;
+                    }
+                    let Some(owner) = session.owner() else { return };
+                    if let Err(message) = decide_offline(outbox, toasts, &owner, group.entries, true, None) {
+                        refused.update(|refused| {
+                            refused.insert(owner_week_of.clone(), message);
+                        });
+                    }
                 }
             >
                 "Approve week"
             </button>
             <div id=list_id>
-                {move || open.get().then(|| view! {
+                {move || open().then(|| view! {
                     <ul class="entries">
                         {group.with_value(|group| group.entries.clone()).into_iter().map(|entry| view! { <Decision entry/> }).collect_view()}
                     </ul>
@@ -340,6 +551,8 @@ fn PersonWeekRow(
 fn Decision(entry: Entry) -> impl IntoView {
     let toasts = use_toasts();
     let session = use_session();
+    let outbox = use_outbox();
+    let seen = StoredValue::new(entry.clone());
     let decided = RwSignal::new(None::<&'static str>);
     let rejecting = RwSignal::new(false);
     let note = RwSignal::new(String::new());
@@ -354,11 +567,32 @@ fn Decision(entry: Entry) -> impl IntoView {
             return;
         }
         error.set(None);
+        let note = (!approve).then(|| text.clone());
+        // Offline (or the server out of reach): on this phone until it can be sent.
+        let keep = move |note: Option<String>| {
+            let owner = session.owner().unwrap_or_default();
+            let kept = decide_offline(
+                outbox,
+                toasts,
+                &owner,
+                vec![seen.get_value()],
+                approve,
+                note,
+            );
+            if let Err(message) = kept {
+                decided.try_set(None);
+                error.try_set(Some(message));
+            }
+        };
+        if !is_online() {
+            keep(note);
+            return;
+        }
         let outcome = if approve { "Approved" } else { "Rejected" };
         decided.set(Some(outcome));
+        let version = Some(seen.with_value(|entry| entry.version));
         leptos::task::spawn_local(async move {
-            let note = (!approve).then(|| text.clone());
-            match authorized(|| decide_entry(id.clone(), approve, note.clone())).await {
+            match authorized(|| decide_entry(id.clone(), approve, note.clone(), version)).await {
                 Ok(_) => {
                     let undo = undo_of(vec![id], toasts, "Decision undone", move || {
                         decided.try_set(None);
@@ -376,6 +610,10 @@ fn Decision(entry: Entry) -> impl IntoView {
                         },
                         max_age,
                     ) => {}
+                Err(err) if is_for_later(&err) => {
+                    decided.try_set(None);
+                    keep(note);
+                }
                 // `try_set`: the row may have been closed while the request was out.
                 Err(err) => {
                     decided.try_set(None);

@@ -6,4 +6,5 @@ pub mod callback;
 pub mod home;
 pub mod outbox;
 pub mod profile;
+pub mod team;
 pub mod week;

@@ -7,6 +7,7 @@ use crate::{
     components::{
         entry_form::{Editing, EntryForm},
         queued::{minutes_of, OutboxSummary, QueuedRow},
+        timer::TimerCard,
         toast::ToastHost,
     },
     outbox::store::{remembered_projects, use_outbox, OutboxStore},
@@ -62,5 +63,6 @@ pub fn OfflineStart() -> impl IntoView {
     }
     };
     // No tab bar here (not signed in yet), so no toasts unless this screen has its own place.
-    view! { {outbox_card} {form_or_add} <ToastHost/> }
+    let timer_card = view! { <TimerCard projects=remembered_projects()/> }.into_any();
+    view! { {outbox_card} {timer_card} {form_or_add} <ToastHost/> }
 }

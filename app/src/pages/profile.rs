@@ -9,6 +9,10 @@ use crate::{
     error::AppError,
     passkeys::{PasskeyList, PasskeyName, PasskeySummary},
     session::use_session,
+    timer::{
+        store::{rounding, set_rounding},
+        ROUNDINGS,
+    },
 };
 
 #[component]
@@ -46,6 +50,7 @@ fn Profile() -> impl IntoView {
                         {session.scopes().iter().map(|scope| view! { <li><code>{scope.as_str()}</code></li> }).collect_view()}
                     </ul>
                     {session.passkeys_offered().then(|| view! { <Passkeys/> })}
+                    <TimerRounding/>
                     <h2>"What the server sees"</h2>
                     <AccessCheck/>
                     // Signing out keeps unsent entries on this phone, for this person's next sign-in.
@@ -55,6 +60,42 @@ fn Profile() -> impl IntoView {
                     </button>
                 </section>
             })}
+    }
+}
+
+/// What a stopped timer's time is rounded to, on this phone.
+#[component]
+fn TimerRounding() -> impl IntoView {
+    let chosen = RwSignal::new(rounding());
+    let error = RwSignal::new(None::<String>);
+    let change = move |ev: leptos::ev::Event| {
+        let Ok(minutes) = event_target_value(&ev).parse::<u32>() else {
+            return;
+        };
+        match set_rounding(minutes) {
+            Ok(()) => {
+                chosen.set(minutes);
+                error.set(None);
+            }
+            Err(message) => error.set(Some(message)),
+        }
+    };
+    view! {
+        <h2>"Timer"</h2>
+        <label class="field">
+            <span>"Round timed entries to"</span>
+            <select name="rounding" on:change=change prop:value=move || chosen.get().to_string()>
+                {ROUNDINGS.iter().map(|minutes| {
+                    let minutes = *minutes;
+                    view! {
+                        <option value=minutes.to_string() selected=move || chosen.get() == minutes>
+                            {if minutes == 1 { "the minute".to_owned() } else { format!("{minutes} minutes") }}
+                        </option>
+                    }
+                }).collect_view()}
+            </select>
+        </label>
+        {move || error.get().map(|text| view! { <p class="field-error" role="alert">{text}</p> })}
     }
 }
 

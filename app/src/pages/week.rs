@@ -14,6 +14,7 @@ use crate::{
         entry_form::{Editing, EntryForm},
         queued::{minutes_of, OutboxSummary, QueuedRow, SyncBadge},
         skeleton::Skeleton,
+        timer::TimerCard,
         toast::use_toasts,
     },
     domain::{EntryStatus, IsoWeek, WorkDate},
@@ -148,6 +149,11 @@ pub fn WeekView() -> impl IntoView {
                 _ => None,
             };
             Some(view! { <EntryForm editing=form_for projects on_done=done on_delete/> })
+        }}
+        {move || {
+            // Hidden while the entry form is open: one thing at a time on a phone.
+            let projects = projects.get().and_then(Result::ok)?;
+            (can_create() && editing.with(Option::is_none)).then(|| view! { <TimerCard projects/> })
         }}
         <section
             class="card week"

@@ -74,13 +74,29 @@ impl ServerServices {
         Ok(entry_store::awaiting_approval(&self.db, &user_id, MAX_PAGE).await?)
     }
 
-    /// Approves or rejects someone else's submitted entry.
+    /// Any entry, for a manager about to decide on it (or told a decision was stale: what
+    /// it is now).
+    pub async fn entry_to_decide(&self, user: &User, id: EntryId) -> Result<Entry, ApiError> {
+        user.require(Scope::ApproveTimesheets)?;
+        let mut conn = self.db.acquire().await?;
+        let stored = entry_store::get(&mut conn, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok(stored.entry)
+    }
+
+    /// Approves or rejects someone else's submitted entry. `seen`: the version the manager
+    /// decided on (`If-Match`; a phone's decision made offline carries it), so a decision
+    /// on an entry changed meanwhile is refused as stale (412) instead of applied to what
+    /// the manager never saw. The same decision sent again after its answer was lost is
+    /// answered with the entry as it made it, and applied once.
     pub async fn decide(
         &self,
         user: &User,
         id: EntryId,
         transition: Transition,
         note: Option<Note>,
+        seen: Option<i64>,
     ) -> Result<Entry, ApiError> {
         user.require(Scope::ApproveTimesheets)?;
         // Submitting is the owner's, and an undo has checks of its own (`undo_decisions`):
@@ -96,6 +112,17 @@ impl ServerServices {
         let entry = &stored.entry;
         if entry.owner.issuer == user.issuer && entry.owner.subject == user.subject {
             return Err(own_decision().into());
+        }
+        if let Some(seen) = seen.filter(|&seen| seen != entry.version) {
+            // One past the version decided on, by this very decision: its answer was lost.
+            let last = audit::last_change(&mut tx, &id.to_string()).await?;
+            if seen + 1 == entry.version
+                && last
+                    .is_some_and(|last| last.action == transition.as_str() && made_by(&last, user))
+            {
+                return Ok(stored.entry);
+            }
+            return Err(AppError::PreconditionFailed.into());
         }
         let note = note.as_ref().map(Note::as_str);
         let mut changed =
@@ -148,9 +175,7 @@ impl ServerServices {
             let entry_id = id.to_string();
             let last = audit::last_change(&mut tx, &entry_id).await?;
             let Some(decision) = last.filter(|last| {
-                matches!(last.action.as_str(), "approve" | "reject")
-                    && last.actor_issuer.as_deref() == Some(user.issuer.as_str())
-                    && last.actor_subject.as_deref() == Some(user.subject.as_str())
+                matches!(last.action.as_str(), "approve" | "reject") && made_by(last, user)
             }) else {
                 return Err(AppError::Conflict {
                     message: format!(
@@ -183,6 +208,11 @@ impl ServerServices {
         tx.commit().await?;
         Ok(undone)
     }
+}
+
+fn made_by(change: &audit::LastChange, user: &User) -> bool {
+    change.actor_issuer.as_deref() == Some(user.issuer.as_str())
+        && change.actor_subject.as_deref() == Some(user.subject.as_str())
 }
 
 fn own_decision() -> AppError {

@@ -19,7 +19,7 @@ use crate::{
         audit::{self, Actor},
         entries::{self as entry_store, NewRow},
         projects::{self, StoredProject},
-        users,
+        timers, users,
     },
 };
 
@@ -113,6 +113,9 @@ impl ServerServices {
             },
         )
         .await?;
+        // The entry a stopped timer makes carries its id: it ends that timer, whichever
+        // device stopped it (and the stop's entry sent again finds the entry above).
+        timers::end(&mut tx, &user_id, id).await?;
         let entry = commit_and_answer(tx, id).await?;
         Ok((entry, true))
     }
@@ -184,8 +187,9 @@ impl ServerServices {
         Ok(own_entry(&mut conn, user, id).await?.entry)
     }
 
-    /// Replaces the content of the user's own draft or rejected entry. `if_match` is the
-    /// version the client last saw (`If-Match`); a rejected entry becomes a draft again, to
+    /// Replaces the content of the user's own draft, submitted or rejected entry. `if_match`
+    /// is the version the client last saw (`If-Match`); a submitted or rejected entry
+    /// becomes a draft again (a submitted one leaves the approvals queue), to
     /// be resubmitted with its week.
     pub async fn update_entry(
         &self,
@@ -382,7 +386,7 @@ async fn commit_and_answer(mut tx: WriteTx, id: EntryId) -> Result<Entry, ApiErr
 }
 
 /// A project that entries may be booked on, by code or name.
-async fn active_project(
+pub(super) async fn active_project(
     conn: &mut sqlx::AnyConnection,
     code_or_name: &str,
 ) -> Result<StoredProject, ApiError> {

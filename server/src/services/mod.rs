@@ -5,10 +5,12 @@ use std::{sync::Arc, time::Duration};
 use app::{
     admin::{Invitation, NewPerson, NewProject, Person, ProjectUpdate},
     auth::{Scope, User},
-    domain::{EntryId, IsoWeek, Note, Transition},
+    domain::{EntryId, IsoWeek, Note, Transition, WorkDate},
     entries::{Entry, EntryDraft, Project},
     error::AppError,
+    overview::{Period, TeamHours},
     ports::Services,
+    timer::{RunningTimer, StartTimer},
 };
 
 use db::Db;
@@ -18,9 +20,11 @@ use crate::store::audit::Actor;
 pub mod approvals;
 pub mod entries;
 mod export;
+mod overview;
 mod page_cache;
 mod people;
 mod projects;
+mod timer;
 mod upload;
 
 pub use entries::EntryRange;
@@ -246,8 +250,13 @@ impl Services for ServerServices {
         id: EntryId,
         transition: Transition,
         note: Option<Note>,
+        seen: Option<i64>,
     ) -> Result<Entry, AppError> {
-        Ok(ServerServices::decide(self, user, id, transition, note).await?)
+        Ok(ServerServices::decide(self, user, id, transition, note, seen).await?)
+    }
+
+    async fn entry_to_decide(&self, user: &User, id: EntryId) -> Result<Entry, AppError> {
+        Ok(ServerServices::entry_to_decide(self, user, id).await?)
     }
 
     async fn approve_week(
@@ -262,5 +271,26 @@ impl Services for ServerServices {
 
     async fn undo_decisions(&self, user: &User, ids: &[EntryId]) -> Result<Vec<Entry>, AppError> {
         Ok(ServerServices::undo_decisions(self, user, ids).await?)
+    }
+
+    async fn running_timer(&self, user: &User) -> Result<Option<RunningTimer>, AppError> {
+        Ok(ServerServices::running_timer(self, user).await?)
+    }
+
+    async fn start_timer(&self, user: &User, start: StartTimer) -> Result<RunningTimer, AppError> {
+        Ok(ServerServices::start_timer(self, user, start).await?)
+    }
+
+    async fn discard_timer(&self, user: &User, id: EntryId) -> Result<(), AppError> {
+        Ok(ServerServices::discard_timer(self, user, id).await?)
+    }
+
+    async fn team_hours(
+        &self,
+        user: &User,
+        period: Period,
+        today: WorkDate,
+    ) -> Result<TeamHours, AppError> {
+        Ok(ServerServices::team_hours(self, user, period, today).await?)
     }
 }

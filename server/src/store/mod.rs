@@ -7,4 +7,5 @@ pub mod admin_log;
 pub mod audit;
 pub mod entries;
 pub mod projects;
+pub mod timers;
 pub mod users;

@@ -176,14 +176,14 @@ async fn the_full_life_cycle_ends_locked() {
         .iter()
         .all(|e| e["status"] == "submitted"));
 
-    // Submitted entries cannot be edited.
-    let edit = entry_body("2026-11-23", 5.0);
+    // Submitted entries cannot be deleted (corrected, they leave approval: see
+    // `a_decision_is_made_on_the_version_seen_and_applied_once`).
     let locked = app
         .call(
-            Method::PUT,
+            Method::DELETE,
             &format!("/api/timesheets/{}", ids[0]),
             &ann,
-            Some(&edit),
+            None,
         )
         .await;
     assert_eq!(locked.status(), StatusCode::CONFLICT);
@@ -576,4 +576,99 @@ async fn a_max_age_of_zero_lets_any_sign_in_decide() {
     let old = manager_token_signed_in(&app, Some(30 * 24 * 3600));
     let decided = decide(&app, &old, &entry.id.to_string(), Some("too long")).await;
     assert_eq!(decided["status"], "rejected");
+}
+
+/// `PUT /api/approvals/{id}` with `If-Match: "<version>"`.
+async fn approve_version(app: &TestApp, token: &str, id: &str, version: &str) -> reqwest::Response {
+    app.client
+        .put(app.url(&format!("/api/approvals/{id}")))
+        .bearer_auth(token)
+        .header("if-match", version)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_decision_is_made_on_the_version_seen_and_applied_once() {
+    let (app, submitted, _, second) = app_with_more_entries().await;
+    let ann = app.user_token(ALL_USER_SCOPES);
+    let manager = app.token_for(MANAGER.0, MANAGER.1, ALL_USER_SCOPES);
+    let other_manager = app.token_for("user-carl", "carl@example.com", ALL_USER_SCOPES);
+
+    // What the manager decides on, with its version.
+    let seen = app
+        .get_as(&manager, &format!("/api/approvals/{submitted}"))
+        .await;
+    assert_eq!(seen.status(), StatusCode::OK);
+    assert_eq!(seen.headers()["etag"], "\"1\"");
+    let employee = app
+        .get_as(
+            &app.employee_token(),
+            &format!("/api/approvals/{submitted}"),
+        )
+        .await;
+    assert_eq!(employee.status(), StatusCode::FORBIDDEN);
+
+    // Approved on version 1, then the same decision sent again (its answer lost): one
+    // approval, answered twice.
+    let first = approve_version(&app, &manager, &submitted, "\"1\"").await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let before_retry = app.fingerprint().await;
+    let again = approve_version(&app, &manager, &submitted, "\"1\"").await;
+    assert_eq!(again.status(), StatusCode::OK);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(
+        (again["status"].as_str(), again["version"].as_i64()),
+        (Some("approved"), Some(2))
+    );
+    assert_eq!(app.fingerprint().await, before_retry);
+    let approvals = app
+        .audit_trail(&submitted)
+        .await
+        .into_iter()
+        .filter(|row| row[0].as_deref() == Some("approve"))
+        .count();
+    assert_eq!(approvals, 1);
+    // Someone else sending that version is refused: the entry changed since.
+    let late = approve_version(&app, &other_manager, &submitted, "\"1\"").await;
+    assert_eq!(late.status(), StatusCode::PRECONDITION_FAILED);
+
+    // Ann corrects her other submitted entry: it leaves approval, and a decision made on
+    // what it was is refused and changes nothing.
+    let corrected = edit_with_version(&app, &ann, &second, 1, &entry_body("2026-11-25", 2.0)).await;
+    assert_eq!(corrected.status(), StatusCode::OK);
+    let corrected: Value = corrected.json().await.unwrap();
+    assert_eq!(
+        (corrected["status"].as_str(), corrected["version"].as_i64()),
+        (Some("draft"), Some(2))
+    );
+    assert_eq!(awaiting(&app, &manager).await, json!([]));
+    let before = app.fingerprint().await;
+    let stale = approve_version(&app, &manager, &second, "\"1\"").await;
+    assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
+    let stale_rejection = app
+        .client
+        .post(app.url(&format!("/api/approvals/{second}/reject")))
+        .bearer_auth(&manager)
+        .header("if-match", "\"1\"")
+        .json(&json!({"note": "Which project?"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale_rejection.status(), StatusCode::PRECONDITION_FAILED);
+    let unreadable = approve_version(&app, &manager, &second, "one").await;
+    assert_eq!(unreadable.status(), StatusCode::PRECONDITION_FAILED);
+    assert_eq!(app.fingerprint().await, before);
+    // What it is now, for the manager's phone to say what changed.
+    let now: Value = app
+        .get_as(&manager, &format!("/api/approvals/{second}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (now["status"].as_str(), now["minutes"].as_i64()),
+        (Some("draft"), Some(120))
+    );
 }

@@ -205,6 +205,7 @@ impl TestApp {
             "SELECT COUNT(*) AS n FROM entries",
             "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) AS n FROM entries",
             "SELECT COUNT(*) AS n FROM audit_log",
+            "SELECT COUNT(*) AS n FROM timers",
         ] {
             let row = sqlx::query(sql)
                 .fetch_one(&mut *conn)

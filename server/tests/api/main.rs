@@ -24,4 +24,6 @@ mod provider_admin;
 mod scopes;
 mod sender_constrained;
 mod server_fns;
+mod team;
+mod timer;
 mod upload;

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::helpers::TestApp;
 
 /// Every operation of the REST API. A new route must be added here and to the document.
-const ROUTES: [(&str, &str, &str); 27] = [
+const ROUTES: [(&str, &str, &str); 32] = [
     ("get", "/api/me", ""),
     ("post", "/api/timesheets", "create:timesheets"),
     ("get", "/api/timesheets", "read:timesheets"),
@@ -36,6 +36,11 @@ const ROUTES: [(&str, &str, &str); 27] = [
     ("post", "/api/people/{id}/enable", "manage:people"),
     ("put", "/api/people/{id}/role", "manage:people"),
     ("get", "/api/approvals", "approve:timesheets"),
+    ("get", "/api/approvals/{id}", "approve:timesheets"),
+    ("get", "/api/team/hours", "approve:timesheets"),
+    ("get", "/api/timer", "read:timesheets"),
+    ("put", "/api/timer", "create:timesheets"),
+    ("delete", "/api/timer/{id}", "create:timesheets"),
     ("put", "/api/approvals/{id}", "approve:timesheets"),
     ("post", "/api/approvals/{id}/reject", "approve:timesheets"),
     ("post", "/api/approvals/weeks/{week}", "approve:timesheets"),

@@ -105,6 +105,44 @@ async fn every_route_needs_its_scope_and_changes_nothing_without_it() {
             "approve:timesheets",
             true,
         ),
+        (
+            Method::GET,
+            format!("/api/approvals/{second}"),
+            None,
+            "approve:timesheets",
+            true,
+        ),
+        (
+            Method::GET,
+            "/api/team/hours?period=2026-W48".into(),
+            None,
+            "approve:timesheets",
+            true,
+        ),
+        (
+            Method::GET,
+            "/api/timer".into(),
+            None,
+            "read:timesheets",
+            false,
+        ),
+        (
+            Method::PUT,
+            "/api/timer".into(),
+            Some(json!({
+                "id": "3f1c2a52-4b8e-4a57-9b1e-2f3c4d5e6f71", "project": "ACME",
+                "started_at": db::clock::now_ms()
+            })),
+            "create:timesheets",
+            false,
+        ),
+        (
+            Method::DELETE,
+            "/api/timer/3f1c2a52-4b8e-4a57-9b1e-2f3c4d5e6f71".into(),
+            None,
+            "create:timesheets",
+            false,
+        ),
         (Method::GET, "/api/me".into(), None, "", false),
         (
             Method::POST,
@@ -225,6 +263,11 @@ async fn every_timesheet_route_refuses_a_missing_token_before_touching_the_datab
             "/api/timesheets/export?from=2026-11-01&to=2026-11-30".to_owned(),
         ),
         (Method::GET, "/api/me".to_owned()),
+        (Method::GET, format!("/api/approvals/{submitted}")),
+        (Method::GET, "/api/team/hours?period=2026-W48".to_owned()),
+        (Method::GET, "/api/timer".to_owned()),
+        (Method::PUT, "/api/timer".to_owned()),
+        (Method::DELETE, format!("/api/timer/{draft}")),
     ] {
         let response = app
             .client

@@ -7,7 +7,7 @@ use app::{
 };
 use axum::{
     extract::{Path, State},
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
     response::Response,
     Json,
 };
@@ -18,12 +18,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{json::ApiJson, openapi::ErrorBody};
 use crate::{auth::AuthUser, error::ApiError, services::ServerServices, state::AppState};
 
-use super::entries::{entry_id, entry_response, week_param};
+use super::entries::{entry_id, entry_response, if_match, week_param};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(awaiting_approval))
-        .routes(routes!(approve))
+        .routes(routes!(entry_to_decide, approve))
         .routes(routes!(reject))
         .routes(routes!(approve_week))
         .routes(routes!(undo))
@@ -118,15 +118,44 @@ async fn awaiting_approval(
     Ok(Json(services.awaiting_approval(&user).await?))
 }
 
+/// Anyone's entry as it is now, to decide on it (its `ETag` is the version for `If-Match`).
+#[utoipa::path(
+    get, path = "/api/approvals/{id}", tag = "approvals",
+    params(("id" = EntryId, Path, description = "The entry's id")),
+    responses(
+        (status = 200, description = "The entry", body = Entry,
+            headers(("ETag" = String, description = "The version, for If-Match"))),
+        (status = 403, description = "The scope is missing", body = ErrorBody),
+        (status = 404, description = "No such entry", body = ErrorBody),
+    ),
+    security(("bearer" = ["approve:timesheets"])),
+)]
+async fn entry_to_decide(
+    State(services): State<ServerServices>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let entry = services.entry_to_decide(&user, entry_id(&id)?).await?;
+    Ok(entry_response(StatusCode::OK, entry))
+}
+
 /// Approve someone else's submitted entry (the seed sends no body; any body is ignored).
+///
+/// `If-Match: "<version>"` approves only the version the manager saw: an entry changed
+/// since answers 412 — unless this manager's same decision made that change (a retry
+/// whose answer was lost), which answers 200 and is applied once.
 #[utoipa::path(
     put, path = "/api/approvals/{id}", tag = "approvals",
-    params(("id" = EntryId, Path, description = "The entry's id")),
+    params(
+        ("id" = EntryId, Path, description = "The entry's id"),
+        ("If-Match" = Option<String>, Header, description = "The version decided on, quoted: `\"3\"`"),
+    ),
     responses(
         (status = 200, description = "The approved entry, now locked", body = Entry),
         (status = 403, description = "One's own entry, or the scope is missing", body = ErrorBody),
         (status = 404, description = "No such entry", body = ErrorBody),
         (status = 409, description = "Not submitted (a draft, or already decided)", body = ErrorBody),
+        (status = 412, description = "The entry changed since that version", body = ErrorBody),
     ),
     security(("bearer" = ["approve:timesheets"])),
 )]
@@ -134,9 +163,11 @@ async fn approve(
     State(services): State<ServerServices>,
     AuthUser(user): AuthUser,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let seen = if_match(&headers)?;
     let entry = services
-        .decide(&user, entry_id(&id)?, Transition::Approve, None)
+        .decide(&user, entry_id(&id)?, Transition::Approve, None, seen)
         .await?;
     Ok(entry_response(StatusCode::OK, entry))
 }
@@ -149,9 +180,13 @@ struct Decision {
 }
 
 /// Reject someone else's submitted entry with a note; its owner can edit and resubmit it.
+/// `If-Match` as for approving.
 #[utoipa::path(
     post, path = "/api/approvals/{id}/reject", tag = "approvals",
-    params(("id" = EntryId, Path, description = "The entry's id")),
+    params(
+        ("id" = EntryId, Path, description = "The entry's id"),
+        ("If-Match" = Option<String>, Header, description = "The version decided on, quoted: `\"3\"`"),
+    ),
     request_body = Decision,
     responses(
         (status = 200, description = "The rejected entry", body = Entry),
@@ -159,6 +194,7 @@ struct Decision {
         (status = 403, description = "One's own entry, or the scope is missing", body = ErrorBody),
         (status = 404, description = "No such entry", body = ErrorBody),
         (status = 409, description = "Not submitted (a draft, or already decided)", body = ErrorBody),
+        (status = 412, description = "The entry changed since that version", body = ErrorBody),
         (status = 415, description = "Not application/json", body = ErrorBody),
         (status = 422, description = "A missing or too long note", body = ErrorBody),
     ),
@@ -168,11 +204,13 @@ async fn reject(
     State(services): State<ServerServices>,
     AuthUser(user): AuthUser,
     Path(id): Path<String>,
+    headers: HeaderMap,
     ApiJson(decision): ApiJson<Decision>,
 ) -> Result<Response, ApiError> {
+    let seen = if_match(&headers)?;
     let note = Note::rejection_reason(&decision.note)?;
     let entry = services
-        .decide(&user, entry_id(&id)?, Transition::Reject, Some(note))
+        .decide(&user, entry_id(&id)?, Transition::Reject, Some(note), seen)
         .await?;
     Ok(entry_response(StatusCode::OK, entry))
 }

@@ -201,7 +201,7 @@ async fn get_one(
 }
 
 /// The version an `If-Match` header names (`"3"`); any other value can never match.
-fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
+pub(super) fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
     let Some(value) = headers.get(header::IF_MATCH) else {
         return Ok(None);
     };
@@ -220,11 +220,12 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
         .ok_or(AppError::PreconditionFailed)
 }
 
-/// Edit one's own draft or rejected entry (a rejected one becomes a draft again).
+/// Edit one's own draft, submitted or rejected entry (it is a draft afterwards).
 /// `status` may be left out or be `draft`; submitting is `POST …/weeks/{week}/submit`.
 ///
 /// `If-Match: "<version>"` guards against lost updates: a stale version answers 412.
-/// Submitted entries answer 409 and approved ones are locked.
+/// A submitted entry may be corrected until it is decided: it becomes a draft again (out
+/// of the approvals queue until its week is submitted again). Approved ones are locked.
 #[utoipa::path(
     put, path = "/api/timesheets/{id}", tag = "timesheets",
     params(
@@ -237,7 +238,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
             headers(("ETag" = String, description = "The new version"))),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 404, description = "No such entry of the caller's", body = ErrorBody),
-        (status = 409, description = "Submitted or approved: not editable", body = ErrorBody),
+        (status = 409, description = "Approved: locked", body = ErrorBody),
         (status = 412, description = "The entry changed since that version", body = ErrorBody),
         (status = 413, description = "Body over 64 KiB", body = ErrorBody),
         (status = 415, description = "Not application/json", body = ErrorBody),

@@ -24,6 +24,8 @@ mod me;
 mod openapi;
 mod people;
 mod projects;
+mod team;
+mod timer;
 mod upload;
 
 /// Request bodies of single entries and decisions are small (uploads have their own).
@@ -37,6 +39,8 @@ pub fn router(cors_origins: &[Origin]) -> Router<AppState> {
                 .merge(entries::router())
                 .merge(approvals::router())
                 .merge(export::router())
+                .merge(team::router())
+                .merge(timer::router())
                 .layer(DefaultBodyLimit::max(BODY_LIMIT)),
         )
         .merge(upload::router())

@@ -49,10 +49,17 @@ pub struct ErrorBody {
         license(name = "MIT", identifier = "MIT"),
     ),
     // Query and path parameters refer to these by name; bodies register their own.
-    components(schemas(ErrorBody, app::domain::WorkDate, app::domain::IsoWeek)),
+    components(schemas(
+        ErrorBody,
+        app::domain::WorkDate,
+        app::domain::IsoWeek,
+        app::domain::EntryId,
+        app::overview::Period
+    )),
     tags(
         (name = "timesheets", description = "One's own entries and weeks"),
-        (name = "approvals", description = "Deciding on others' submitted entries"),
+        (name = "approvals", description = "Deciding on others' submitted entries; the team's hours"),
+        (name = "timer", description = "The running timer: one per person, across devices"),
         (name = "batch", description = "Uploads by machine clients (client credentials)"),
         (name = "account", description = "Who the token speaks for"),
         (name = "projects", description = "What time is booked on; administered with manage:projects"),

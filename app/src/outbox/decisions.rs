@@ -1,0 +1,166 @@
+//! A manager's decisions made offline: each carries the entry as the manager saw it, so the
+//! server applies it only to that version, and a refusal as stale can say what changed.
+
+use super::{QueuedDecision, SyncState};
+use crate::{
+    browser::{day_label, duration_label},
+    domain::EntryStatus,
+    entries::Entry,
+};
+
+/// The state of a decision refused as stale, given the entry as it is now (`None`: deleted).
+pub fn after_stale_decision(decision: &QueuedDecision, now: Option<&Entry>) -> SyncState {
+    let Some(now) = now else {
+        return conflict("The entry was deleted meanwhile".into());
+    };
+    // The server answers this manager's own decision sent again (its answer lost) as done:
+    // a decision found here is someone else's.
+    match now.status {
+        EntryStatus::Approved | EntryStatus::Rejected => {
+            return conflict(format!("Already {} elsewhere", now.status))
+        }
+        EntryStatus::Draft | EntryStatus::Submitted => {}
+    }
+    let changes = changes(&decision.entry, now);
+    let taken_back = now.status == EntryStatus::Draft;
+    let reason = match (taken_back, changes.is_empty()) {
+        (true, true) => "Taken back from approval by its owner".to_owned(),
+        (true, false) => format!(
+            "Taken back by its owner and changed: {}",
+            changes.join("; ")
+        ),
+        (false, true) => "Changed meanwhile".to_owned(),
+        (false, false) => format!("Changed meanwhile: {}", changes.join("; ")),
+    };
+    conflict(reason)
+}
+
+fn conflict(reason: String) -> SyncState {
+    SyncState::Conflict {
+        reason,
+        latest_version: None,
+    }
+}
+
+/// What differs between the entry as seen and as it is now, in the user's words.
+pub fn changes(seen: &Entry, now: &Entry) -> Vec<String> {
+    let mut changes = Vec::new();
+    if seen.date != now.date {
+        changes.push(format!(
+            "{} → {}",
+            day_label(seen.date),
+            day_label(now.date)
+        ));
+    }
+    if seen.project != now.project {
+        changes.push(format!("{} → {}", seen.project_name, now.project_name));
+    }
+    if seen.minutes != now.minutes {
+        changes.push(format!(
+            "{} → {}",
+            duration_label(seen.minutes.get()),
+            duration_label(now.minutes.get())
+        ));
+    }
+    if seen.note != now.note {
+        changes.push(match now.note.as_deref() {
+            Some(note) => format!("note “{note}”"),
+            None => "note removed".to_owned(),
+        });
+    }
+    changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        domain::{EntryId, Minutes, ProjectCode, WorkDate},
+        entries::Owner,
+    };
+
+    fn entry(minutes: u32, status: EntryStatus, version: i64) -> Entry {
+        Entry {
+            id: EntryId::parse("7d1c2a52-4b8e-4a57-9b1e-2f3c4d5e6f70").unwrap(),
+            user_id: "emma".into(),
+            owner: Owner {
+                issuer: "https://id.test".into(),
+                subject: "emma".into(),
+                email: None,
+                name: Some("Emma".into()),
+            },
+            date: WorkDate::parse("2026-11-16").unwrap(),
+            project: ProjectCode::parse("ACME").unwrap(),
+            project_name: "Acme".into(),
+            hours: f64::from(minutes) / 60.0,
+            minutes: Minutes::new(minutes).unwrap(),
+            note: Some("Design".into()),
+            status,
+            approved: status == EntryStatus::Approved,
+            decision_note: None,
+            source: "app".into(),
+            external_id: None,
+            version,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn approval() -> QueuedDecision {
+        QueuedDecision::new("maria", entry(120, EntryStatus::Submitted, 2), true, None)
+    }
+
+    fn reason(state: SyncState) -> String {
+        match state {
+            SyncState::Conflict { reason, .. } => reason,
+            other => panic!("not a conflict: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_changed_entry_is_a_conflict_that_says_what_changed() {
+        let mut now = entry(180, EntryStatus::Submitted, 4);
+        now.note = None;
+        assert_eq!(
+            reason(after_stale_decision(&approval(), Some(&now))),
+            "Changed meanwhile: 2:00 → 3:00; note removed"
+        );
+        let draft = entry(120, EntryStatus::Draft, 3);
+        assert_eq!(
+            reason(after_stale_decision(&approval(), Some(&draft))),
+            "Taken back from approval by its owner"
+        );
+        let mut moved = entry(120, EntryStatus::Draft, 3);
+        moved.date = WorkDate::parse("2026-11-17").unwrap();
+        assert!(reason(after_stale_decision(&approval(), Some(&moved)))
+            .starts_with("Taken back by its owner and changed: "));
+        assert_eq!(
+            reason(after_stale_decision(&approval(), None)),
+            "The entry was deleted meanwhile"
+        );
+    }
+
+    #[test]
+    fn someone_elses_decision_is_a_conflict() {
+        let approved = entry(120, EntryStatus::Approved, 3);
+        assert_eq!(
+            reason(after_stale_decision(&approval(), Some(&approved))),
+            "Already approved elsewhere"
+        );
+        let mut rejection = approval();
+        rejection.approve = false;
+        assert_eq!(
+            reason(after_stale_decision(&rejection, Some(&approved))),
+            "Already approved elsewhere"
+        );
+    }
+
+    #[test]
+    fn decisions_survive_a_round_trip_through_storage() {
+        let json = serde_json::to_string(&approval()).unwrap();
+        assert_eq!(
+            serde_json::from_str::<QueuedDecision>(&json).unwrap(),
+            approval()
+        );
+    }
+}
