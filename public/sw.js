@@ -7,6 +7,9 @@
 //   always fresh and never left behind on a shared phone.
 // - A new version waits until the page asks it to take over (message "SKIP_WAITING"),
 //   so an open form is never reloaded under the user's fingers.
+// - Shows the server's reminders (Web Push: JSON {title, body, url, tag, badge}) as
+//   notifications, sets the app badge where the system has one, and a tap on one opens
+//   its screen: in an open window of the app if there is one, else a new one.
 
 // The server replaces this line with the current build (see server/src/assets.rs).
 const BUILD = { version: "unbuilt", precache: ["/"] };
@@ -69,3 +72,43 @@ self.addEventListener("fetch", (event) => {
     caches.match(request, { cacheName: CACHE }).then((cached) => cached || fetch(request)),
   );
 });
+
+self.addEventListener("push", (event) => {
+  let reminder;
+  try {
+    reminder = event.data ? event.data.json() : null;
+  } catch {
+    reminder = null;
+  }
+  reminder ??= { title: "Timesheets", body: "", url: "/", tag: "reminder", badge: 0 };
+  const shown = self.registration.showNotification(reminder.title, {
+    body: reminder.body,
+    tag: reminder.tag,
+    icon: "/icons/icon-192.png",
+    data: { url: reminder.url },
+  });
+  const badge =
+    "setAppBadge" in navigator && reminder.badge > 0
+      ? navigator.setAppBadge(reminder.badge).catch(() => {})
+      : Promise.resolve();
+  event.waitUntil(Promise.all([shown, badge]));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  // Only this app's own screens: a reminder never opens another site.
+  const target = new URL(event.notification.data?.url ?? "/", self.location.origin);
+  const url = target.origin === self.location.origin ? target.href : self.location.origin + "/";
+  event.waitUntil(openScreen(url));
+});
+
+async function openScreen(url) {
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
+  if (open) {
+    const shown = (await open.navigate(url).catch(() => null)) ?? open;
+    // Focusing needs the tap's user activation; without it the screen still changed.
+    return shown.focus().catch(() => shown);
+  }
+  return self.clients.openWindow(url);
+}

@@ -8,6 +8,7 @@ use crate::{
     entries::{Entry, NewEntry, Project},
     error::AppError,
     overview::TeamHours,
+    push::{NewPushSubscription, PushKey},
     timer::{RunningTimer, StartTimer},
 };
 #[cfg(feature = "ssr")]
@@ -174,6 +175,26 @@ pub async fn discard_timer(id: String) -> Result<(), AppError> {
         services.discard_timer(&user, EntryId::parse(&id)?).await
     })
     .await
+}
+
+/// The server's VAPID public key (`applicationServerKey`).
+#[server(prefix = "/api/rpc", endpoint = "push_key", client = crate::api_client::BearerClient)]
+pub async fn get_push_key() -> Result<PushKey, AppError> {
+    as_signed_in(|user, services| async move { services.push_key(&user).await }).await
+}
+
+/// Reminds the signed-in person on this device.
+#[server(prefix = "/api/rpc", endpoint = "subscribe_push", client = crate::api_client::BearerClient)]
+pub async fn subscribe_to_reminders(subscription: NewPushSubscription) -> Result<(), AppError> {
+    as_signed_in(|user, services| async move { services.subscribe_push(&user, subscription).await })
+        .await
+}
+
+/// Stops reminding the signed-in person on the device at `endpoint`.
+#[server(prefix = "/api/rpc", endpoint = "unsubscribe_push", client = crate::api_client::BearerClient)]
+pub async fn unsubscribe_from_reminders(endpoint: String) -> Result<(), AppError> {
+    as_signed_in(|user, services| async move { services.unsubscribe_push(&user, &endpoint).await })
+        .await
 }
 
 /// Everyone's hours of `period` (`2026-W49` or `2026-12`) for a manager; `today` is the

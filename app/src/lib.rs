@@ -9,6 +9,7 @@
 //! - [`oidc`], [`session`], [`api_client`]: sign-in in the browser, the session, and calls
 //!   with the access token.
 //! - [`outbox`]: saves made without network, kept on the device until they are sent.
+//! - [`push`]: Web Push reminders: a device's subscription and what a reminder carries.
 //! - [`passkeys`]: what the embedded provider's passkey endpoints exchange with the app.
 //! - [`review`]: a manager's view of submitted time: each person's week at a glance.
 //! - [`timer`]: the running timer, kept on the phone and known to the server.
@@ -35,6 +36,7 @@ mod pages;
 pub mod passkeys;
 #[cfg(feature = "ssr")]
 pub mod ports;
+pub mod push;
 mod pwa;
 pub mod review;
 #[cfg(feature = "ssr")]

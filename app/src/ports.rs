@@ -13,6 +13,7 @@ use crate::{
     entries::{Entry, EntryDraft, Project},
     error::AppError,
     overview::{Period, TeamHours},
+    push::{NewPushSubscription, PushKey},
     timer::{RunningTimer, StartTimer},
 };
 
@@ -118,6 +119,19 @@ pub trait Services: Send + Sync + 'static {
 
     /// Ends the user's timer `id` without an entry.
     async fn discard_timer(&self, user: &User, id: EntryId) -> Result<(), AppError>;
+
+    /// The server's VAPID public key, to subscribe a device to reminders.
+    async fn push_key(&self, user: &User) -> Result<PushKey, AppError>;
+
+    /// Reminds the user on a device (its push subscription and time zone).
+    async fn subscribe_push(
+        &self,
+        user: &User,
+        subscription: NewPushSubscription,
+    ) -> Result<(), AppError>;
+
+    /// Stops reminding the user on the device at `endpoint`.
+    async fn unsubscribe_push(&self, user: &User, endpoint: &str) -> Result<(), AppError>;
 
     /// Everyone's hours in `period`, for a manager; `today` ends the days that can be missing.
     async fn team_hours(

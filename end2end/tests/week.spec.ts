@@ -78,8 +78,13 @@ test('log, edit and submit a week; reject, fix, approve', async ({ page }) => {
   await page.getByRole('button', { name: 'Submit 3 entries' }).click();
   await expect(page.getByTestId('entry').filter({ hasText: 'Submitted' })).toHaveCount(3);
   await expect(page.getByRole('button', { name: 'Submit week' })).toHaveCount(0);
-  // Submitted entries no longer open for editing.
-  await expect(review.getByRole('button')).toHaveCount(0);
+  // A submitted entry still opens, saying that a change takes it back from approval.
+  await review.getByRole('button').click();
+  const submittedForm = page.getByRole('form', { name: 'Edit entry' });
+  await expect(submittedForm.getByTestId('withdraws')).toContainText('takes it back');
+  await expect(submittedForm.getByRole('button', { name: 'Delete entry' })).toHaveCount(0);
+  await submittedForm.getByRole('button', { name: 'Cancel' }).click();
+  await expect(submittedForm).toHaveCount(0);
   await signOut(page);
 
   // The manager rejects one with a note and approves the others.

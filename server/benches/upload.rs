@@ -49,6 +49,7 @@ async fn main() {
         read_cache: true,
         decision_undo_secs: 30,
         approval_max_auth_age_secs: 900,
+        reminders: server::config::ReminderArgs::off(),
     };
     let app = Application::build(args).await.expect("the server starts");
     let base = format!("http://{}", app.address());

@@ -345,6 +345,11 @@ pub enum KeysCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Show the Web Push (VAPID) public key browsers subscribe with (made if missing).
+    Push {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -481,6 +486,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Keys(KeysCommand::Rotate { database: args })) => {
             let kid = admin::rotate_keys(&database(&args).await?).await?;
             println!("new signing key {kid}; the previous one stays published for 2 hours");
+            Ok(())
+        }
+        Some(Command::Keys(KeysCommand::Push { database: args })) => {
+            let key = crate::push::keys::ensure(&database(&args).await?).await?;
+            println!("{}", key.public_key);
             Ok(())
         }
     }

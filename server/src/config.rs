@@ -7,7 +7,10 @@ use db::DatabaseUrl;
 
 use provider::ProviderArgs;
 
-use crate::auth::settings::OidcArgs;
+use crate::{
+    auth::settings::OidcArgs,
+    push::{Schedule, TimeOfDay, WeeklyAt},
+};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct DatabaseArgs {
@@ -101,6 +104,51 @@ pub struct ServeArgs {
     /// asks them to sign in again (RFC 9470 step-up); 0 turns the check off.
     #[arg(long, env = "APPROVAL_MAX_AUTH_AGE_SECS", default_value_t = crate::services::approvals::APPROVAL_MAX_AUTH_AGE.as_secs())]
     pub approval_max_auth_age_secs: u64,
+
+    #[command(flatten)]
+    pub reminders: ReminderArgs,
+}
+
+/// Web Push reminders.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReminderArgs {
+    /// When a person whose week is not submitted is reminded, at their device's local
+    /// time: a weekday and a time (`fri 15:00`), or `off`.
+    #[arg(long, env = "REMINDER_WEEK_AT", default_value = "fri 15:00")]
+    pub reminder_week_at: Schedule<WeeklyAt>,
+
+    /// When approvers are told, daily at their local time, how many entries wait for
+    /// them (only when some do): `09:00`, or `off`.
+    #[arg(long, env = "REMINDER_APPROVALS_AT", default_value = "09:00")]
+    pub reminder_approvals_at: Schedule<TimeOfDay>,
+
+    /// Seconds between two looks at what is due.
+    #[arg(long, env = "REMINDER_CHECK_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub reminder_check_secs: u64,
+
+    /// Who push services may contact about this server, in every VAPID token
+    /// (`mailto:ops@example.com` or an https URL). Default: `PUBLIC_URL` when it is
+    /// https, else `mailto:timesheets@localhost`.
+    #[arg(long, env = "PUSH_CONTACT")]
+    pub push_contact: Option<String>,
+
+    /// Accept `http:` push endpoints: tests with a local push service only (a browser's
+    /// are https; anything else would let anyone make the server call any address).
+    #[arg(long, env = "PUSH_ALLOW_HTTP", default_value_t = false, action = clap::ArgAction::Set)]
+    pub push_allow_http: bool,
+}
+
+impl ReminderArgs {
+    /// No reminders: for tests and benchmarks that do not look at them.
+    pub fn off() -> Self {
+        ReminderArgs {
+            reminder_week_at: Schedule(None),
+            reminder_approvals_at: Schedule(None),
+            reminder_check_secs: 60,
+            push_contact: None,
+            push_allow_http: false,
+        }
+    }
 }
 
 /// A web origin (`scheme://host[:port]`), written exactly as browsers send it in `Origin`.

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod push;
 pub mod routes;
 pub mod services;
 pub mod startup;

@@ -15,9 +15,37 @@ use crate::{
     auth::{DpopMode, Gate, TokenVerifier},
     config::ServeArgs,
     routes,
-    services::{PageCache, ServerServices},
+    services::{PageCache, PushConfig, ServerServices},
     state::{AppState, AppStateInner},
 };
+
+/// Starts the reminders scheduler (it sends nothing until someone subscribes).
+fn start_reminders(
+    args: &ServeArgs,
+    db: &Db,
+    vapid: crate::push::keys::VapidKey,
+    public_url: &PublicUrl,
+) -> anyhow::Result<()> {
+    let reminders = &args.reminders;
+    let contact = reminders.push_contact.clone().unwrap_or_else(|| {
+        if public_url.as_str().starts_with("https://") {
+            public_url.as_str().to_owned()
+        } else {
+            "mailto:timesheets@localhost".to_owned()
+        }
+    });
+    let sender = Arc::new(crate::push::sender::PushSender::new(vapid, contact)?);
+    crate::push::reminders::spawn(
+        db.clone(),
+        sender,
+        crate::push::reminders::ReminderSettings {
+            week: reminders.reminder_week_at.0,
+            approvals: reminders.reminder_approvals_at.0,
+            every: Duration::from_secs(reminders.reminder_check_secs),
+        },
+    );
+    Ok(())
+}
 
 /// cargo-leptos names the bundle and says whether file names carry content hashes
 /// through these variables when it builds the server; the same variables at run
@@ -59,7 +87,7 @@ impl Application {
             .public_url
             .clone()
             .unwrap_or_else(|| PublicUrl::for_address(address));
-        let (verifier, gate, provider) = token_verifier(&args, &db, public_url).await?;
+        let (verifier, gate, provider) = token_verifier(&args, &db, public_url.clone()).await?;
         let mut pwa_auth = args.oidc.pwa_auth_config(
             verifier.settings().issuer.as_str(),
             &args.provider.oidc_client_id,
@@ -74,9 +102,15 @@ impl Application {
         let embedded_issuer = provider
             .as_ref()
             .map(|provider| provider.settings().issuer.to_string());
+        let vapid = crate::push::keys::ensure(&db).await?;
         let server_services = ServerServices::new(db.clone(), pages, embedded_issuer)
             .with_undo_window(Duration::from_secs(args.decision_undo_secs))
-            .with_approval_max_auth_age(Duration::from_secs(args.approval_max_auth_age_secs));
+            .with_approval_max_auth_age(Duration::from_secs(args.approval_max_auth_age_secs))
+            .with_push(PushConfig {
+                public_key: vapid.public_key.clone(),
+                allow_http: args.reminders.push_allow_http,
+            });
+        start_reminders(&args, &db, vapid, &public_url)?;
         let services: SharedServices = Arc::new(server_services.clone());
         let state = AppState(Arc::new(AppStateInner {
             leptos_options,

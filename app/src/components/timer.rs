@@ -38,7 +38,13 @@ pub fn TimerBadge() -> impl IntoView {
 /// Start a timer on a project, or the one running: its time, Stop and Discard; over
 /// midnight, what to log.
 #[component]
-pub fn TimerCard(projects: Vec<Project>) -> impl IntoView {
+pub fn TimerCard(
+    projects: Vec<Project>,
+    /// Closes the idle card (Cancel, or once started: the running one stays); none where
+    /// the card is always shown.
+    #[prop(optional)]
+    on_close: Option<Callback<()>>,
+) -> impl IntoView {
     let timer = use_timer();
     let session = use_session();
     let running = move || session.owner().and_then(|owner| timer.running(&owner));
@@ -72,7 +78,15 @@ pub fn TimerCard(projects: Vec<Project>) -> impl IntoView {
             error.set(Some("This project's code is not valid.".into()));
             return;
         };
-        error.set(timer.start(&owner, code, project.name, None).err());
+        match timer.start(&owner, code, project.name, None) {
+            Ok(()) => {
+                error.set(None);
+                if let Some(close) = on_close {
+                    close.run(());
+                }
+            }
+            Err(message) => error.set(Some(message)),
+        }
     };
     let idle = move || {
         let options = projects.get_value();
@@ -92,6 +106,9 @@ pub fn TimerCard(projects: Vec<Project>) -> impl IntoView {
                     </select>
                 </label>
                 <button type="button" class="button primary" data-testid="timer-start" on:click=start>{label}</button>
+                {on_close.map(|close| view! {
+                    <button type="button" class="button" on:click=move |_| close.run(())>"Cancel"</button>
+                })}
             </div>
         }
         .into_any()

@@ -52,6 +52,9 @@ async fn load_queue(owner: Option<String>) -> Result<Queue, AppError> {
             if let Some(owner) = &owner {
                 remember_queue(owner, &entries);
             }
+            // The installed app's badge: what waits, as the server says now.
+            #[cfg(feature = "hydrate")]
+            crate::push::device::show_badge(entries.len());
             Ok(Queue {
                 entries,
                 kept_at: None,

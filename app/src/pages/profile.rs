@@ -50,6 +50,7 @@ fn Profile() -> impl IntoView {
                         {session.scopes().iter().map(|scope| view! { <li><code>{scope.as_str()}</code></li> }).collect_view()}
                     </ul>
                     {session.passkeys_offered().then(|| view! { <Passkeys/> })}
+                    <Reminders/>
                     <TimerRounding/>
                     <h2>"What the server sees"</h2>
                     <AccessCheck/>
@@ -60,6 +61,105 @@ fn Profile() -> impl IntoView {
                     </button>
                 </section>
             })}
+    }
+}
+
+/// "Remind me": reminders by Web Push on this device (the browser asks for permission);
+/// the server sends them at the device's local time.
+#[component]
+fn Reminders() -> impl IntoView {
+    let session = use_session();
+    // `None` until the browser has said (or where it cannot remind at all).
+    let on = RwSignal::new(None::<bool>);
+    let supported = RwSignal::new(true);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            if crate::push::device::supported() {
+                leptos::task::spawn_local(async move {
+                    on.set(Some(
+                        crate::push::device::current_endpoint().await.is_some(),
+                    ));
+                });
+            } else {
+                supported.set(false);
+            }
+        }
+    });
+    let toggle = move |_| {
+        let wanted = !on.get_untracked().unwrap_or(false);
+        busy.set(true);
+        error.set(None);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = wanted;
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            match switch_reminders(wanted).await {
+                Ok(()) => on.set(Some(wanted)),
+                Err(message) => error.set(Some(message)),
+            }
+            busy.set(false);
+        });
+    };
+    let approver = move || session.has(crate::auth::Scope::ApproveTimesheets);
+    view! {
+        <h2>"Reminders"</h2>
+        {move || if supported.get() {
+            view! {
+                <div class="switch-row">
+                    <span id="remind-me-label">"Remind me"</span>
+                    <button
+                        type="button"
+                        role="switch"
+                        class="switch"
+                        aria-labelledby="remind-me-label"
+                        aria-checked=move || on.get().unwrap_or(false).to_string()
+                        disabled=move || busy.get() || on.get().is_none()
+                        on:click=toggle
+                        data-testid="remind-me"
+                    ></button>
+                </div>
+                <p class="muted">
+                    {move || if approver() {
+                        "On this phone: when your week is not submitted on Friday afternoon, and each morning when entries wait for your approval."
+                    } else {
+                        "On this phone: when your week is not submitted on Friday afternoon."
+                    }}
+                </p>
+            }
+            .into_any()
+        } else {
+            view! { <p class="muted">"This browser cannot show reminders. Install the app on your phone's home screen to get them."</p> }.into_any()
+        }}
+        {move || error.get().map(|text| view! { <p class="field-error" role="alert">{text}</p> })}
+    }
+}
+
+/// Subscribes this device (browser permission, push subscription, the server) or ends it.
+#[cfg(feature = "hydrate")]
+async fn switch_reminders(on: bool) -> Result<(), String> {
+    use crate::{
+        api::{get_push_key, subscribe_to_reminders, unsubscribe_from_reminders},
+        api_client::authorized,
+        push::device,
+    };
+    if on {
+        let key = authorized(get_push_key)
+            .await
+            .map_err(|err| err.to_string())?;
+        let subscription = device::subscribe(&key.public_key).await?;
+        authorized(|| subscribe_to_reminders(subscription.clone()))
+            .await
+            .map_err(|err| format!("Not saved: {err}"))
+    } else {
+        if let Some(endpoint) = device::unsubscribe().await? {
+            authorized(|| unsubscribe_from_reminders(endpoint.clone()))
+                .await
+                .map_err(|err| format!("Not saved: {err}"))?;
+        }
+        Ok(())
     }
 }
 

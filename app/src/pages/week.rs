@@ -25,6 +25,7 @@ use crate::{
         QueuedSave, SyncState,
     },
     session::use_session,
+    timer::store::use_timer,
 };
 
 fn status_label(status: EntryStatus) -> &'static str {
@@ -130,6 +131,13 @@ pub fn WeekView() -> impl IntoView {
         }
     };
     let add_on = move |day: WorkDate| editing.set(Some(Editing::New(day)));
+    let timer = use_timer();
+    let timing = RwSignal::new(false);
+    let timer_running = move || {
+        session
+            .owner()
+            .is_some_and(|owner| timer.running(&owner).is_some())
+    };
     let can_create = move || session.has(Scope::CreateTimesheets);
 
     view! {
@@ -151,9 +159,14 @@ pub fn WeekView() -> impl IntoView {
             Some(view! { <EntryForm editing=form_for projects on_done=done on_delete/> })
         }}
         {move || {
-            // Hidden while the entry form is open: one thing at a time on a phone.
+            // A running timer shows above the week; an idle one only when asked for (the
+            // week stays one phone screen). Hidden while the entry form is open.
             let projects = projects.get().and_then(Result::ok)?;
-            (can_create() && editing.with(Option::is_none)).then(|| view! { <TimerCard projects/> })
+            let shown = timer_running() || timing.get();
+            (can_create() && shown && editing.with(Option::is_none)).then(|| {
+                let on_close = Callback::new(move |()| timing.set(false));
+                view! { <TimerCard projects on_close/> }
+            })
         }}
         <section
             class="card week"
@@ -229,6 +242,22 @@ pub fn WeekView() -> impl IntoView {
                                 }
                             >
                                 "Add entry"
+                            </button>
+                        })}
+                        {(can_create() && !timer_running()).then(|| view! {
+                            // A stopwatch: the bar keeps Add and Submit wide enough for one line.
+                            <button
+                                type="button"
+                                class="button timer-open"
+                                aria-label="Timer"
+                                title="Timer"
+                                aria-expanded=move || timing.get().to_string()
+                                on:click=move |_| timing.update(|open| *open = !*open)
+                            >
+                                <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true">
+                                    <circle cx="12" cy="13" r="8" fill="none" stroke="currentColor" stroke-width="2"></circle>
+                                    <path d="M12 13V9M9 2h6M12 2v3" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"></path>
+                                </svg>
                             </button>
                         })}
                         {(drafts > 0 && can_create()).then(|| view! { <SubmitWeek week=shown count=drafts submit/> })}

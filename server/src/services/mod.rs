@@ -10,6 +10,7 @@ use app::{
     error::AppError,
     overview::{Period, TeamHours},
     ports::Services,
+    push::{NewPushSubscription, PushKey},
     timer::{RunningTimer, StartTimer},
 };
 
@@ -24,12 +25,14 @@ mod overview;
 mod page_cache;
 mod people;
 mod projects;
+mod push;
 mod timer;
 mod upload;
 
 pub use entries::EntryRange;
 pub use export::{ExportRequest, MAX_EXPORT_DAYS};
 pub use page_cache::PageCache;
+pub use push::PushConfig;
 
 /// Who administers: a signed-in user (checked for the scope), or someone at the server's
 /// shell, who holds the database anyway.
@@ -91,6 +94,8 @@ pub struct ServerServices {
     undo_window: Duration,
     /// How recent a manager's sign-in must be to approve or reject; zero: any.
     approval_max_auth_age: Duration,
+    /// Web Push reminders, once the server's VAPID key is known.
+    push: Option<Arc<PushConfig>>,
 }
 
 impl ServerServices {
@@ -101,6 +106,7 @@ impl ServerServices {
             embedded_issuer,
             undo_window: approvals::UNDO_WINDOW,
             approval_max_auth_age: approvals::APPROVAL_MAX_AUTH_AGE,
+            push: None,
         }
     }
 
@@ -114,6 +120,13 @@ impl ServerServices {
     }
 
     /// Decisions may be undone for `window` instead of [`approvals::UNDO_WINDOW`].
+    pub fn with_push(self, push: PushConfig) -> Self {
+        Self {
+            push: Some(Arc::new(push)),
+            ..self
+        }
+    }
+
     pub fn with_undo_window(self, window: Duration) -> Self {
         Self {
             undo_window: window,
@@ -283,6 +296,22 @@ impl Services for ServerServices {
 
     async fn discard_timer(&self, user: &User, id: EntryId) -> Result<(), AppError> {
         Ok(ServerServices::discard_timer(self, user, id).await?)
+    }
+
+    async fn push_key(&self, user: &User) -> Result<PushKey, AppError> {
+        Ok(ServerServices::push_key(self, user)?)
+    }
+
+    async fn subscribe_push(
+        &self,
+        user: &User,
+        subscription: NewPushSubscription,
+    ) -> Result<(), AppError> {
+        Ok(ServerServices::subscribe_push(self, user, subscription).await?)
+    }
+
+    async fn unsubscribe_push(&self, user: &User, endpoint: &str) -> Result<(), AppError> {
+        Ok(ServerServices::unsubscribe_push(self, user, endpoint).await?)
     }
 
     async fn team_hours(

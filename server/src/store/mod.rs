@@ -7,5 +7,6 @@ pub mod admin_log;
 pub mod audit;
 pub mod entries;
 pub mod projects;
+pub mod push;
 pub mod timers;
 pub mod users;

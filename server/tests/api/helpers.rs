@@ -12,7 +12,7 @@ use app::admin::Role;
 use db::{Backend, DatabaseUrl, Db};
 use server::{
     auth::OidcArgs,
-    config::{DatabaseArgs, ServeArgs},
+    config::{DatabaseArgs, ReminderArgs, ServeArgs},
     startup::Application,
 };
 use sqlx::{Connection, Executor};
@@ -206,6 +206,7 @@ impl TestApp {
             "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) AS n FROM entries",
             "SELECT COUNT(*) AS n FROM audit_log",
             "SELECT COUNT(*) AS n FROM timers",
+            "SELECT COUNT(*) AS n FROM push_subscriptions",
         ] {
             let row = sqlx::query(sql)
                 .fetch_one(&mut *conn)
@@ -283,9 +284,18 @@ impl TestApp {
     /// Another server on this app's database, trusting the same issuer, as a second
     /// instance behind a load balancer is (PostgreSQL only: a SQLite file has one server).
     pub async fn spawn_second_server(&self) -> SecondServer {
+        self.spawn_second_server_with(|_| {}).await
+    }
+
+    /// [`TestApp::spawn_second_server`] with settings of its own.
+    pub async fn spawn_second_server_with(
+        &self,
+        configure: impl FnOnce(&mut ServeArgs),
+    ) -> SecondServer {
         let site = site_root();
         let mut args = serve_args(self.database_url.clone(), site.path().to_path_buf());
         args.oidc.oidc_issuer = Some(self.issuer.url.parse().expect("an issuer URL"));
+        configure(&mut args);
         let second = Application::build(args)
             .await
             .expect("a second server on the same database");
@@ -334,6 +344,8 @@ pub fn serve_args(database_url: DatabaseUrl, site_root: PathBuf) -> ServeArgs {
         read_cache: true,
         decision_undo_secs: 30,
         approval_max_auth_age_secs: 900,
+        // Off: only the reminder tests (push.rs) send any.
+        reminders: ReminderArgs::off(),
     }
 }
 

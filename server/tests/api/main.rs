@@ -21,6 +21,7 @@ mod people;
 mod projects;
 mod provider;
 mod provider_admin;
+mod push;
 mod scopes;
 mod sender_constrained;
 mod server_fns;

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::helpers::TestApp;
 
 /// Every operation of the REST API. A new route must be added here and to the document.
-const ROUTES: [(&str, &str, &str); 32] = [
+const ROUTES: [(&str, &str, &str); 35] = [
     ("get", "/api/me", ""),
     ("post", "/api/timesheets", "create:timesheets"),
     ("get", "/api/timesheets", "read:timesheets"),
@@ -41,6 +41,9 @@ const ROUTES: [(&str, &str, &str); 32] = [
     ("get", "/api/timer", "read:timesheets"),
     ("put", "/api/timer", "create:timesheets"),
     ("delete", "/api/timer/{id}", "create:timesheets"),
+    ("get", "/api/push/key", "read:timesheets"),
+    ("put", "/api/push/subscriptions", "read:timesheets"),
+    ("delete", "/api/push/subscriptions", "read:timesheets"),
     ("put", "/api/approvals/{id}", "approve:timesheets"),
     ("post", "/api/approvals/{id}/reject", "approve:timesheets"),
     ("post", "/api/approvals/weeks/{week}", "approve:timesheets"),

@@ -143,6 +143,34 @@ async fn every_route_needs_its_scope_and_changes_nothing_without_it() {
             "create:timesheets",
             false,
         ),
+        (
+            Method::GET,
+            "/api/push/key".into(),
+            None,
+            "read:timesheets",
+            false,
+        ),
+        (
+            Method::PUT,
+            "/api/push/subscriptions".into(),
+            Some(json!({
+                "endpoint": "https://push.example.net/send/1",
+                "keys": {
+                    "p256dh": "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
+                    "auth": "BTBZMqHH6r4Tts7J_aSIgg"
+                },
+                "time_zone": "Europe/Berlin"
+            })),
+            "read:timesheets",
+            false,
+        ),
+        (
+            Method::DELETE,
+            "/api/push/subscriptions".into(),
+            Some(json!({"endpoint": "https://push.example.net/send/1"})),
+            "read:timesheets",
+            false,
+        ),
         (Method::GET, "/api/me".into(), None, "", false),
         (
             Method::POST,
@@ -268,6 +296,9 @@ async fn every_timesheet_route_refuses_a_missing_token_before_touching_the_datab
         (Method::GET, "/api/timer".to_owned()),
         (Method::PUT, "/api/timer".to_owned()),
         (Method::DELETE, format!("/api/timer/{draft}")),
+        (Method::GET, "/api/push/key".to_owned()),
+        (Method::PUT, "/api/push/subscriptions".to_owned()),
+        (Method::DELETE, "/api/push/subscriptions".to_owned()),
     ] {
         let response = app
             .client

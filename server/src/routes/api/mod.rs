@@ -24,6 +24,7 @@ mod me;
 mod openapi;
 mod people;
 mod projects;
+mod push;
 mod team;
 mod timer;
 mod upload;
@@ -41,6 +42,7 @@ pub fn router(cors_origins: &[Origin]) -> Router<AppState> {
                 .merge(export::router())
                 .merge(team::router())
                 .merge(timer::router())
+                .merge(push::router())
                 .layer(DefaultBodyLimit::max(BODY_LIMIT)),
         )
         .merge(upload::router())

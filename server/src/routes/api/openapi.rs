@@ -60,6 +60,7 @@ pub struct ErrorBody {
         (name = "timesheets", description = "One's own entries and weeks"),
         (name = "approvals", description = "Deciding on others' submitted entries; the team's hours"),
         (name = "timer", description = "The running timer: one per person, across devices"),
+        (name = "reminders", description = "Web Push reminders on a person's devices"),
         (name = "batch", description = "Uploads by machine clients (client credentials)"),
         (name = "account", description = "Who the token speaks for"),
         (name = "projects", description = "What time is booked on; administered with manage:projects"),
