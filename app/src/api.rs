@@ -127,16 +127,25 @@ pub async fn get_entry_to_decide(id: String) -> Result<Entry, AppError> {
     .await
 }
 
-/// Approves every submitted entry of one person's week.
+/// Approves every submitted entry of one person's week; `seen` (entry id, version): what
+/// the manager looked at (a week that changed since is `PreconditionFailed`).
 #[server(prefix = "/api/rpc", endpoint = "approve_week", client = crate::api_client::BearerClient)]
 pub async fn approve_week(
     issuer: String,
     subject: String,
     week: String,
+    seen: Option<Vec<(String, i64)>>,
 ) -> Result<Vec<Entry>, AppError> {
     as_signed_in(|user, services| async move {
+        let seen = seen
+            .map(|seen| {
+                seen.iter()
+                    .map(|(id, version)| Ok((EntryId::parse(id)?, *version)))
+                    .collect::<Result<Vec<_>, AppError>>()
+            })
+            .transpose()?;
         services
-            .approve_week(&user, &issuer, &subject, IsoWeek::parse(&week)?)
+            .approve_week(&user, &issuer, &subject, IsoWeek::parse(&week)?, seen)
             .await
     })
     .await

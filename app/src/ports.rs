@@ -98,13 +98,15 @@ pub trait Services: Send + Sync + 'static {
     /// Anyone's entry, for a manager deciding on it.
     async fn entry_to_decide(&self, user: &User, id: EntryId) -> Result<Entry, AppError>;
 
-    /// Approves every submitted entry of one person's week.
+    /// Approves every submitted entry of one person's week; with `seen`, only if those
+    /// are exactly the entries and versions the manager looked at.
     async fn approve_week(
         &self,
         user: &User,
         owner_issuer: &str,
         owner_subject: &str,
         week: IsoWeek,
+        seen: Option<Vec<(EntryId, i64)>>,
     ) -> Result<Vec<Entry>, AppError>;
 
     /// Takes back the user's own decisions on `ids`, made moments ago.

@@ -20,6 +20,9 @@ pub enum PendingDecision {
         id: String,
         approve: bool,
         note: Option<String>,
+        /// The version decided on.
+        #[serde(default)]
+        version: Option<i64>,
     },
     Week {
         issuer: String,
@@ -28,6 +31,9 @@ pub enum PendingDecision {
         week: String,
         /// Whose week, for the toast.
         name: String,
+        /// The entries and versions looked at.
+        #[serde(default)]
+        seen: Option<Vec<(String, i64)>>,
     },
 }
 
@@ -105,6 +111,7 @@ mod tests {
                 subject: "emma".into(),
                 week: "2026-W49".into(),
                 name: "Emma Employee".into(),
+                seen: Some(vec![("0b6d3c1e-6a7f-4e59-9a51-2f7c0f1d2e3a".into(), 2)]),
             },
             by: "maria".into(),
             at_ms: 1_000_000,
@@ -118,6 +125,7 @@ mod tests {
                 id: "0b6d3c1e-6a7f-4e59-9a51-2f7c0f1d2e3a".into(),
                 approve: false,
                 note: Some("Wrong project".into()),
+                version: Some(3),
             },
             ..kept()
         };

@@ -78,7 +78,7 @@ test('three approvals made offline: two applied once, the changed one a conflict
   await expect(conflict).toHaveCount(1);
   await expect(conflict).toContainText('Conflict');
   await expect(conflict).toContainText('Emma Employee');
-  await expect(conflict.getByRole('alert')).toHaveText(/^Taken back by its owner and changed: 3h → 2h 30m$/);
+  await expect(conflict.locator('.decision-note')).toHaveText(/^Taken back by its owner: 3h → 2h 30m$/);
   await page.screenshot({ path: 'screenshots/approvals-conflict.png' });
 
   // The server: two approved once (one version step), the corrected one untouched.

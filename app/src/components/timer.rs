@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::{
     browser::{day_label, duration_label, local_day_and_second, moment_label, now_ms, time_label},
+    components::confirm::Confirmed,
     components::toast::use_toasts,
     domain::{ProjectCode, WorkDate},
     entries::{NewEntry, Project},
@@ -17,19 +18,27 @@ use crate::{
     },
 };
 
-/// The running time in the header, on every screen; a tap opens the week.
+/// The running time in the header, on every screen; a tap opens the week. The link is
+/// drawn once per timer; only its time moves (focus stays, its name does not change).
 #[component]
 pub fn TimerBadge() -> impl IntoView {
     let timer = use_timer();
     let session = use_session();
+    let running = Memo::new(move |_| {
+        session
+            .owner()
+            .and_then(|owner| timer.running(&owner))
+            .map(|local| local.timer)
+    });
     move || {
-        let local = session.owner().and_then(|owner| timer.running(&owner))?;
-        let elapsed = elapsed_label(timer.elapsed_ms(&local.timer));
-        let label = format!("Timer: {} for {elapsed}", local.timer.project_name);
+        let running = running.get()?;
+        let label = format!("Timer running: {}", running.project_name);
+        let code = running.project.to_string();
+        let elapsed = move || elapsed_label(timer.elapsed_ms(&running));
         Some(view! {
             <a href="/" class="timer-badge" aria-label=label data-testid="timer-badge">
                 <span class="timer-dot" aria-hidden="true"></span>
-                {format!("{} {elapsed}", local.timer.project)}
+                {code} " " {elapsed}
             </a>
         })
     }
@@ -114,7 +123,7 @@ pub fn TimerCard(
         .into_any()
     };
     view! {
-        <section class="card timer-card" aria-label="Timer" data-testid="timer">
+        <section id="timer" class="card timer-card" aria-label="Timer" data-testid="timer">
             {move || match running() {
                 Some(local) => view! { <Running local/> }.into_any(),
                 None => idle(),
@@ -132,42 +141,47 @@ fn Running(local: LocalTimer) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let running = local.timer.clone();
     let started = local_day_and_second(running.started_at);
-    // Asked once, when the screen shows a timer from an earlier day.
-    let over_midnight = started
-        .zip(local_day_and_second(now_ms()))
-        .is_some_and(|(start, now)| {
-            ran_over_midnight(
-                LocalMoment {
-                    day: start.0,
-                    second: start.1,
-                },
-                LocalMoment {
-                    day: now.0,
-                    second: now.1,
-                },
-            )
-        });
+    // Whether the timer started on an earlier day than now, by the phone's calendar.
+    let over_midnight = move || {
+        started.zip(local_day_and_second(now_ms())).is_some_and(
+            |((day, second), (now_day, now_second))| {
+                ran_over_midnight(
+                    LocalMoment { day, second },
+                    LocalMoment {
+                        day: now_day,
+                        second: now_second,
+                    },
+                )
+            },
+        )
+    };
+    // Asked when the screen shows a timer from an earlier day, or when Stop is tapped
+    // after midnight passed with the screen open.
+    let asking = RwSignal::new(over_midnight());
     let stop = {
         let running = running.clone();
         let owner = local.owner.clone();
         move |over: OverMidnight| {
+            let now = now_ms();
             let (Some((day, second)), Some((end_day, end_second))) =
-                (started, local_day_and_second(now_ms()))
+                (started, local_day_and_second(now))
             else {
                 error.set(Some("This phone's clock cannot be read.".into()));
                 return;
             };
+            let elapsed =
+                u32::try_from((now - running.started_at).max(0) / 1000).unwrap_or(u32::MAX);
             let entries = stop_entries(
                 LocalMoment { day, second },
                 LocalMoment {
                     day: end_day,
                     second: end_second,
                 },
+                elapsed,
                 rounding(),
                 over,
             );
-            let saves = saves_for(&owner, &running, &entries);
-            let Some(saves) = saves else {
+            let Some(saves) = saves_for(&owner, &running, &entries) else {
                 error.set(Some(
                     "This browser cannot make ids; the timer runs on.".into(),
                 ));
@@ -190,42 +204,75 @@ fn Running(local: LocalTimer) -> impl IntoView {
         }
     };
     let stop = StoredValue::new(stop);
-    let since = if over_midnight {
-        moment_label(running.started_at)
-    } else {
-        time_label(running.started_at)
+    let tap_stop = move |_| {
+        if over_midnight() {
+            asking.set(true);
+        } else {
+            stop.with_value(|stop| stop(OverMidnight::UntilMidnight));
+        }
     };
+    let since_time = time_label(running.started_at);
+    let since_moment = moment_label(running.started_at);
     let elapsed = {
         let running = running.clone();
         move || elapsed_label(timer.elapsed_ms(&running))
     };
     let first_day = started.map(|(day, _)| day_label(day)).unwrap_or_default();
-    let actions = if over_midnight {
-        view! {
-            <p class="notice" role="alert" data-testid="timer-over-midnight">
-                {format!("This timer has run since {since}. What should it log?")}
-            </p>
-            <div class="form-actions">
-                <button type="button" class="button primary" on:click=move |_| stop.with_value(|stop| stop(OverMidnight::UntilMidnight))>
-                    {format!("{first_day} until midnight")}
-                </button>
-                <button type="button" class="button" on:click=move |_| stop.with_value(|stop| stop(OverMidnight::SplitByDay))>
-                    "Every day until now"
-                </button>
-                <button type="button" class="button danger" on:click=move |_| timer.discard()>"Discard"</button>
-            </div>
+    let question = {
+        let since = since_moment.clone();
+        move || {
+            let first_day = first_day.clone();
+            view! {
+                <p class="notice" role="status" data-testid="timer-over-midnight">
+                    {format!("This timer has run since {since}. What should it log?")}
+                </p>
+                <div class="form-actions">
+                    <button type="button" class="button primary" on:click=move |_| stop.with_value(|stop| stop(OverMidnight::UntilMidnight))>
+                        {format!("{first_day} until midnight")}
+                    </button>
+                    <button type="button" class="button" on:click=move |_| stop.with_value(|stop| stop(OverMidnight::SplitByDay))>
+                        "Every day until now"
+                    </button>
+                    <Confirmed
+                        label="Discard"
+                        class="button danger"
+                        question="Discard this timer? Its time is not logged."
+                        confirm="Discard timer"
+                        confirm_class="button danger-solid"
+                        cancel="Keep it"
+                        on_confirm=Callback::new(move |()| timer.discard())
+                    />
+                </div>
+            }
         }
-        .into_any()
+    };
+    let actions = move || {
+        if asking.get() {
+            question().into_any()
+        } else {
+            view! {
+                <div class="form-actions">
+                    <button type="button" class="button primary" data-testid="timer-stop" on:click=tap_stop>
+                        "Stop"
+                    </button>
+                    <Confirmed
+                        label="Discard"
+                        class="button danger"
+                        question="Discard this timer? Its time is not logged."
+                        confirm="Discard timer"
+                        confirm_class="button danger-solid"
+                        cancel="Keep it"
+                        on_confirm=Callback::new(move |()| timer.discard())
+                    />
+                </div>
+            }
+            .into_any()
+        }
+    };
+    let since = if asking.get_untracked() {
+        since_moment
     } else {
-        view! {
-            <div class="form-actions">
-                <button type="button" class="button primary" data-testid="timer-stop" on:click=move |_| stop.with_value(|stop| stop(OverMidnight::UntilMidnight))>
-                    "Stop"
-                </button>
-                <button type="button" class="button danger" on:click=move |_| timer.discard()>"Discard"</button>
-            </div>
-        }
-        .into_any()
+        since_time
     };
     view! {
         <div class="timer-running">
@@ -235,7 +282,7 @@ fn Running(local: LocalTimer) -> impl IntoView {
             {(!local.on_server).then(|| view! {
                 <p class="muted" data-testid="timer-not-sent">"On this phone only, until it is back online."</p>
             })}
-            {local.problem.clone().map(|problem| view! { <p class="field-error" role="alert">{problem}</p> })}
+            {local.problem.clone().map(|problem| view! { <p class="field-error" role="status">{problem}</p> })}
         </div>
         {actions}
         {move || error.get().map(|text| view! { <p class="field-error" role="alert">{text}</p> })}

@@ -18,7 +18,7 @@ pub fn day_total_with(logged: u32, adding: u32) -> Option<u32> {
 }
 
 /// An entry's id: a UUID, which the client may choose so an offline retry is idempotent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct EntryId(uuid::Uuid);
 

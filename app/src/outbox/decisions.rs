@@ -14,23 +14,29 @@ pub fn after_stale_decision(decision: &QueuedDecision, now: Option<&Entry>) -> S
         return conflict("The entry was deleted meanwhile".into());
     };
     // The server answers this manager's own decision sent again (its answer lost) as done:
-    // a decision found here is someone else's.
+    // a decision found here was made elsewhere.
     match now.status {
         EntryStatus::Approved | EntryStatus::Rejected => {
-            return conflict(format!("Already {} elsewhere", now.status))
+            return conflict(format!(
+                "Already {} (by another manager, or on another device)",
+                now.status
+            ))
         }
         EntryStatus::Draft | EntryStatus::Submitted => {}
     }
     let changes = changes(&decision.entry, now);
-    let taken_back = now.status == EntryStatus::Draft;
-    let reason = match (taken_back, changes.is_empty()) {
-        (true, true) => "Taken back from approval by its owner".to_owned(),
-        (true, false) => format!(
-            "Taken back by its owner and changed: {}",
-            changes.join("; ")
-        ),
-        (false, true) => "Changed meanwhile".to_owned(),
-        (false, false) => format!("Changed meanwhile: {}", changes.join("; ")),
+    // A draft with a manager's note was sent back first (by a rejection, perhaps this
+    // manager's, whose answer was lost) and then edited; without one, its owner took it
+    // back.
+    let how = match (now.status, now.decision_note.is_some()) {
+        (EntryStatus::Draft, true) => "Sent back, then changed by its owner",
+        (EntryStatus::Draft, false) => "Taken back by its owner",
+        _ => "Changed meanwhile",
+    };
+    let reason = if changes.is_empty() {
+        how.to_owned()
+    } else {
+        format!("{how}: {}", changes.join("; "))
     };
     conflict(reason)
 }
@@ -128,12 +134,18 @@ mod tests {
         let draft = entry(120, EntryStatus::Draft, 3);
         assert_eq!(
             reason(after_stale_decision(&approval(), Some(&draft))),
-            "Taken back from approval by its owner"
+            "Taken back by its owner"
+        );
+        let mut sent_back = entry(120, EntryStatus::Draft, 4);
+        sent_back.decision_note = Some("Which project?".into());
+        assert_eq!(
+            reason(after_stale_decision(&approval(), Some(&sent_back))),
+            "Sent back, then changed by its owner"
         );
         let mut moved = entry(120, EntryStatus::Draft, 3);
         moved.date = WorkDate::parse("2026-11-17").unwrap();
         assert!(reason(after_stale_decision(&approval(), Some(&moved)))
-            .starts_with("Taken back by its owner and changed: "));
+            .starts_with("Taken back by its owner: "));
         assert_eq!(
             reason(after_stale_decision(&approval(), None)),
             "The entry was deleted meanwhile"
@@ -145,13 +157,13 @@ mod tests {
         let approved = entry(120, EntryStatus::Approved, 3);
         assert_eq!(
             reason(after_stale_decision(&approval(), Some(&approved))),
-            "Already approved elsewhere"
+            "Already approved (by another manager, or on another device)"
         );
         let mut rejection = approval();
         rejection.approve = false;
         assert_eq!(
             reason(after_stale_decision(&rejection, Some(&approved))),
-            "Already approved elsewhere"
+            "Already approved (by another manager, or on another device)"
         );
     }
 

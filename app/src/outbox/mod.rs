@@ -39,6 +39,11 @@ pub enum SyncState {
         #[serde(default)]
         latest_version: Option<i64>,
     },
+    /// A manager's decision the server refused for a sign-in older than `max_age` seconds
+    /// (RFC 9470): it waits until they sign in again.
+    SignInAgain {
+        max_age: u64,
+    },
 }
 
 impl SyncState {
@@ -49,6 +54,7 @@ impl SyncState {
             SyncState::Synced { .. } => "Synced",
             SyncState::Failed { .. } => "Not saved",
             SyncState::Conflict { .. } => "Conflict",
+            SyncState::SignInAgain { .. } => "Waiting for a fresh sign-in",
         }
     }
 
@@ -60,6 +66,7 @@ impl SyncState {
             SyncState::Synced { .. } => "synced",
             SyncState::Failed { .. } => "failed",
             SyncState::Conflict { .. } => "conflict",
+            SyncState::SignInAgain { .. } => "sign_in_again",
         }
     }
 
@@ -201,6 +208,9 @@ pub fn after_attempt(result: &Result<Entry, AppError>, now_ms: i64) -> Attempt {
         Ok(_) => SyncState::Synced { at_ms: now_ms },
         Err(err) if is_for_later(err) => SyncState::Pending,
         Err(AppError::PreconditionFailed) => return Attempt::CheckStored,
+        Err(AppError::InsufficientUserAuthentication { max_age }) => {
+            SyncState::SignInAgain { max_age: *max_age }
+        }
         Err(AppError::Conflict { message }) => SyncState::Conflict {
             reason: capitalized(message),
             latest_version: None,
@@ -293,6 +303,15 @@ impl Outbox {
     /// Sends a refused decision again.
     pub fn retry_decision(&mut self, id: &str) {
         self.set_decision_state(id, SyncState::Pending);
+    }
+
+    /// `owner`'s decisions that waited for a fresh sign-in are sent again (they signed in).
+    pub fn resume_after_sign_in(&mut self, owner: &str) {
+        for decision in self.decisions.iter_mut().filter(|item| item.owner == owner) {
+            if matches!(decision.state, SyncState::SignInAgain { .. }) {
+                decision.state = SyncState::Pending;
+            }
+        }
     }
 
     pub fn remove_decision(&mut self, id: &str) {
@@ -463,6 +482,12 @@ mod tests {
         assert_eq!(
             after_attempt(&Err(AppError::PreconditionFailed), now),
             Attempt::CheckStored
+        );
+        assert_eq!(
+            settled(Err(AppError::InsufficientUserAuthentication {
+                max_age: 900
+            })),
+            SyncState::SignInAgain { max_age: 900 }
         );
     }
 

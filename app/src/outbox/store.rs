@@ -64,6 +64,17 @@ impl OutboxStore {
         Ok(())
     }
 
+    /// Keeps all of `saves` or none (one write to storage), and sends them when it can.
+    pub fn queue_all(&self, saves: Vec<QueuedSave>) -> Result<(), String> {
+        self.update(|outbox| {
+            for save in saves {
+                outbox.queue(save);
+            }
+        })?;
+        self.sync_soon();
+        Ok(())
+    }
+
     /// Sends a failed save or a conflicting edit again (an edit as the latest version:
     /// the user chose their change over the other one).
     pub fn retry(&self, id: &str, latest_version: Option<i64>) {
@@ -92,6 +103,13 @@ impl OutboxStore {
     pub fn retry_decision(&self, id: &str) {
         let _ = self.update(|outbox| outbox.retry_decision(id));
         self.sync_soon();
+    }
+
+    /// Signs in again (RFC 9470 step-up, at most `max_age` seconds old) to send the
+    /// decisions that waited for it: they are sent when the app is back from the provider.
+    pub fn sign_in_to_send(&self, owner: &str, session: crate::session::Session, max_age: u64) {
+        let _ = self.update(|outbox| outbox.resume_after_sign_in(owner));
+        session.step_up(max_age);
     }
 
     pub fn discard_decision(&self, id: &str) {
@@ -152,6 +170,12 @@ pub fn remember_queue(owner: &str, entries: &[Entry]) {
     storage::save_queue(owner, entries);
 }
 
+/// Forgets the approvals queue kept on this device (colleagues' entries): at sign-out.
+pub fn forget_queue() {
+    #[cfg(feature = "hydrate")]
+    crate::browser::forget(storage::QUEUE_KEY);
+}
+
 /// The approvals queue `owner` last loaded on this device, and when (ms since the epoch).
 pub fn remembered_queue(owner: &str) -> Option<(i64, Vec<Entry>)> {
     let _ = owner;
@@ -187,7 +211,7 @@ mod storage {
 
     pub const KEY: &str = "timesheets.outbox";
     const PROJECTS_KEY: &str = "timesheets.projects";
-    const QUEUE_KEY: &str = "timesheets.approvals";
+    pub const QUEUE_KEY: &str = "timesheets.approvals";
 
     /// The approvals queue as last loaded: whose, and when.
     #[derive(Default, Serialize, Deserialize)]
@@ -347,6 +371,8 @@ mod sync {
                 store.set_decision_state(&id, SyncState::Syncing);
                 let state = send_decision(decision).await;
                 store.set_decision_state(&id, state.clone());
+                // A conflict changes the queue too: the entry is shown as it is now.
+                any_synced |= matches!(state, SyncState::Conflict { .. });
                 state
             } else {
                 break;

@@ -149,9 +149,17 @@ fn Pending() -> impl IntoView {
         let group = group.clone();
         async move {
             let (issuer, subject, week) = (group.issuer.clone(), group.subject.clone(), group.week);
-            let done =
-                authorized(|| approve_week(issuer.clone(), subject.clone(), week.to_string()))
-                    .await;
+            // Only what the manager sees: a week changed since is refused, not approved.
+            let seen = Some(seen_versions(&group));
+            let done = authorized(|| {
+                approve_week(
+                    issuer.clone(),
+                    subject.clone(),
+                    week.to_string(),
+                    seen.clone(),
+                )
+            })
+            .await;
             (group, done)
         }
     });
@@ -227,9 +235,21 @@ fn Pending() -> impl IntoView {
                         subject: group.subject.clone(),
                         week: group.week.to_string(),
                         name: group.name.clone(),
+                        seen: Some(seen_versions(&group)),
                     },
                     max_age,
                 ) => {}
+            // Corrected or taken back since this list loaded: shown as it is now.
+            Err(AppError::PreconditionFailed) => {
+                refused.update(|refused| {
+                    refused.insert(
+                        key,
+                        "Not approved: this week changed since the list loaded; check it again."
+                            .to_owned(),
+                    );
+                });
+                reload.notify();
+            }
             Err(err) => refused.update(|refused| {
                 refused.insert(key, format!("Not approved: {err}"));
             }),
@@ -299,12 +319,29 @@ fn DecidedHere() -> impl IntoView {
             .map(|owner| outbox.decisions_of(&owner))
             .unwrap_or_default()
     };
+    // Decisions refused for an old sign-in: one button signs in again and sends them all.
+    let sign_in_again = move || {
+        decisions()
+            .iter()
+            .find_map(|decision| match decision.state {
+                SyncState::SignInAgain { max_age } => Some(max_age),
+                _ => None,
+            })
+    };
     move || {
         let decisions = decisions();
         (!decisions.is_empty()).then(|| {
             view! {
                 <section class="card" aria-labelledby="decided-here">
                     <h2 id="decided-here">"Decided on this phone"</h2>
+                    {move || sign_in_again().map(|max_age| view! {
+                        <p class="notice">"Deciding needs a recent sign-in. Sign in again and the decisions below are sent."</p>
+                        <button type="button" class="button primary" on:click=move |_| {
+                            if let Some(owner) = session.owner() {
+                                outbox.sign_in_to_send(&owner, session, max_age);
+                            }
+                        }>"Sign in again to send"</button>
+                    })}
                     <ul class="entries">
                         {decisions.into_iter().map(|decision| view! { <DecidedRow decision/> }).collect_view()}
                     </ul>
@@ -349,7 +386,7 @@ fn DecidedRow(decision: QueuedDecision) -> impl IntoView {
             <div class="entry-meta">
                 <span class="badge decided">{decision.outcome()}</span>
                 <SyncBadge state=decision.state.clone()/>
-                {decision.state.reason().map(|reason| view! { <span class="decision-note" role="alert">{reason.to_owned()}</span> })}
+                {decision.state.reason().map(|reason| view! { <span class="decision-note">{reason.to_owned()}</span> })}
             </div>
             {actions}
         </li>
@@ -384,8 +421,13 @@ fn undo_of(
 /// the provider's tokens do not show when the person signed in.
 async fn replay(decision: PendingDecision, toasts: Toasts, reload: ArcTrigger) {
     let (done, text) = match decision {
-        PendingDecision::Entry { id, approve, note } => {
-            let done = authorized(|| decide_entry(id.clone(), approve, note.clone(), None))
+        PendingDecision::Entry {
+            id,
+            approve,
+            note,
+            version,
+        } => {
+            let done = authorized(|| decide_entry(id.clone(), approve, note.clone(), version))
                 .await
                 .map(|entry| vec![entry]);
             let text = if approve { "Approved" } else { "Rejected" };
@@ -396,9 +438,12 @@ async fn replay(decision: PendingDecision, toasts: Toasts, reload: ArcTrigger) {
             subject,
             week,
             name,
+            seen,
         } => {
-            let done =
-                authorized(|| approve_week(issuer.clone(), subject.clone(), week.clone())).await;
+            let done = authorized(|| {
+                approve_week(issuer.clone(), subject.clone(), week.clone(), seen.clone())
+            })
+            .await;
             (done, format!("Approved {name}’s week"))
         }
     };
@@ -418,6 +463,15 @@ async fn replay(decision: PendingDecision, toasts: Toasts, reload: ArcTrigger) {
         ),
         Err(err) => toasts.show(format!("Not decided: {err}"), None),
     }
+}
+
+/// The entries of a week as the manager sees them: (id, version).
+fn seen_versions(group: &PersonWeek) -> Vec<(String, i64)> {
+    group
+        .entries
+        .iter()
+        .map(|entry| (entry.id.to_string(), entry.version))
+        .collect()
 }
 
 /// Whose week: (issuer, subject, week).
@@ -610,6 +664,7 @@ fn Decision(entry: Entry) -> impl IntoView {
                             id: id.clone(),
                             approve,
                             note: note.clone(),
+                            version,
                         },
                         max_age,
                     ) => {}

@@ -56,7 +56,11 @@ fn Profile() -> impl IntoView {
                     <AccessCheck/>
                     // Signing out keeps unsent entries on this phone, for this person's next sign-in.
                     <OutboxSummary/>
-                    <button type="button" class="button danger" on:click=move |_| session.sign_out()>
+                    <button type="button" class="button danger" on:click=move |_| {
+                        // Colleagues' entries kept for approving offline stay with no one.
+                        crate::outbox::store::forget_queue();
+                        session.sign_out();
+                    }>
                         "Sign out"
                     </button>
                 </section>
@@ -79,9 +83,16 @@ fn Reminders() -> impl IntoView {
         {
             if crate::push::device::supported() {
                 leptos::task::spawn_local(async move {
-                    on.set(Some(
-                        crate::push::device::current_endpoint().await.is_some(),
-                    ));
+                    let current = crate::push::device::current().await;
+                    on.set(Some(current.is_some()));
+                    // Sent again (the server keeps one row per device): a subscription the
+                    // server lost, or never got, is known to it again.
+                    if let Some(subscription) = current {
+                        let _ = crate::api_client::authorized(|| {
+                            crate::api::subscribe_to_reminders(subscription.clone())
+                        })
+                        .await;
+                    }
                 });
             } else {
                 supported.set(false);

@@ -13,9 +13,10 @@ use crate::{
     overview::{Period, PersonHours, ProjectHours, TeamHours},
 };
 
-/// Colours of projects set up without one: apart in hue, readable on light and dark.
+/// Colours of projects set up without one: apart in hue, each at least 3:1 against the
+/// light card (WCAG 1.4.11) and clear on the dark one.
 const PALETTE: [&str; 6] = [
-    "#3b82f6", "#f59e0b", "#10b981", "#a855f7", "#ef4444", "#06b6d4",
+    "#2563eb", "#c2410c", "#047857", "#9333ea", "#dc2626", "#0e7490",
 ];
 
 /// Height of a day's strip; a day of [`TeamHours::longest_day`] fills it.

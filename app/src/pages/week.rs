@@ -251,6 +251,7 @@ pub fn WeekView() -> impl IntoView {
                                 class="button timer-open"
                                 aria-label="Timer"
                                 title="Timer"
+                                aria-controls="timer"
                                 aria-expanded=move || timing.get().to_string()
                                 on:click=move |_| timing.update(|open| *open = !*open)
                             >

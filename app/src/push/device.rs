@@ -71,13 +71,6 @@ async fn push_manager() -> Result<JsValue, String> {
     get(&registration, "pushManager").ok_or_else(|| "this browser has no push".to_owned())
 }
 
-/// The endpoint of this device's subscription, if it has one.
-pub async fn current_endpoint() -> Option<String> {
-    let manager = push_manager().await.ok()?;
-    let subscription = call(&manager, "getSubscription", &[]).await.ok()?;
-    get(&subscription, "endpoint")?.as_string()
-}
-
 /// A promise that rejects after `after`.
 fn timeout(after: Duration, text: &'static str) -> Promise {
     Promise::new(&mut |_, reject| {
@@ -133,7 +126,20 @@ pub async fn subscribe(public_key: &str) -> Result<NewPushSubscription, String> 
     let subscription = JsFuture::from(raced)
         .await
         .map_err(|err| format!("This browser could not subscribe: {}", message(&err)))?;
-    let json = call(&subscription, "toJSON", &[]).await?;
+    described(&subscription).await
+}
+
+/// This device's subscription, if it has one, as the server takes it.
+pub async fn current() -> Option<NewPushSubscription> {
+    let manager = push_manager().await.ok()?;
+    let subscription = call(&manager, "getSubscription", &[]).await.ok()?;
+    get(&subscription, "endpoint")?;
+    described(&subscription).await.ok()
+}
+
+/// A `PushSubscription` as the server takes it: its JSON and the device's time zone.
+async fn described(subscription: &JsValue) -> Result<NewPushSubscription, String> {
+    let json = call(subscription, "toJSON", &[]).await?;
     let text = |value: Option<JsValue>, what: &str| {
         value
             .and_then(|value| value.as_string())

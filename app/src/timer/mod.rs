@@ -119,20 +119,21 @@ pub fn ran_over_midnight(start: LocalMoment, now: LocalMoment) -> bool {
 }
 
 /// The entries (day, minutes) stopping a timer makes, rounded to `step` minutes. Within
-/// one day: one entry. Over midnight: as `over` says; parts that round to nothing are
-/// left out, days are capped at 24 hours.
+/// one day: one entry of `elapsed_seconds` (measured between the two instants, so a day
+/// whose clock moves for daylight saving counts what ran). Over midnight: as `over` says;
+/// parts that round to nothing are left out, days are capped at 24 hours.
 pub fn stop_entries(
     start: LocalMoment,
     end: LocalMoment,
+    elapsed_seconds: u32,
     step: u32,
     over: OverMidnight,
 ) -> Vec<(WorkDate, u32)> {
     let day_seconds = MAX_MINUTES_PER_DAY * 60;
     if end.day <= start.day {
-        let seconds = end.second.saturating_sub(start.second);
         return vec![(
             start.day,
-            rounded_minutes(seconds, step).min(MAX_MINUTES_PER_DAY),
+            rounded_minutes(elapsed_seconds, step).min(MAX_MINUTES_PER_DAY),
         )];
     }
     let mut parts = vec![(start.day, day_seconds.saturating_sub(start.second))];
@@ -189,7 +190,9 @@ pub struct KeptTimer {
     /// Ended here by a stop (its entry waits in the outbox) or a discard.
     #[serde(default)]
     pub ended: Vec<String>,
-    /// Discarded here, to be told to the server.
+    /// Ended here, to be ended on the server too (`DELETE /api/timer/{id}`): after a stop
+    /// as well, so the timer ends even if the stop's entry never arrives (refused, or
+    /// discarded from the outbox), and after a start still on its way.
     #[serde(default)]
     pub discard: Vec<String>,
 }
@@ -233,13 +236,12 @@ impl KeptTimer {
         }
     }
 
-    /// Ends the current timer here (stopped into entries, or discarded).
-    pub fn end(&mut self, discard: bool) {
+    /// Ends the current timer here (stopped into entries, or discarded); the server is
+    /// told either way.
+    pub fn end(&mut self) {
         if let Some(local) = self.current.take() {
             let id = local.timer.id.to_string();
-            if discard && local.on_server {
-                self.discard.push(id.clone());
-            }
+            self.discard.push(id.clone());
             self.ended.push(id);
         }
     }
@@ -308,10 +310,20 @@ mod tests {
         let entries = stop_entries(
             at("2026-12-07", 9, 12),
             at("2026-12-07", 11, 20),
+            128 * 60,
             5,
             OverMidnight::UntilMidnight,
         );
         assert_eq!(entries, [(day("2026-12-07"), 130)]);
+        // The night the clocks go back: 02:30 to 02:40, an hour over, is 70 minutes.
+        let entries = stop_entries(
+            at("2026-10-25", 2, 30),
+            at("2026-10-25", 2, 40),
+            70 * 60,
+            1,
+            OverMidnight::UntilMidnight,
+        );
+        assert_eq!(entries, [(day("2026-10-25"), 70)]);
     }
 
     #[test]
@@ -320,11 +332,11 @@ mod tests {
         assert!(ran_over_midnight(start, end));
         assert!(!ran_over_midnight(start, at("2026-12-07", 23, 59)));
         assert_eq!(
-            stop_entries(start, end, 15, OverMidnight::UntilMidnight),
+            stop_entries(start, end, 0, 15, OverMidnight::UntilMidnight),
             [(day("2026-12-07"), 420)]
         );
         assert_eq!(
-            stop_entries(start, end, 15, OverMidnight::SplitByDay),
+            stop_entries(start, end, 0, 15, OverMidnight::SplitByDay),
             [
                 (day("2026-12-07"), 420),
                 (day("2026-12-08"), 1440),
@@ -336,6 +348,7 @@ mod tests {
             stop_entries(
                 at("2026-12-07", 23, 0),
                 at("2026-12-08", 0, 1),
+                61 * 60,
                 15,
                 OverMidnight::SplitByDay
             ),
@@ -400,22 +413,20 @@ mod tests {
     #[test]
     fn a_timer_ended_here_stays_ended_until_the_server_agrees() {
         let mut timer = kept(ID, true);
-        timer.end(false);
+        timer.end();
         assert!(timer.current.is_none());
-        assert!(timer.discard.is_empty());
+        // The server is told even after a stop: the timer ends if the entry never arrives.
+        assert_eq!(timer.discard, [ID]);
         // The stop's entry has not reached the server: its timer is not brought back.
         assert_eq!(timer.reconcile("emma", Some(&running(ID))), Reconcile::Keep);
         timer.forget_ended(Some(&running(ID)));
         assert_eq!(timer.ended, [ID]);
         timer.forget_ended(None);
         assert!(timer.ended.is_empty());
-        // A discard of a timer the server knows is told to it.
-        let mut discarded = kept(ID, true);
-        discarded.end(true);
-        assert_eq!(discarded.discard, [ID]);
-        let mut never_sent = kept(ID, false);
-        never_sent.end(true);
-        assert!(never_sent.discard.is_empty());
+        // A start still on its way when the timer ended is ended on the server after it.
+        let mut in_flight = kept(ID, false);
+        in_flight.end();
+        assert_eq!(in_flight.discard, [ID]);
     }
 
     #[test]

@@ -84,17 +84,15 @@ impl TimerStore {
     /// queued in the outbox, which sends them; the server ends the timer when the first
     /// arrives. All or nothing: if the phone cannot keep them, the timer runs on.
     pub fn stop(&self, outbox: OutboxStore, saves: Vec<QueuedSave>) -> Result<(), String> {
-        for save in saves {
-            outbox.queue(save)?;
-        }
-        self.update(|kept| kept.end(false))?;
+        outbox.queue_all(saves)?;
+        self.update(|kept| kept.end())?;
         self.agree_soon();
         Ok(())
     }
 
     /// Ends the timer without logging it.
     pub fn discard(&self) {
-        let _ = self.update(|kept| kept.end(true));
+        let _ = self.update(|kept| kept.end());
         self.agree_soon();
     }
 
@@ -106,7 +104,10 @@ impl TimerStore {
             let mut kept = storage::load();
             change(&mut kept);
             storage::save(&kept)?;
-            self.kept.set(kept);
+            // Unchanged, nothing redraws: a screen reader is not told it again.
+            if self.kept.with_untracked(|shown| *shown != kept) {
+                self.kept.set(kept);
+            }
         }
         #[cfg(not(feature = "hydrate"))]
         self.kept.update(change);
@@ -190,12 +191,16 @@ mod sync {
 
     thread_local! {
         static AGREEING: Cell<bool> = const { Cell::new(false) };
+        /// Asked for while a round ran: one more round after it (a stop or a start made
+        /// meanwhile is told at once, not a minute later).
+        static AGAIN: Cell<bool> = const { Cell::new(false) };
     }
 
+    /// Runs on every page, so it reads nothing itself: the timer is loaded (in the
+    /// timer's chunk, with the JSON decoding) when this device keeps one.
     pub fn start(store: TimerStore, session: Session) {
         if crate::browser::is_kept(storage::KEY) {
-            store.kept.set(storage::load());
-            store.now.set(now_ms());
+            leptos::task::spawn_local(timer_job(store, Job::Load));
         }
         let agree = move || {
             if session.is_signed_in_untracked() {
@@ -216,7 +221,7 @@ mod sync {
         let on_storage =
             Closure::<dyn Fn(web_sys::StorageEvent)>::new(move |event: web_sys::StorageEvent| {
                 if event.key().as_deref() == Some(storage::KEY) {
-                    store.kept.set(storage::load());
+                    leptos::task::spawn_local(timer_job(store, Job::Load));
                 }
             });
         let _ = window()
@@ -253,6 +258,9 @@ mod sync {
     }
 
     pub enum Job {
+        /// Read the timer this device keeps (at start, or another tab changed it).
+        Load,
+        /// Tell the server what changed here and take what it says.
         Agree,
     }
 
@@ -260,6 +268,10 @@ mod sync {
     #[lazy]
     pub async fn timer_job(store: TimerStore, job: Job) {
         match job {
+            Job::Load => {
+                store.now.set(now_ms());
+                store.kept.set(storage::load());
+            }
             Job::Agree => agree(store).await,
         }
     }
@@ -267,9 +279,16 @@ mod sync {
     /// Tells the server what this phone ended or started, then takes what it says.
     async fn agree(store: TimerStore) {
         if AGREEING.replace(true) {
+            AGAIN.set(true);
             return;
         }
-        agree_once(store).await;
+        loop {
+            AGAIN.set(false);
+            agree_once(store).await;
+            if !AGAIN.get() {
+                break;
+            }
+        }
         AGREEING.set(false);
     }
 

@@ -66,8 +66,9 @@ pub async fn send_due(
         // The newest device says where the person is.
         let zone = TimeZone::get(&devices[0].time_zone).unwrap_or(TimeZone::UTC);
         let local = now.to_zoned_datetime(zone);
-        if let Some(reminder) = week_due(db, settings, user_id, &local).await? {
-            sent += deliver(db, sender, &devices, &reminder).await;
+        if let Some((reminder, period)) = week_due(db, settings, user_id, &local).await? {
+            sent += deliver_or_release(db, sender, &devices, &reminder, (user_id, "week", &period))
+                .await?;
         }
         let approvers: Vec<&Subscription> = devices
             .iter()
@@ -77,8 +78,15 @@ pub async fn send_due(
         if approvers.is_empty() {
             continue;
         }
-        if let Some(reminder) = approvals_due(db, settings, user_id, &local).await? {
-            sent += deliver(db, sender, &approvers, &reminder).await;
+        if let Some((reminder, period)) = approvals_due(db, settings, user_id, &local).await? {
+            sent += deliver_or_release(
+                db,
+                sender,
+                &approvers,
+                &reminder,
+                (user_id, "approvals", &period),
+            )
+            .await?;
         }
     }
     Ok(sent)
@@ -93,12 +101,21 @@ fn work_date(local: &Zoned) -> anyhow::Result<WorkDate> {
     WorkDate::parse(&local.date().to_string()).map_err(|err| anyhow::anyhow!(err.message))
 }
 
+/// Takes the reminder for this instance (see `push::claim_reminder`).
+async fn claim(db: &Db, user_id: &str, kind: &str, period: &str) -> anyhow::Result<bool> {
+    let mut tx = db.begin_write().await?;
+    let claimed = push::claim_reminder(&mut tx, user_id, kind, period, now_ms()).await?;
+    tx.commit().await?;
+    Ok(claimed)
+}
+
+/// The week reminder due for the person, with its period (the ISO week), claimed.
 async fn week_due(
     db: &Db,
     settings: &ReminderSettings,
     user_id: &str,
     local: &Zoned,
-) -> anyhow::Result<Option<Reminder>> {
+) -> anyhow::Result<Option<(Reminder, String)>> {
     let Some(weekly) = settings.week else {
         return Ok(None);
     };
@@ -106,51 +123,58 @@ async fn week_due(
         return Ok(None);
     }
     let week = work_date(local)?.week();
-    let mut conn = db.acquire().await?;
-    let (total, open) = push::week_counts(
-        &mut conn,
-        user_id,
-        &week.monday().to_string(),
-        &week.sunday().to_string(),
-    )
-    .await?;
+    let (total, open) = {
+        let mut conn = db.acquire().await?;
+        push::week_counts(
+            &mut conn,
+            user_id,
+            &week.monday().to_string(),
+            &week.sunday().to_string(),
+        )
+        .await?
+    };
     if total > 0 && open == 0 {
         return Ok(None);
     }
-    if !push::claim_reminder(&mut conn, user_id, "week", &week.to_string(), now_ms()).await? {
+    let period = week.to_string();
+    if !claim(db, user_id, "week", &period).await? {
         return Ok(None);
     }
-    Ok(Some(Reminder {
+    let reminder = Reminder {
         title: "Timesheets".into(),
         body: format!("Your week W{:02} is not submitted", week.number()),
         url: "/".into(),
         tag: "week".into(),
         badge: u32::try_from(open.max(1)).unwrap_or(1),
-    }))
+    };
+    Ok(Some((reminder, period)))
 }
 
+/// The approvals reminder due for the person, with its period (the day), claimed.
 async fn approvals_due(
     db: &Db,
     settings: &ReminderSettings,
     user_id: &str,
     local: &Zoned,
-) -> anyhow::Result<Option<Reminder>> {
+) -> anyhow::Result<Option<(Reminder, String)>> {
     let Some(at) = settings.approvals else {
         return Ok(None);
     };
     if !reached(local, at) {
         return Ok(None);
     }
-    let mut conn = db.acquire().await?;
-    let waiting = push::awaiting_others(&mut conn, user_id).await?;
+    let waiting = {
+        let mut conn = db.acquire().await?;
+        push::awaiting_others(&mut conn, user_id).await?
+    };
     if waiting == 0 {
         return Ok(None);
     }
     let day = work_date(local)?.to_string();
-    if !push::claim_reminder(&mut conn, user_id, "approvals", &day, now_ms()).await? {
+    if !claim(db, user_id, "approvals", &day).await? {
         return Ok(None);
     }
-    Ok(Some(Reminder {
+    let reminder = Reminder {
         title: "Timesheets".into(),
         body: if waiting == 1 {
             "1 entry waits for your approval".into()
@@ -160,34 +184,39 @@ async fn approvals_due(
         url: "/approvals".into(),
         tag: "approvals".into(),
         badge: u32::try_from(waiting).unwrap_or(u32::MAX),
-    }))
+    };
+    Ok(Some((reminder, day)))
 }
 
-/// Sends `reminder` to each device; forgets the ones their push service no longer knows.
-/// Answers how many got it.
-async fn deliver(
+/// Sends `reminder` to each device and forgets the ones their push service no longer
+/// knows. When none got it and some may yet (their push services failed), the claim is
+/// given back, so the next round tries again. Answers how many got it.
+async fn deliver_or_release(
     db: &Db,
     sender: &PushSender,
     devices: &[&Subscription],
     reminder: &Reminder,
-) -> usize {
-    let mut delivered = 0;
+    (user_id, kind, period): (&str, &str, &str),
+) -> anyhow::Result<usize> {
+    let (mut delivered, mut gone) = (0, 0);
     for device in devices {
         match sender.send(device, reminder).await {
             Ok(Delivery::Delivered) => delivered += 1,
             Ok(Delivery::Gone) => {
-                let removed = match db.acquire().await {
-                    Ok(mut conn) => push::unsubscribe(&mut conn, None, &device.endpoint).await,
-                    Err(error) => Err(error),
-                };
-                if let Err(error) = removed {
-                    tracing::warn!(%error, "reminders: could not forget a gone subscription");
-                }
+                gone += 1;
+                let mut tx = db.begin_write().await?;
+                push::unsubscribe(&mut tx, None, &device.endpoint).await?;
+                tx.commit().await?;
             }
             Err(error) => {
                 tracing::warn!(error = %format!("{error:#}"), "reminders: a delivery failed");
             }
         }
     }
-    delivered
+    if delivered == 0 && gone < devices.len() {
+        let mut tx = db.begin_write().await?;
+        push::release_reminder(&mut tx, user_id, kind, period).await?;
+        tx.commit().await?;
+    }
+    Ok(delivered)
 }

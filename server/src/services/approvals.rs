@@ -31,13 +31,17 @@ pub const APPROVAL_MAX_AUTH_AGE: Duration = Duration::from_secs(15 * 60);
 const MAX_UNDO: usize = 500;
 
 impl ServerServices {
-    /// Approves every submitted entry of one person's `week`.
+    /// Approves every submitted entry of one person's `week`. `seen`: the entries and
+    /// versions the manager looked at; when given, a week whose submitted entries are not
+    /// exactly those (one corrected, taken back or added since) is refused as stale (412)
+    /// and nothing is approved.
     pub async fn approve_week(
         &self,
         user: &User,
         owner_issuer: &str,
         owner_subject: &str,
         week: IsoWeek,
+        seen: Option<&[(EntryId, i64)]>,
     ) -> Result<Vec<Entry>, ApiError> {
         user.require(Scope::ApproveTimesheets)?;
         self.require_recent_sign_in(user)?;
@@ -56,6 +60,18 @@ impl ServerServices {
             week.sunday(),
         )
         .await?;
+        if let Some(seen) = seen {
+            let mut now: Vec<(EntryId, i64)> = submitted
+                .iter()
+                .map(|stored| (stored.entry.id, stored.entry.version))
+                .collect();
+            let mut seen = seen.to_vec();
+            now.sort_unstable();
+            seen.sort_unstable();
+            if now != seen {
+                return Err(AppError::PreconditionFailed.into());
+            }
+        }
         let approved =
             transition_all(&mut tx, actor(user), submitted, Transition::Approve, None).await?;
         tx.commit().await?;

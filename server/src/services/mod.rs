@@ -278,8 +278,17 @@ impl Services for ServerServices {
         owner_issuer: &str,
         owner_subject: &str,
         week: IsoWeek,
+        seen: Option<Vec<(EntryId, i64)>>,
     ) -> Result<Vec<Entry>, AppError> {
-        Ok(ServerServices::approve_week(self, user, owner_issuer, owner_subject, week).await?)
+        Ok(ServerServices::approve_week(
+            self,
+            user,
+            owner_issuer,
+            owner_subject,
+            week,
+            seen.as_deref(),
+        )
+        .await?)
     }
 
     async fn undo_decisions(&self, user: &User, ids: &[EntryId]) -> Result<Vec<Entry>, AppError> {

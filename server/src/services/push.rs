@@ -19,6 +19,31 @@ use crate::{
 /// Longest endpoint URL taken (push services' are a few hundred characters).
 const MAX_ENDPOINT_LEN: usize = 2048;
 
+/// The browsers' push services, by host or parent domain: Chrome, Edge and Opera (FCM),
+/// Firefox (autopush), Safari (APNs web push), Windows (WNS). A subscription names a URL
+/// the server will call: only these, on port 443, so nobody can aim the server at an
+/// internal address.
+pub const PUSH_SERVICE_HOSTS: [&str; 4] = [
+    "fcm.googleapis.com",
+    "push.services.mozilla.com",
+    "push.apple.com",
+    "notify.windows.com",
+];
+
+/// A person's devices kept at most; a new one beyond replaces the oldest.
+pub const MAX_DEVICES: i64 = 10;
+
+fn is_push_service(url: &url::Url) -> bool {
+    let Some(url::Host::Domain(host)) = url.host() else {
+        return false;
+    };
+    url.scheme() == "https"
+        && url.port().is_none()
+        && PUSH_SERVICE_HOSTS
+            .iter()
+            .any(|known| host == *known || host.ends_with(&format!(".{known}")))
+}
+
 /// What subscribing needs from the server's setup.
 #[derive(Debug, Clone)]
 pub struct PushConfig {
@@ -43,9 +68,13 @@ fn parse(
     let endpoint = body.endpoint.trim().to_owned();
     let url = url::Url::parse(&endpoint)
         .map_err(|_| invalid("endpoint", "expected the push service's https URL"))?;
-    let scheme_ok = url.scheme() == "https" || (allow_http && url.scheme() == "http");
-    if !scheme_ok || url.host_str().is_none() || endpoint.len() > MAX_ENDPOINT_LEN {
-        return Err(invalid("endpoint", "expected the push service's https URL"));
+    // Tests run a push service on loopback (PUSH_ALLOW_HTTP); anything else is a browser's.
+    let allowed = is_push_service(&url) || (allow_http && url.scheme() == "http");
+    if !allowed || endpoint.len() > MAX_ENDPOINT_LEN {
+        return Err(invalid(
+            "endpoint",
+            "expected a browser push service's https URL",
+        ));
     }
     let p256dh = body.keys.p256dh.trim().to_owned();
     let point_ok = URL_SAFE_NO_PAD
@@ -105,7 +134,7 @@ impl ServerServices {
             time_zone,
             approves: user.scopes.contains(Scope::ApproveTimesheets),
         };
-        push::subscribe(&mut tx, &subscription, now).await?;
+        push::subscribe(&mut tx, &subscription, now, MAX_DEVICES).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -113,11 +142,12 @@ impl ServerServices {
     /// Stops reminding the user on the device at `endpoint` (done already is fine).
     pub async fn unsubscribe_push(&self, user: &User, endpoint: &str) -> Result<(), ApiError> {
         user.require(Scope::ReadTimesheets)?;
-        let mut conn = self.db.acquire().await?;
-        let Some(user_id) = users::find(&mut conn, &user.issuer, &user.subject).await? else {
+        let mut tx = self.db.begin_write().await?;
+        let Some(user_id) = users::find(&mut tx, &user.issuer, &user.subject).await? else {
             return Ok(());
         };
-        push::unsubscribe(&mut conn, Some(&user_id), endpoint.trim()).await?;
+        push::unsubscribe(&mut tx, Some(&user_id), endpoint.trim()).await?;
+        tx.commit().await?;
         Ok(())
     }
 }
@@ -145,8 +175,10 @@ mod tests {
 
     #[test]
     fn subscriptions_are_checked_field_by_field() {
-        let https = "https://push.example.net/send/abc";
+        let https = "https://fcm.googleapis.com/fcm/send/abc";
         assert!(parse(body(https, POINT, SECRET, "Europe/Berlin"), false).is_ok());
+        let mozilla = "https://updates.push.services.mozilla.com/wpush/v2/abc";
+        assert!(parse(body(mozilla, POINT, SECRET, "UTC"), false).is_ok());
         let field = |result: Result<_, AppError>| match result {
             Err(AppError::Validation { field, .. }) => field,
             other => panic!("not a validation error: {other:?}"),

@@ -1,5 +1,6 @@
-//! `push_keys`, `push_subscriptions`, `reminders_sent`: Web Push. No cached page shows
-//! them, so their writes take a plain connection, not the write transaction.
+//! `push_keys`, `push_subscriptions`, `reminders_sent`: Web Push. Functions take the
+//! connection they run on; the callers write through `Db::begin_write` (on a SQLite file,
+//! the one writer) except the key made once at start-up.
 
 use sqlx::{AnyConnection, Row};
 
@@ -43,11 +44,13 @@ pub struct Subscription {
 }
 
 /// Subscribes the device at `endpoint` for its person (a device subscribing again, or for
-/// another person, replaces what was stored for it).
+/// another person, replaces what was stored for it); the person keeps their newest
+/// `max_devices`.
 pub async fn subscribe(
     conn: &mut AnyConnection,
     subscription: &Subscription,
     now: i64,
+    max_devices: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO push_subscriptions
@@ -66,6 +69,15 @@ pub async fn subscribe(
     .bind(&subscription.time_zone)
     .bind(i64::from(subscription.approves))
     .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "DELETE FROM push_subscriptions WHERE user_id = $1 AND id NOT IN (
+             SELECT id FROM push_subscriptions WHERE user_id = $1
+             ORDER BY created_at DESC, id LIMIT $2)",
+    )
+    .bind(&subscription.user_id)
+    .bind(max_devices)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -142,6 +154,23 @@ pub async fn awaiting_others(conn: &mut AnyConnection, user_id: &str) -> sqlx::R
     .fetch_one(&mut *conn)
     .await?
     .try_get("n")
+}
+
+/// Gives back a reminder none of the person's devices received (their push services
+/// failed): the next round tries again.
+pub async fn release_reminder(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    kind: &str,
+    period: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM reminders_sent WHERE user_id = $1 AND kind = $2 AND period = $3")
+        .bind(user_id)
+        .bind(kind)
+        .bind(period)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Takes the reminder (`kind`, `period`) of `user_id` for this instance: true for exactly

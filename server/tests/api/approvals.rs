@@ -672,3 +672,40 @@ async fn a_decision_is_made_on_the_version_seen_and_applied_once() {
         (Some("draft"), Some(120))
     );
 }
+
+#[tokio::test]
+async fn a_week_is_approved_only_as_the_manager_saw_it() {
+    let (app, submitted, draft, second) = app_with_more_entries().await;
+    let ann = app.user_token(ALL_USER_SCOPES);
+    let manager = app.token_for(MANAGER.0, MANAGER.1, ALL_USER_SCOPES);
+    let approve = |versions: Value| {
+        let body = json!({"user_id": "user-ann", "versions": versions});
+        let (app, manager) = (&app, &manager);
+        async move {
+            app.call(
+                Method::POST,
+                "/api/approvals/weeks/2026-W48",
+                manager,
+                Some(&body),
+            )
+            .await
+        }
+    };
+    // The manager's list shows two submitted entries at version 1; Ann corrects one and
+    // submits the week again meanwhile (with her draft): versions 3 and 2 now.
+    let corrected = edit_with_version(&app, &ann, &second, 1, &entry_body("2026-11-25", 2.0)).await;
+    assert_eq!(corrected.status(), StatusCode::OK);
+    submit_week_48(&app, &ann).await;
+    let before = app.fingerprint().await;
+    let stale = approve(json!({ &submitted: 1, &second: 1 })).await;
+    assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
+    assert_eq!(app.fingerprint().await, before, "nothing approved");
+    // Missing an entry the week now has is stale too.
+    let partial = approve(json!({ &submitted: 1 })).await;
+    assert_eq!(partial.status(), StatusCode::PRECONDITION_FAILED);
+    // As it is now (the list reloaded): approved.
+    let approved = approve(json!({ &submitted: 1, &second: 3, &draft: 2 })).await;
+    assert_eq!(approved.status(), StatusCode::OK);
+    let approved: Value = approved.json().await.unwrap();
+    assert_eq!(approved.as_array().unwrap().len(), 3);
+}

@@ -275,7 +275,7 @@ async fn bad_subscriptions_get_a_clear_error_and_store_nothing() {
     let app = TestApp::spawn().await;
     let ann = app.employee_token();
     let keys = DeviceKeys::new();
-    let good = keys.subscription("https://push.example.net/send/1", "Europe/Berlin");
+    let good = keys.subscription("https://fcm.googleapis.com/fcm/send/1", "Europe/Berlin");
     let before = app.fingerprint().await;
     let mut cases = Vec::new();
     // Plain http is for tests with PUSH_ALLOW_HTTP only.
@@ -284,6 +284,11 @@ async fn bad_subscriptions_get_a_clear_error_and_store_nothing() {
         "endpoint",
     ));
     cases.push((keys.subscription("not a url", "UTC"), "endpoint"));
+    // Not a browser's push service: the server would call it.
+    cases.push((
+        keys.subscription("https://intranet.example.com/push", "UTC"),
+        "endpoint",
+    ));
     let mut bad_key = good.clone();
     bad_key["keys"]["p256dh"] = json!("AAAA");
     cases.push((bad_key, "keys.p256dh"));
@@ -291,7 +296,7 @@ async fn bad_subscriptions_get_a_clear_error_and_store_nothing() {
     bad_secret["keys"]["auth"] = json!("c2hvcnQ");
     cases.push((bad_secret, "keys.auth"));
     cases.push((
-        keys.subscription("https://push.example.net/send/1", "Mars/Olympus"),
+        keys.subscription("https://fcm.googleapis.com/fcm/send/1", "Mars/Olympus"),
         "time_zone",
     ));
     for (body, field) in cases {

@@ -154,7 +154,7 @@ async fn every_route_needs_its_scope_and_changes_nothing_without_it() {
             Method::PUT,
             "/api/push/subscriptions".into(),
             Some(json!({
-                "endpoint": "https://push.example.net/send/1",
+                "endpoint": "https://fcm.googleapis.com/fcm/send/1",
                 "keys": {
                     "p256dh": "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
                     "auth": "BTBZMqHH6r4Tts7J_aSIgg"
@@ -167,7 +167,7 @@ async fn every_route_needs_its_scope_and_changes_nothing_without_it() {
         (
             Method::DELETE,
             "/api/push/subscriptions".into(),
-            Some(json!({"endpoint": "https://push.example.net/send/1"})),
+            Some(json!({"endpoint": "https://fcm.googleapis.com/fcm/send/1"})),
             "read:timesheets",
             false,
         ),

@@ -35,6 +35,10 @@ struct WeekOwner {
     user_id: String,
     /// Their issuer; the manager's own when left out.
     issuer: Option<String>,
+    /// The entries the manager looked at, id → version: when given, the week is approved
+    /// only if its submitted entries are exactly these (else 412, nothing approved).
+    #[serde(default)]
+    versions: Option<std::collections::BTreeMap<String, i64>>,
 }
 
 /// Approve all of one person's submitted entries of a week.
@@ -48,6 +52,7 @@ struct WeekOwner {
         (status = 403, description = "One's own week, or the scope is missing", body = ErrorBody),
         (status = 404, description = "No such person", body = ErrorBody),
         (status = 409, description = "An entry changed meanwhile: nothing was approved", body = ErrorBody),
+        (status = 412, description = "The week's submitted entries are not the `versions` given: nothing was approved", body = ErrorBody),
         (status = 415, description = "Not application/json", body = ErrorBody),
         (status = 422, description = "Not an ISO week, or a missing user_id", body = ErrorBody),
     ),
@@ -61,9 +66,18 @@ async fn approve_week(
 ) -> Result<Json<Vec<Entry>>, ApiError> {
     let week = week_param(&week)?;
     let issuer = owner.issuer.unwrap_or_else(|| user.issuer.clone());
+    let seen = owner
+        .versions
+        .map(|versions| {
+            versions
+                .iter()
+                .map(|(id, version)| Ok((EntryId::parse(id).map_err(AppError::from)?, *version)))
+                .collect::<Result<Vec<_>, AppError>>()
+        })
+        .transpose()?;
     Ok(Json(
         services
-            .approve_week(&user, &issuer, &owner.user_id, week)
+            .approve_week(&user, &issuer, &owner.user_id, week, seen.as_deref())
             .await?,
     ))
 }
