@@ -233,15 +233,7 @@ fn Running(local: LocalTimer) -> impl IntoView {
                     <button type="button" class="button" on:click=move |_| stop.with_value(|stop| stop(OverMidnight::SplitByDay))>
                         "Every day until now"
                     </button>
-                    <Confirmed
-                        label="Discard"
-                        class="button danger"
-                        question="Discard this timer? Its time is not logged."
-                        confirm="Discard timer"
-                        confirm_class="button danger-solid"
-                        cancel="Keep it"
-                        on_confirm=Callback::new(move |()| timer.discard())
-                    />
+                    <DiscardTimer/>
                 </div>
             }
         }
@@ -255,15 +247,7 @@ fn Running(local: LocalTimer) -> impl IntoView {
                     <button type="button" class="button primary" data-testid="timer-stop" on:click=tap_stop>
                         "Stop"
                     </button>
-                    <Confirmed
-                        label="Discard"
-                        class="button danger"
-                        question="Discard this timer? Its time is not logged."
-                        confirm="Discard timer"
-                        confirm_class="button danger-solid"
-                        cancel="Keep it"
-                        on_confirm=Callback::new(move |()| timer.discard())
-                    />
+                    <DiscardTimer/>
                 </div>
             }
             .into_any()
@@ -286,6 +270,23 @@ fn Running(local: LocalTimer) -> impl IntoView {
         </div>
         {actions}
         {move || error.get().map(|text| view! { <p class="field-error" role="alert">{text}</p> })}
+    }
+}
+
+/// Discard, asked once more: the time is not logged anywhere.
+#[component]
+fn DiscardTimer() -> impl IntoView {
+    let timer = use_timer();
+    view! {
+        <Confirmed
+            label="Discard"
+            class="button danger"
+            question="Discard this timer? Its time is not logged."
+            confirm="Discard timer"
+            confirm_class="button danger-solid"
+            cancel="Keep it"
+            on_confirm=Callback::new(move |()| timer.discard())
+        />
     }
 }
 

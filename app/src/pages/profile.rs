@@ -59,7 +59,21 @@ fn Profile() -> impl IntoView {
                     <button type="button" class="button danger" on:click=move |_| {
                         // Colleagues' entries kept for approving offline stay with no one.
                         crate::outbox::store::forget_queue();
+                        #[cfg(not(feature = "hydrate"))]
                         session.sign_out();
+                        // Nor do reminders: this phone may be someone else's next.
+                        #[cfg(feature = "hydrate")]
+                        leptos::task::spawn_local(async move {
+                            if crate::push::device::supported() {
+                                if let Ok(Some(endpoint)) = crate::push::device::unsubscribe().await {
+                                    let _ = crate::api_client::authorized(|| {
+                                        crate::api::unsubscribe_from_reminders(endpoint.clone())
+                                    })
+                                    .await;
+                                }
+                            }
+                            session.sign_out();
+                        });
                     }>
                         "Sign out"
                     </button>

@@ -67,6 +67,12 @@ async fn push_manager() -> Result<JsValue, String> {
         .service_worker()
         .ready()
         .map_err(|err| message(&err))?;
+    // A worker that never gets ready (it failed to install) must not hold up the caller,
+    // e.g. a sign-out.
+    let ready = Promise::race(&Array::of2(
+        &ready,
+        &timeout(Duration::from_secs(5), "the service worker is not ready"),
+    ));
     let registration = JsFuture::from(ready).await.map_err(|err| message(&err))?;
     get(&registration, "pushManager").ok_or_else(|| "this browser has no push".to_owned())
 }

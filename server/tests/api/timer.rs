@@ -17,6 +17,23 @@ fn start_body(id: &str, project: &str, started_at: i64) -> Value {
     json!({"id": id, "project": project, "started_at": started_at})
 }
 
+/// `PUT /api/timer` as `token`.
+async fn start(app: &TestApp, token: &str, id: &str, project: &str, at: i64) -> reqwest::Response {
+    app.call(
+        Method::PUT,
+        "/api/timer",
+        token,
+        Some(&start_body(id, project, at)),
+    )
+    .await
+}
+
+/// `DELETE /api/timer/{id}` as `token`.
+async fn discard(app: &TestApp, token: &str, id: &str) -> reqwest::Response {
+    app.call(Method::DELETE, &format!("/api/timer/{id}"), token, None)
+        .await
+}
+
 async fn running(app: &TestApp, token: &str) -> Option<Value> {
     let response = app.get_as(token, "/api/timer").await;
     match response.status() {
@@ -36,15 +53,8 @@ async fn one_timer_per_person_and_its_entry_ends_it_once() {
     assert_eq!(running(&app, &ann).await, None);
 
     let started_at = now_ms() - 30 * 60 * 1000;
-    let start = app
-        .call(
-            Method::PUT,
-            "/api/timer",
-            &ann,
-            Some(&start_body(TIMER, "acme", started_at)),
-        )
-        .await;
-    assert_eq!(start.status(), StatusCode::OK);
+    let started = start(&app, &ann, TIMER, "acme", started_at).await;
+    assert_eq!(started.status(), StatusCode::OK);
     let timer = running(&app, &ann).await.expect("a running timer");
     assert_eq!(
         (
@@ -59,25 +69,11 @@ async fn one_timer_per_person_and_its_entry_ends_it_once() {
     assert_eq!(running(&app, &carl).await, None);
 
     // The same start again (a retry, or a change of project) is the same timer.
-    let again = app
-        .call(
-            Method::PUT,
-            "/api/timer",
-            &ann,
-            Some(&start_body(TIMER, "BETA", started_at)),
-        )
-        .await;
+    let again = start(&app, &ann, TIMER, "BETA", started_at).await;
     assert_eq!(again.status(), StatusCode::OK);
     // A second device cannot start another: the answer names the running one.
     let before = app.fingerprint().await;
-    let second = app
-        .call(
-            Method::PUT,
-            "/api/timer",
-            &ann,
-            Some(&start_body(OTHER, "ACME", now_ms())),
-        )
-        .await;
+    let second = start(&app, &ann, OTHER, "ACME", now_ms()).await;
     assert_eq!(second.status(), StatusCode::CONFLICT);
     let second: Value = second.json().await.unwrap();
     assert!(
@@ -85,14 +81,7 @@ async fn one_timer_per_person_and_its_entry_ends_it_once() {
         "{second}"
     );
     // Another person cannot take the id either.
-    let taken = app
-        .call(
-            Method::PUT,
-            "/api/timer",
-            &carl,
-            Some(&start_body(TIMER, "ACME", now_ms())),
-        )
-        .await;
+    let taken = start(&app, &carl, TIMER, "ACME", now_ms()).await;
     assert_eq!(taken.status(), StatusCode::CONFLICT);
     assert_eq!(app.fingerprint().await[..5], before[..5]);
 
@@ -112,25 +101,11 @@ async fn one_timer_per_person_and_its_entry_ends_it_once() {
         .await;
     assert_eq!(retried.status(), StatusCode::OK);
     // A start sent late does not bring a stopped timer back.
-    let late = app
-        .call(
-            Method::PUT,
-            "/api/timer",
-            &ann,
-            Some(&start_body(TIMER, "BETA", started_at)),
-        )
-        .await;
+    let late = start(&app, &ann, TIMER, "BETA", started_at).await;
     assert_eq!(late.status(), StatusCode::CONFLICT);
     assert_eq!(running(&app, &ann).await, None);
     // Now another may start.
-    let next = app
-        .call(
-            Method::PUT,
-            "/api/timer",
-            &ann,
-            Some(&start_body(OTHER, "ACME", now_ms())),
-        )
-        .await;
+    let next = start(&app, &ann, OTHER, "ACME", now_ms()).await;
     assert_eq!(next.status(), StatusCode::OK);
 }
 
@@ -139,24 +114,13 @@ async fn a_discarded_timer_ends_without_an_entry() {
     let app = TestApp::spawn().await;
     app.add_project("ACME", "Acme").await;
     let ann = app.employee_token();
-    let start = app
-        .call(
-            Method::PUT,
-            "/api/timer",
-            &ann,
-            Some(&start_body(TIMER, "ACME", now_ms())),
-        )
-        .await;
-    assert_eq!(start.status(), StatusCode::OK);
-    let discarded = app
-        .call(Method::DELETE, &format!("/api/timer/{TIMER}"), &ann, None)
-        .await;
+    let started = start(&app, &ann, TIMER, "ACME", now_ms()).await;
+    assert_eq!(started.status(), StatusCode::OK);
+    let discarded = discard(&app, &ann, TIMER).await;
     assert_eq!(discarded.status(), StatusCode::NO_CONTENT);
     assert_eq!(running(&app, &ann).await, None);
     // Discarded on two devices: the second is done already.
-    let twice = app
-        .call(Method::DELETE, &format!("/api/timer/{TIMER}"), &ann, None)
-        .await;
+    let twice = discard(&app, &ann, TIMER).await;
     assert_eq!(twice.status(), StatusCode::NO_CONTENT);
     let entries: Value = app
         .get_as(&ann, "/api/timesheets")
@@ -175,18 +139,9 @@ async fn bad_starts_get_a_clear_error_and_store_nothing() {
     app.add_project("ACME", "Acme").await;
     let ann = app.employee_token();
     // Users are recorded on their first write; make that happen first.
-    let first = app
-        .call(
-            Method::PUT,
-            "/api/timer",
-            &ann,
-            Some(&start_body(TIMER, "ACME", now_ms())),
-        )
-        .await;
+    let first = start(&app, &ann, TIMER, "ACME", now_ms()).await;
     assert_eq!(first.status(), StatusCode::OK);
-    let discarded = app
-        .call(Method::DELETE, &format!("/api/timer/{TIMER}"), &ann, None)
-        .await;
+    let discarded = discard(&app, &ann, TIMER).await;
     assert_eq!(discarded.status(), StatusCode::NO_CONTENT);
     let before = app.fingerprint().await;
     let hour = 3600 * 1000;
@@ -223,13 +178,6 @@ async fn bad_starts_get_a_clear_error_and_store_nothing() {
     assert_eq!(app.fingerprint().await, before);
     // Reading needs read:timesheets, starting create:timesheets.
     let reader = app.user_token("read:timesheets");
-    let refused = app
-        .call(
-            Method::PUT,
-            "/api/timer",
-            &reader,
-            Some(&start_body(OTHER, "ACME", now_ms())),
-        )
-        .await;
+    let refused = start(&app, &reader, OTHER, "ACME", now_ms()).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }
