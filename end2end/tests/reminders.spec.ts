@@ -7,7 +7,7 @@ import { appInstalled, providers, signIn } from '../support';
 
 const embedded = providers[0];
 
-test('a reminder shows as a notification and its tap opens the approvals', async ({ page, context }) => {
+test('a reminder shows as a notification and its tap opens the week or the approvals', async ({ page, context }) => {
   test.setTimeout(60_000);
   await context.grantPermissions(['notifications'], { origin: embedded.app });
   await signIn(page, embedded, 'manager');
@@ -37,41 +37,50 @@ test('a reminder shows as a notification and its tap opens the approvals', async
     }),
   );
   await cdp.send('ServiceWorker.enable');
-  const reminder = {
+  const id = await registrationId;
+  // Sends `reminder` to the worker, waits for its notification, taps it.
+  const remindAndTap = async (reminder: { title: string; body: string; url: string; tag: string; badge: number }) => {
+    await cdp.send('ServiceWorker.deliverPushMessage', {
+      origin: embedded.app,
+      registrationId: id,
+      data: JSON.stringify(reminder),
+    });
+    // Read sparingly: each read makes Chromium drop notifications it has not shown yet.
+    const shown = () =>
+      page.evaluate(async (tag) => {
+        const registration = await navigator.serviceWorker.ready;
+        return (await registration.getNotifications({ tag })).map((n) => ({ title: n.title, body: n.body, url: n.data?.url }));
+      }, reminder.tag);
+    await page.waitForTimeout(1_500);
+    await expect
+      .poll(shown, { intervals: [2_000], timeout: 15_000 })
+      .toEqual([{ title: reminder.title, body: reminder.body, url: reminder.url }]);
+    // Its tap, dispatched in the worker (no browser automation can click a system
+    // notification).
+    const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+    await worker.evaluate(async (tag) => {
+      const scope = self as unknown as {
+        registration: ServiceWorkerRegistration;
+        dispatchEvent(event: Event): boolean;
+        NotificationEvent: new (type: string, init: { notification: Notification }) => Event;
+      };
+      const [notification] = await scope.registration.getNotifications({ tag });
+      scope.dispatchEvent(new scope.NotificationEvent('notificationclick', { notification }));
+    }, reminder.tag);
+  };
+
+  // The week's reminder, tapped on the profile: the week opens.
+  await remindAndTap({ title: 'Timesheets', body: 'Your week W49 is not submitted', url: '/', tag: 'week', badge: 2 });
+  await expect(page).toHaveURL(`${embedded.app}/`, { timeout: 20_000 });
+  await expect(page.getByTestId('week-title')).toBeVisible({ timeout: 20_000 });
+  // The approvals reminder: the approvals open.
+  await remindAndTap({
     title: 'Timesheets',
     body: '3 entries wait for your approval',
     url: '/approvals',
     tag: 'approvals',
     badge: 3,
-  };
-  await cdp.send('ServiceWorker.deliverPushMessage', {
-    origin: embedded.app,
-    registrationId: await registrationId,
-    data: JSON.stringify(reminder),
   });
-  // Read sparingly: each read makes Chromium drop notifications it has not shown yet.
-  const shown = () =>
-    page.evaluate(async (tag) => {
-      const registration = await navigator.serviceWorker.ready;
-      return (await registration.getNotifications({ tag })).map((n) => ({ title: n.title, body: n.body, url: n.data?.url }));
-    }, reminder.tag);
-  await page.waitForTimeout(1_500);
-  await expect
-    .poll(shown, { intervals: [2_000], timeout: 15_000 })
-    .toEqual([{ title: reminder.title, body: reminder.body, url: reminder.url }]);
-
-  // Its tap, dispatched in the worker (no browser automation can click a system
-  // notification): the open window goes to the approvals.
-  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
-  await worker.evaluate(async (tag) => {
-    const scope = self as unknown as {
-      registration: ServiceWorkerRegistration;
-      dispatchEvent(event: Event): boolean;
-      NotificationEvent: new (type: string, init: { notification: Notification }) => Event;
-    };
-    const [notification] = await scope.registration.getNotifications({ tag });
-    scope.dispatchEvent(new scope.NotificationEvent('notificationclick', { notification }));
-  }, reminder.tag);
   await expect(page).toHaveURL(`${embedded.app}/approvals`, { timeout: 20_000 });
   await expect(page.getByRole('heading', { name: 'Approvals', level: 1 })).toBeVisible({ timeout: 20_000 });
 });
