@@ -48,6 +48,48 @@ pub struct Owner {
     pub name: Option<String>,
 }
 
+#[cfg(test)]
+impl Entry {
+    /// `who`'s submitted entry for tests: version 1, named after `who`, its project's name
+    /// the code in lower case.
+    pub(crate) fn for_test(who: &str, date: &str, code: &str, minutes: u32) -> Entry {
+        Entry {
+            id: EntryId::parse("7d1c2a52-4b8e-4a57-9b1e-2f3c4d5e6f70").expect("an id"),
+            user_id: who.into(),
+            owner: Owner {
+                issuer: "https://id.test".into(),
+                subject: who.into(),
+                email: None,
+                name: Some(who.into()),
+            },
+            date: WorkDate::parse(date).expect("a date"),
+            project: ProjectCode::parse(code).expect("a code"),
+            project_name: code.to_lowercase(),
+            hours: f64::from(minutes) / 60.0,
+            minutes: Minutes::new(minutes).expect("minutes"),
+            note: None,
+            status: EntryStatus::Submitted,
+            approved: false,
+            decision_note: None,
+            source: "app".into(),
+            external_id: None,
+            version: 1,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+}
+
+impl Owner {
+    /// How screens name the person: their name, else their email, else their subject.
+    pub fn display_name(&self) -> String {
+        self.name
+            .clone()
+            .or_else(|| self.email.clone())
+            .unwrap_or_else(|| self.subject.clone())
+    }
+}
+
 /// `POST /api/timesheets`: the seed's `{"project", "date", "hours"}` works as is.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

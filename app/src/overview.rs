@@ -216,12 +216,7 @@ pub fn team_hours(
         let person = people
             .entry((&entry.owner.issuer, &entry.owner.subject))
             .or_insert_with(|| PersonHours {
-                name: entry
-                    .owner
-                    .name
-                    .clone()
-                    .or_else(|| entry.owner.email.clone())
-                    .unwrap_or_else(|| entry.owner.subject.clone()),
+                name: entry.owner.display_name(),
                 minutes: 0,
                 per_day: vec![0; days.len()],
                 projects: Vec::new(),
@@ -282,36 +277,9 @@ pub fn team_hours(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{
-        domain::{EntryId, EntryStatus, Minutes, ProjectCode},
-        entries::Owner,
-    };
 
     fn entry(who: &str, date: &str, code: &str, minutes: u32) -> Entry {
-        Entry {
-            id: EntryId::parse("7d1c2a52-4b8e-4a57-9b1e-2f3c4d5e6f70").unwrap(),
-            user_id: who.into(),
-            owner: Owner {
-                issuer: "https://id.test".into(),
-                subject: who.into(),
-                email: None,
-                name: Some(who.to_uppercase()),
-            },
-            date: WorkDate::parse(date).unwrap(),
-            project: ProjectCode::parse(code).unwrap(),
-            project_name: code.to_lowercase(),
-            hours: f64::from(minutes) / 60.0,
-            minutes: Minutes::new(minutes).unwrap(),
-            note: None,
-            status: EntryStatus::Submitted,
-            approved: false,
-            decision_note: None,
-            source: "app".into(),
-            external_id: None,
-            version: 1,
-            created_at: 0,
-            updated_at: 0,
-        }
+        Entry::for_test(who, date, code, minutes)
     }
 
     fn day(value: &str) -> WorkDate {
@@ -362,7 +330,7 @@ mod tests {
         let hours = team_hours(&entries, week, day("2026-12-03"), &projects);
         assert_eq!(hours.minutes, 960);
         let names: Vec<_> = hours.people.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["ANN", "BOB", "CARL"]);
+        assert_eq!(names, ["ann", "bob", "carl"]);
         let ann = &hours.people[0];
         assert_eq!(ann.per_day, [420, 480, 0, 0, 0, 0, 0]);
         assert_eq!(ann.projects[0].code, "ACME");

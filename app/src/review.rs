@@ -48,12 +48,7 @@ pub fn by_person_week(entries: Vec<Entry>) -> Vec<PersonWeek> {
         match found {
             Some(group) => group.entries.push(entry),
             None => groups.push(PersonWeek {
-                name: entry
-                    .owner
-                    .name
-                    .clone()
-                    .or_else(|| entry.owner.email.clone())
-                    .unwrap_or_else(|| entry.owner.subject.clone()),
+                name: entry.owner.display_name(),
                 issuer: entry.owner.issuer.clone(),
                 subject: entry.owner.subject.clone(),
                 week,

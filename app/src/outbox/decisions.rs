@@ -80,35 +80,15 @@ pub fn changes(seen: &Entry, now: &Entry) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{
-        domain::{EntryId, Minutes, ProjectCode, WorkDate},
-        entries::Owner,
-    };
+    use crate::domain::WorkDate;
 
     fn entry(minutes: u32, status: EntryStatus, version: i64) -> Entry {
         Entry {
-            id: EntryId::parse("7d1c2a52-4b8e-4a57-9b1e-2f3c4d5e6f70").unwrap(),
-            user_id: "emma".into(),
-            owner: Owner {
-                issuer: "https://id.test".into(),
-                subject: "emma".into(),
-                email: None,
-                name: Some("Emma".into()),
-            },
-            date: WorkDate::parse("2026-11-16").unwrap(),
-            project: ProjectCode::parse("ACME").unwrap(),
-            project_name: "Acme".into(),
-            hours: f64::from(minutes) / 60.0,
-            minutes: Minutes::new(minutes).unwrap(),
             note: Some("Design".into()),
             status,
             approved: status == EntryStatus::Approved,
-            decision_note: None,
-            source: "app".into(),
-            external_id: None,
             version,
-            created_at: 0,
-            updated_at: 0,
+            ..Entry::for_test("emma", "2026-11-16", "ACME", minutes)
         }
     }
 

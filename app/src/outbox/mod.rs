@@ -237,7 +237,8 @@ pub fn after_stale(save: &QueuedSave, stored: Option<&Entry>, now_ms: i64) -> Sy
     }
 }
 
-fn capitalized(text: &str) -> String {
+/// `text` with its first letter in upper case (the server's messages start lower case).
+pub(crate) fn capitalized(text: &str) -> String {
     let first = text.chars().next().map_or(0, char::len_utf8);
     crate::browser::uppercase(&text[..first]) + &text[first..]
 }
@@ -367,10 +368,7 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{
-        domain::{EntryId, EntryStatus, ProjectCode},
-        entries::Owner,
-    };
+    use crate::domain::EntryStatus;
 
     const ID: &str = "7d1c2a52-4b8e-4a57-9b1e-2f3c4d5e6f70";
 
@@ -392,28 +390,10 @@ mod tests {
 
     fn stored(minutes: u32, note: Option<&str>) -> Entry {
         Entry {
-            id: EntryId::parse(ID).unwrap(),
-            user_id: "emma".into(),
-            owner: Owner {
-                issuer: "https://id.test".into(),
-                subject: "emma".into(),
-                email: None,
-                name: None,
-            },
-            date: WorkDate::parse("2026-11-16").unwrap(),
-            project: ProjectCode::parse("ACME").unwrap(),
-            project_name: "Acme".into(),
-            hours: f64::from(minutes) / 60.0,
-            minutes: Minutes::new(minutes).unwrap(),
             note: note.map(Into::into),
             status: EntryStatus::Draft,
-            approved: false,
-            decision_note: None,
-            source: "app".into(),
-            external_id: None,
             version: 2,
-            created_at: 0,
-            updated_at: 0,
+            ..Entry::for_test("emma", "2026-11-16", "ACME", minutes)
         }
     }
 

@@ -355,12 +355,7 @@ fn DecidedHere() -> impl IntoView {
 fn DecidedRow(decision: QueuedDecision) -> impl IntoView {
     let outbox = use_outbox();
     let entry = &decision.entry;
-    let who = entry
-        .owner
-        .name
-        .clone()
-        .or_else(|| entry.owner.email.clone())
-        .unwrap_or_else(|| entry.owner.subject.clone());
+    let who = entry.owner.display_name();
     let id = decision.id();
     let actions = match decision.state {
         SyncState::Failed { .. } | SyncState::Conflict { .. } => {

@@ -183,7 +183,7 @@ pub struct LocalTimer {
 }
 
 /// What this phone keeps: the timer, and the timers it ended that the server may still
-/// show (until the stop's entry or the discard reaches it).
+/// show (until it has ended there too).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeptTimer {
     pub current: Option<LocalTimer>,
@@ -194,7 +194,7 @@ pub struct KeptTimer {
     /// as well, so the timer ends even if the stop's entry never arrives (refused, or
     /// discarded from the outbox), and after a start still on its way.
     #[serde(default)]
-    pub discard: Vec<String>,
+    pub to_end: Vec<String>,
 }
 
 /// What agreeing with the server's timer asks for.
@@ -241,7 +241,7 @@ impl KeptTimer {
     pub fn end(&mut self) {
         if let Some(local) = self.current.take() {
             let id = local.timer.id.to_string();
-            self.discard.push(id.clone());
+            self.to_end.push(id.clone());
             self.ended.push(id);
         }
     }
@@ -416,7 +416,7 @@ mod tests {
         timer.end();
         assert!(timer.current.is_none());
         // The server is told even after a stop: the timer ends if the entry never arrives.
-        assert_eq!(timer.discard, [ID]);
+        assert_eq!(timer.to_end, [ID]);
         // The stop's entry has not reached the server: its timer is not brought back.
         assert_eq!(timer.reconcile("emma", Some(&running(ID))), Reconcile::Keep);
         timer.forget_ended(Some(&running(ID)));
@@ -426,7 +426,7 @@ mod tests {
         // A start still on its way when the timer ended is ended on the server after it.
         let mut in_flight = kept(ID, false);
         in_flight.end();
-        assert_eq!(in_flight.discard, [ID]);
+        assert_eq!(in_flight.to_end, [ID]);
     }
 
     #[test]

@@ -180,7 +180,7 @@ mod sync {
         api_client::authorized,
         browser::{is_online, moment_label, now_ms, set_title},
         error::AppError,
-        outbox::is_for_later,
+        outbox::{capitalized, is_for_later},
         session::{signed_in_subject, Session},
         timer::{elapsed_label, LocalTimer, Reconcile, StartTimer},
     };
@@ -299,12 +299,12 @@ mod sync {
         let Some(owner) = signed_in_subject() else {
             return;
         };
-        for id in storage::load().discard {
+        for id in storage::load().to_end {
             match authorized(|| discard_timer(id.clone())).await {
                 Err(err) if is_for_later(&err) => return,
                 // Done, or refused for good (nothing to retry): either way not again.
                 _ => {
-                    let _ = store.update(|kept| kept.discard.retain(|queued| *queued != id));
+                    let _ = store.update(|kept| kept.to_end.retain(|queued| *queued != id));
                 }
             }
         }
@@ -360,7 +360,7 @@ mod sync {
         let (on_server, problem) = match answer {
             Ok(_) => (true, None),
             Err(err) if is_for_later(&err) => return,
-            Err(AppError::Conflict { message }) => (false, Some(capital(&message))),
+            Err(AppError::Conflict { message }) => (false, Some(capitalized(&message))),
             Err(err) => (false, Some(err.to_string())),
         };
         // Only the same timer: it may have been stopped while the answer was on its way.
@@ -372,13 +372,5 @@ mod sync {
                 }
             }
         });
-    }
-
-    fn capital(text: &str) -> String {
-        let mut chars = text.chars();
-        chars
-            .next()
-            .map(|first| crate::browser::uppercase(&first.to_string()) + chars.as_str())
-            .unwrap_or_default()
     }
 }

@@ -76,7 +76,7 @@ impl ServerServices {
         if !started {
             return Err(AppError::Conflict {
                 message: format!(
-                    "a timer for {} already runs (started on another device); stop it first",
+                    "a timer for {} already runs; stop or discard it first",
                     running.project_name
                 ),
             }
